@@ -1,0 +1,271 @@
+//! C types of the interface: willemt/raft's names, layouts and values.
+
+#![allow(non_camel_case_types)]
+
+use libc::{c_char, c_int, c_long, c_uint, c_void};
+
+/// A term. Terms start at 0 and only grow.
+pub type raft_term_t = c_long;
+/// A log index. The first entry has index 1; 0 means "no entry".
+pub type raft_index_t = c_long;
+/// A node id: a unique integer chosen by the application.
+pub type raft_node_id_t = c_int;
+/// An entry id chosen by the application.
+pub type raft_entry_id_t = c_int;
+
+/// A Raft server (opaque). Always used as `raft_server_t*`, from `raft_new`.
+pub type raft_server_t = *mut c_void;
+/// A cluster member as seen by one server (opaque). Always used as `raft_node_t*`.
+pub type raft_node_t = *mut c_void;
+
+/// Error codes. Functions return 0 on success.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_error_e {
+    /// The server is not the leader.
+    RAFT_ERR_NOT_LEADER = -2,
+    /// A voting configuration change is already in progress.
+    RAFT_ERR_ONE_VOTING_CHANGE_ONLY = -3,
+    /// The server must shut down (e.g. it was removed, or its log conflicts with a committed entry).
+    RAFT_ERR_SHUTDOWN = -4,
+    /// Out of memory.
+    RAFT_ERR_NOMEM = -5,
+    /// The peer needs a snapshot: the entries it lacks were compacted.
+    RAFT_ERR_NEEDS_SNAPSHOT = -6,
+    /// A snapshot is being taken.
+    RAFT_ERR_SNAPSHOT_IN_PROGRESS = -7,
+    /// That snapshot is already loaded.
+    RAFT_ERR_SNAPSHOT_ALREADY_LOADED = -8,
+    /// (extension) An argument was invalid: NULL pointer, negative count or
+    /// index, a node that is not a member of this server.
+    RAFT_ERR_INVALID = -9,
+    RAFT_ERR_LAST = -100,
+}
+
+/// Membership events reported by `notify_membership_event`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_membership_e {
+    RAFT_MEMBERSHIP_ADD = 0,
+    RAFT_MEMBERSHIP_REMOVE = 1,
+}
+
+/// Server roles, as returned by `raft_get_state`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_state_e {
+    RAFT_STATE_NONE = 0,
+    RAFT_STATE_FOLLOWER = 1,
+    RAFT_STATE_CANDIDATE = 2,
+    RAFT_STATE_LEADER = 3,
+}
+
+/// Entry types (`raft_entry_t.type`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_logtype_e {
+    /// An application command.
+    RAFT_LOGTYPE_NORMAL = 0,
+    /// Adds a node that receives the log but does not vote.
+    RAFT_LOGTYPE_ADD_NONVOTING_NODE = 1,
+    /// Makes a caught-up node a voter.
+    RAFT_LOGTYPE_ADD_NODE = 2,
+    /// Makes a voter a non-voter.
+    RAFT_LOGTYPE_DEMOTE_NODE = 3,
+    /// Removes a node.
+    RAFT_LOGTYPE_REMOVE_NODE = 4,
+    /// Application-defined types start here.
+    RAFT_LOGTYPE_NUM = 100,
+}
+
+/// `msg_requestvote_response_t.vote_granted`: the vote was granted.
+pub const RAFT_REQUESTVOTE_ERR_GRANTED: c_int = 1;
+/// `msg_requestvote_response_t.vote_granted`: the vote was refused.
+pub const RAFT_REQUESTVOTE_ERR_NOT_GRANTED: c_int = 0;
+/// `msg_requestvote_response_t.vote_granted`: the voter does not know the candidate.
+pub const RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE: c_int = -1;
+/// Flag for `raft_begin_snapshot`: keep applying entries while the snapshot is taken.
+pub const RAFT_SNAPSHOT_NONBLOCKING_APPLY: c_int = 1;
+
+/// Fault-injection bit (testing only): votes are not passed to `persist_vote`.
+pub const RAFT_FAULT_SKIP_PERSIST_VOTE: c_int = 1;
+/// Fault-injection bit (testing only): leaders commit earlier terms' entries by counting.
+pub const RAFT_FAULT_COMMIT_PREVIOUS_TERM: c_int = 2;
+/// Fault-injection bit (testing only): votes are granted without the log check.
+pub const RAFT_FAULT_NO_LOG_CHECK_ON_VOTE: c_int = 4;
+/// Fault-injection bit (testing only): conflicting entries are overwritten, later ones kept.
+pub const RAFT_FAULT_NO_TRUNCATE_ON_CONFLICT: c_int = 8;
+
+/// An entry's payload. The library never copies, frees or reads the bytes:
+/// the application owns them (see `log_offer`, `log_poll`, `log_pop`, `log_clear`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct raft_entry_data_t {
+    pub buf: *mut c_void,
+    pub len: c_uint,
+}
+
+/// A log entry.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct raft_entry_t {
+    /// Term in which the entry was created (set by `raft_retain_entries`).
+    pub term: raft_term_t,
+    /// Application-chosen id.
+    pub id: raft_entry_id_t,
+    /// One of `raft_logtype_e`.
+    pub r#type: c_int,
+    pub data: raft_entry_data_t,
+}
+
+/// An entry as sent by a client or carried in an appendentries message.
+pub type msg_entry_t = raft_entry_t;
+
+/// What `raft_retain_entries` tells the client about its entry.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_entry_response_t {
+    pub id: raft_entry_id_t,
+    pub term: raft_term_t,
+    pub idx: raft_index_t,
+}
+
+/// RequestVote (paper Figure 2).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_requestvote_t {
+    pub term: raft_term_t,
+    pub candidate_id: raft_node_id_t,
+    pub last_log_idx: raft_index_t,
+    pub last_log_term: raft_term_t,
+}
+
+/// RequestVote response.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_requestvote_response_t {
+    pub term: raft_term_t,
+    /// RAFT_REQUESTVOTE_ERR_GRANTED, _NOT_GRANTED or _UNKNOWN_NODE.
+    pub vote_granted: c_int,
+}
+
+/// AppendEntries (paper Figure 2). `entries` holds `n_entries` entries whose
+/// indexes start at `prev_log_idx + 1`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_appendentries_t {
+    pub term: raft_term_t,
+    pub prev_log_idx: raft_index_t,
+    pub prev_log_term: raft_term_t,
+    pub leader_commit: raft_index_t,
+    pub n_entries: c_int,
+    pub entries: *mut msg_entry_t,
+}
+
+/// AppendEntries response.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_appendentries_response_t {
+    pub term: raft_term_t,
+    /// 1 on success, 0 on failure.
+    pub success: c_int,
+    /// Success: last index known to match the leader. Failure: the receiver's last log index.
+    pub current_idx: raft_index_t,
+    /// First index the request carried (`prev_log_idx + 1`).
+    pub first_idx: raft_index_t,
+}
+
+/// Membership configuration element (willemt compatibility).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct raft_node_configuration_t {
+    pub udata_address: *mut c_void,
+}
+
+/// Send a RequestVote to `node`. `msg` is borrowed for the call. Return 0 on success.
+pub type func_send_requestvote_f = Option<
+    unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, node: *mut raft_node_t, msg: *mut msg_requestvote_t) -> c_int,
+>;
+
+/// Send an AppendEntries to `node`. `msg` and `msg->entries` (which point
+/// into the library's log) are borrowed for the call: copy what you send.
+/// A transport may send only a prefix of the entries.
+pub type func_send_appendentries_f = Option<
+    unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, node: *mut raft_node_t, msg: *mut msg_appendentries_t) -> c_int,
+>;
+
+/// `node` needs entries that were compacted: send it a snapshot out of band.
+pub type func_send_snapshot_f =
+    Option<unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, node: *mut raft_node_t) -> c_int>;
+
+/// A non-voting node caught up with the leader. Return 0 once acted upon.
+pub type func_node_has_sufficient_logs_f =
+    Option<unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, node: *mut raft_node_t) -> c_int>;
+
+/// A debug message (NUL-terminated, borrowed for the call); `node` may be NULL.
+pub type func_log_f =
+    Option<unsafe extern "C" fn(raft: *mut raft_server_t, node: *mut raft_node_t, user_data: *mut c_void, buf: *const c_char)>;
+
+/// Persist our vote (`-1` = none) before returning 0.
+pub type func_persist_vote_f =
+    Option<unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, vote: raft_node_id_t) -> c_int>;
+
+/// Persist a new term and vote before returning 0.
+pub type func_persist_term_f = Option<
+    unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, term: raft_term_t, vote: raft_node_id_t) -> c_int,
+>;
+
+/// An event about the log entry `entry` at index `entry_idx`. `entry` points
+/// into the library's log and is valid for the call.
+pub type func_logentry_event_f = Option<
+    unsafe extern "C" fn(raft: *mut raft_server_t, user_data: *mut c_void, entry: *mut raft_entry_t, entry_idx: raft_index_t) -> c_int,
+>;
+
+/// `node` was added to or removed from the membership, by `entry` (or NULL).
+pub type func_membership_event_f = Option<
+    unsafe extern "C" fn(
+        raft: *mut raft_server_t,
+        user_data: *mut c_void,
+        node: *mut raft_node_t,
+        entry: *mut raft_entry_t,
+        r#type: raft_membership_e,
+    ),
+>;
+
+/// The callbacks through which the library does all its I/O. Unset (NULL)
+/// callbacks are skipped; `send_requestvote`, `send_appendentries`,
+/// `log_apply`, `persist_vote`, `persist_term`, `log_offer` and `log_pop` must
+/// be set for a working server.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct raft_cbs_t {
+    /// Send a RequestVote.
+    pub send_requestvote: func_send_requestvote_f,
+    /// Send an AppendEntries.
+    pub send_appendentries: func_send_appendentries_f,
+    /// Send a snapshot (may be called on every heartbeat until the peer catches up).
+    pub send_snapshot: func_send_snapshot_f,
+    /// Apply a committed entry to the state machine. RAFT_ERR_SHUTDOWN stops the server.
+    pub log_apply: func_logentry_event_f,
+    /// Persist the vote.
+    pub persist_vote: func_persist_vote_f,
+    /// Persist the term (and vote).
+    pub persist_term: func_persist_term_f,
+    /// An entry was appended: persist it (synced before returning). May repoint `entry->data.buf`.
+    /// A non-zero return drops the entry.
+    pub log_offer: func_logentry_event_f,
+    /// The oldest entry is being compacted (synced before returning).
+    pub log_poll: func_logentry_event_f,
+    /// The newest entry is being removed (synced before returning).
+    pub log_pop: func_logentry_event_f,
+    /// An entry is discarded because a snapshot is loaded.
+    pub log_clear: func_logentry_event_f,
+    /// Return the node id a configuration-change entry names.
+    pub log_get_node_id: func_logentry_event_f,
+    /// A non-voting node has caught up (leader only).
+    pub node_has_sufficient_logs: func_node_has_sufficient_logs_f,
+    /// A node was added or removed.
+    pub notify_membership_event: func_membership_event_f,
+    /// Debug log.
+    pub log: func_log_f,
+}

@@ -1,0 +1,90 @@
+//! The callbacks through which the core does all its I/O (willemt's
+//! `raft_cbs_t`). Every callback receives the server itself, so a host may
+//! call back into it (read state, add a node from `log_offer`, ...); the core
+//! re-reads whatever it needs after each callback returns.
+//!
+//! Return values: 0 is success; any other value is an error the core hands
+//! back to its caller unchanged (see each method for what the core does
+//! first).
+
+use crate::server::Server;
+use crate::types::{AppendEntriesHeader, Index, Membership, NodeId, RequestVote, Term};
+
+pub trait Host: Sized {
+    /// Entry payload. The core stores and clones it, never inspects it.
+    type Data: Clone;
+    /// Per-node data, e.g. a connection.
+    type NodeData: Default;
+
+    /// Send a RequestVote to `node`.
+    fn send_requestvote(raft: &mut Server<Self>, node: NodeId, msg: &RequestVote) -> i32;
+
+    /// Send an AppendEntries to `node`; its entries are
+    /// `raft.entries_from(msg.prev_log_idx + 1, msg.n_entries)`.
+    fn send_appendentries(raft: &mut Server<Self>, node: NodeId, msg: &AppendEntriesHeader) -> i32;
+
+    /// `node` needs entries that were compacted: ship it a snapshot out of band.
+    /// May be called on every heartbeat until the node has caught up.
+    fn send_snapshot(_raft: &mut Server<Self>, _node: NodeId) -> i32 {
+        0
+    }
+
+    /// Apply the committed entry at `idx` (`raft.entry(idx)`) to the state machine.
+    fn log_apply(raft: &mut Server<Self>, idx: Index) -> i32;
+
+    /// Durably record the vote (before the core acts on it).
+    fn persist_vote(_raft: &mut Server<Self>, _vote: NodeId) -> i32 {
+        0
+    }
+
+    /// Durably record a new term and vote (before the core acts on them).
+    fn persist_term(_raft: &mut Server<Self>, _term: Term, _vote: NodeId) -> i32 {
+        0
+    }
+
+    /// The entry at `idx` was appended; persist it. The host may rewrite the
+    /// entry's payload (`raft.entry_mut(idx)`). On error the entry is dropped.
+    fn log_offer(_raft: &mut Server<Self>, _idx: Index) -> i32 {
+        0
+    }
+
+    /// The oldest entry (`idx`) is about to be compacted away. On error it stays.
+    fn log_poll(_raft: &mut Server<Self>, _idx: Index) -> i32 {
+        0
+    }
+
+    /// The newest entry (`idx`) is about to be removed (conflict). On error it stays.
+    fn log_pop(_raft: &mut Server<Self>, _idx: Index) -> i32 {
+        0
+    }
+
+    /// The entry at `idx` is being discarded because a snapshot is loaded.
+    fn log_clear(_raft: &mut Server<Self>, _idx: Index) -> i32 {
+        0
+    }
+
+    /// The node a configuration-change entry names; `None` when the host
+    /// cannot tell (then the core leaves the membership to the host).
+    fn log_get_node_id(_raft: &mut Server<Self>, _idx: Index) -> Option<NodeId> {
+        None
+    }
+
+    /// A non-voting node has caught up with the leader's log. Return 0 once
+    /// the host has acted on it (e.g. proposed an ADD_NODE entry): the core
+    /// then stops asking.
+    fn node_has_sufficient_logs(_raft: &mut Server<Self>, _node: NodeId) -> i32 {
+        -1
+    }
+
+    /// A node was added to or removed from this server's membership, by the
+    /// configuration entry at `entry_idx` when there is one.
+    fn notify_membership_event(_raft: &mut Server<Self>, _node: NodeId, _entry_idx: Option<Index>, _ev: Membership) {}
+
+    /// Whether [`Host::log`] wants messages (checked before formatting one).
+    fn log_enabled(_raft: &Server<Self>) -> bool {
+        false
+    }
+
+    /// A debug message, about `node` when it concerns one.
+    fn log(_raft: &mut Server<Self>, _node: Option<NodeId>, _msg: &str) {}
+}

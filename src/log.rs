@@ -1,0 +1,213 @@
+//! The in-memory log: a contiguous run of entries after a compacted prefix.
+//!
+//! Entries `base + 1 ..= base + count` are held; everything up to `base` has
+//! been compacted into a snapshot whose last entry had term `base_term`
+//! (thesis §5.1). The entries stay contiguous in memory so that a run of them
+//! can be handed to a transport as one C array.
+
+use crate::types::{Entry, Index, Term};
+
+/// Polled slots are reclaimed in bulk once at least this many have accumulated
+/// and they make up half of the buffer: amortised O(1) per poll.
+const RECLAIM_MIN: usize = 256;
+
+#[derive(Debug)]
+pub struct Log<D> {
+    /// `entries[head..]` are live; `entries[..head]` were polled.
+    entries: Vec<Entry<D>>,
+    head: usize,
+    base: Index,
+    base_term: Term,
+}
+
+impl<D> Default for Log<D> {
+    fn default() -> Self {
+        Log { entries: Vec::new(), head: 0, base: 0, base_term: 0 }
+    }
+}
+
+impl<D> Log<D> {
+    /// Number of entries held.
+    pub fn count(&self) -> Index {
+        (self.entries.len() - self.head) as Index
+    }
+    /// Index of the last compacted entry (0 when nothing was compacted).
+    pub fn base(&self) -> Index {
+        self.base
+    }
+    /// Term of the entry at [`Log::base`].
+    pub fn base_term(&self) -> Term {
+        self.base_term
+    }
+    /// Index of the last entry (the base when the log is empty).
+    pub fn current_idx(&self) -> Index {
+        self.base + self.count()
+    }
+
+    fn slot(&self, idx: Index) -> Option<usize> {
+        if idx <= self.base || idx > self.current_idx() {
+            return None;
+        }
+        Some(self.head + (idx - self.base - 1) as usize)
+    }
+
+    /// The entry at `idx`, if it is held.
+    pub fn get(&self, idx: Index) -> Option<&Entry<D>> {
+        self.slot(idx).and_then(|s| self.entries.get(s))
+    }
+
+    pub fn get_mut(&mut self, idx: Index) -> Option<&mut Entry<D>> {
+        match self.slot(idx) {
+            Some(s) => self.entries.get_mut(s),
+            None => None,
+        }
+    }
+
+    /// Term of the entry at `idx`: 0 for index 0, the base term for the base,
+    /// `None` when the entry is compacted or beyond the log.
+    pub fn term_at(&self, idx: Index) -> Option<Term> {
+        if idx == self.base {
+            return Some(self.base_term);
+        }
+        if idx == 0 {
+            return Some(0);
+        }
+        self.get(idx).map(|e| e.term)
+    }
+
+    /// Term of the last entry (or of the base when the log is empty).
+    pub fn last_term(&self) -> Term {
+        match self.entries.last() {
+            Some(e) if self.count() > 0 => e.term,
+            _ => self.base_term,
+        }
+    }
+
+    /// Up to `max` entries starting at `idx` (empty when `idx` is not held).
+    pub fn slice_from(&self, idx: Index, max: usize) -> &[Entry<D>] {
+        match self.slot(idx) {
+            Some(s) => {
+                let end = self.entries.len().min(s.saturating_add(max));
+                self.entries.get(s..end).unwrap_or(&[])
+            }
+            None => &[],
+        }
+    }
+
+    /// Appends an entry at `current_idx() + 1`.
+    pub fn push(&mut self, e: Entry<D>) {
+        self.entries.push(e);
+    }
+
+    /// Removes the newest entry.
+    pub fn pop_back(&mut self) -> Option<Entry<D>> {
+        if self.count() == 0 {
+            return None;
+        }
+        self.entries.pop()
+    }
+
+    /// Removes the oldest entry, advancing the base.
+    pub fn pop_front(&mut self) -> Option<Entry<D>>
+    where
+        D: Clone,
+    {
+        let e = self.entries.get(self.head)?.clone();
+        self.head += 1;
+        self.base += 1;
+        self.base_term = e.term;
+        if self.head == self.entries.len() {
+            self.entries.clear();
+            self.head = 0;
+        } else if self.head >= RECLAIM_MIN && self.head * 2 >= self.entries.len() {
+            self.entries.drain(..self.head);
+            self.head = 0;
+        }
+        Some(e)
+    }
+
+    /// Drops every entry and restarts the log after a snapshot ending at
+    /// (`base`, `base_term`).
+    pub fn reset(&mut self, base: Index, base_term: Term) {
+        self.entries.clear();
+        self.head = 0;
+        self.base = base;
+        self.base_term = base_term;
+    }
+
+    /// Bytes reserved for entry slots (for memory accounting).
+    pub fn capacity_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Entry<D>>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(term: Term) -> Entry<u32> {
+        Entry { term, id: 0, etype: 0, data: 0 }
+    }
+
+    #[test]
+    fn indexes_start_at_one() {
+        let mut l = Log::default();
+        assert_eq!(l.current_idx(), 0);
+        assert_eq!(l.term_at(0), Some(0));
+        l.push(e(1));
+        l.push(e(2));
+        assert_eq!(l.current_idx(), 2);
+        assert_eq!(l.get(1).unwrap().term, 1);
+        assert_eq!(l.get(2).unwrap().term, 2);
+        assert!(l.get(3).is_none());
+        assert!(l.get(0).is_none());
+        assert_eq!(l.last_term(), 2);
+    }
+
+    #[test]
+    fn pop_front_moves_base_and_keeps_term() {
+        let mut l = Log::default();
+        for t in 1..=5 {
+            l.push(e(t));
+        }
+        assert_eq!(l.pop_front().unwrap().term, 1);
+        assert_eq!(l.base(), 1);
+        assert_eq!(l.base_term(), 1);
+        assert!(l.get(1).is_none());
+        assert_eq!(l.term_at(1), Some(1));
+        assert_eq!(l.get(2).unwrap().term, 2);
+        assert_eq!(l.count(), 4);
+        assert_eq!(l.slice_from(3, 10).len(), 3);
+        assert_eq!(l.slice_from(3, 2).len(), 2);
+        assert!(l.slice_from(1, 2).is_empty());
+    }
+
+    #[test]
+    fn reclaiming_polled_slots_keeps_indexes() {
+        let mut l = Log::default();
+        for i in 0..10_000 {
+            l.push(e(i));
+            if i % 2 == 1 {
+                l.pop_front();
+            }
+        }
+        assert_eq!(l.count(), 5000);
+        assert_eq!(l.base(), 5000);
+        for idx in 5001..=10_000 {
+            assert_eq!(l.get(idx).unwrap().term, idx - 1);
+        }
+        assert!(l.capacity_bytes() < 40_000 * std::mem::size_of::<Entry<u32>>());
+    }
+
+    #[test]
+    fn reset_after_snapshot() {
+        let mut l = Log::default();
+        l.push(e(1));
+        l.reset(10, 3);
+        assert_eq!(l.count(), 0);
+        assert_eq!(l.current_idx(), 10);
+        assert_eq!(l.last_term(), 3);
+        assert_eq!(l.term_at(10), Some(3));
+        assert!(l.pop_back().is_none());
+    }
+}

@@ -1,0 +1,144 @@
+//! Membership changes carried by log entries, one voter change at a time
+//! (thesis §4.1, §4.2.1). A configuration takes effect as soon as its entry
+//! is appended, is undone if the entry is popped, and is finalised when the
+//! entry is applied. The host names the node an entry is about through
+//! `log_get_node_id`; without it the host manages the node list itself.
+
+use crate::host::Host;
+use crate::server::Server;
+use crate::types::*;
+
+impl<H: Host> Server<H> {
+    /// Whether a voting configuration change is appended and not yet applied.
+    pub fn voting_change_is_in_progress(&self) -> bool {
+        self.voting_cfg_change_log_idx != -1
+    }
+
+    /// The newest voting change above `last_applied_idx`, or -1.
+    pub(crate) fn last_voting_change_after_applied(&self) -> Index {
+        let mut idx = self.current_idx();
+        while idx > self.last_applied_idx {
+            match self.log.get(idx) {
+                Some(e) if e.is_voting_cfg_change() => return idx,
+                Some(_) => idx -= 1,
+                None => break,
+            }
+        }
+        -1
+    }
+
+    pub(crate) fn apply_cfg_change_on_append(&mut self, idx: Index) {
+        let etype = match self.log.get(idx) {
+            Some(e) => e.etype,
+            None => return,
+        };
+        let id = match H::log_get_node_id(self, idx) {
+            Some(id) => id,
+            None => return,
+        };
+        let is_self = id == self.self_id;
+        match etype {
+            entry_type::ADD_NONVOTING_NODE => match self.node_mut(id) {
+                Some(n) => n.set_active(true),
+                None => {
+                    self.add_node_internal(Some(idx), H::NodeData::default(), id, is_self, false);
+                }
+            },
+            entry_type::ADD_NODE => match self.node_mut(id) {
+                Some(n) => {
+                    n.set_active(true);
+                    n.set_voting(true);
+                }
+                None => {
+                    self.add_node_internal(Some(idx), H::NodeData::default(), id, is_self, true);
+                }
+            },
+            entry_type::DEMOTE_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_voting(false);
+                }
+            }
+            entry_type::REMOVE_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_active(false);
+                }
+            }
+            _ => {}
+        }
+        log_msg!(self, Some(id), "cfg change type {} appended at {}", etype, idx);
+    }
+
+    pub(crate) fn revert_cfg_change_on_pop(&mut self, idx: Index) {
+        let etype = match self.log.get(idx) {
+            Some(e) => e.etype,
+            None => return,
+        };
+        let id = match H::log_get_node_id(self, idx) {
+            Some(id) => id,
+            None => return,
+        };
+        match etype {
+            entry_type::ADD_NONVOTING_NODE => {
+                if id != self.self_id {
+                    self.remove_node(id);
+                }
+            }
+            entry_type::ADD_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_voting(false);
+                }
+            }
+            entry_type::DEMOTE_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_voting(true);
+                }
+            }
+            entry_type::REMOVE_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_active(true);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn apply_cfg_change_on_commit(&mut self, idx: Index) {
+        let etype = match self.log.get(idx) {
+            Some(e) => e.etype,
+            None => return,
+        };
+        let id = match H::log_get_node_id(self, idx) {
+            Some(id) => id,
+            None => return,
+        };
+        match etype {
+            entry_type::ADD_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_addition_committed(true);
+                    n.set_voting_committed(true);
+                    n.set_has_sufficient_logs();
+                }
+            }
+            entry_type::ADD_NONVOTING_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_addition_committed(true);
+                }
+            }
+            entry_type::DEMOTE_NODE => {
+                if let Some(n) = self.node_mut(id) {
+                    n.set_voting_committed(false);
+                }
+            }
+            entry_type::REMOVE_NODE => {
+                let was_self = id == self.self_id;
+                self.remove_node(id);
+                if was_self && self.is_leader() {
+                    // A leader that removed itself steps down (thesis §4.2.2).
+                    self.become_follower();
+                    self.current_leader = NO_NODE;
+                }
+            }
+            _ => {}
+        }
+    }
+}

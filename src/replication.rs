@@ -1,0 +1,477 @@
+//! Log replication (paper §5.3, Figure 2 "AppendEntries RPC" and "Rules for
+//! Servers: Leaders"), proposals and applying committed entries.
+
+use crate::host::Host;
+use crate::quorum::majority_index;
+use crate::server::{fault, Server};
+use crate::types::*;
+
+impl<H: Host> Server<H> {
+    /// Sends `node` the entries it lacks (or a heartbeat). When those entries
+    /// were compacted away, asks the host to send a snapshot instead and
+    /// returns `NEEDS_SNAPSHOT`.
+    pub fn send_appendentries(&mut self, node: NodeId) -> RaftResult {
+        if node == self.self_id {
+            return Err(err::INVALID);
+        }
+        let next_idx = match self.node(node) {
+            Some(n) => n.next_idx(),
+            None => return Err(err::INVALID),
+        };
+        let base = self.log.base();
+        if next_idx < base {
+            log_msg!(self, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
+            let e = H::send_snapshot(self, node);
+            return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
+        }
+        self.send_appendentries_from(node, next_idx.max(base + 1))
+    }
+
+    /// Sends AppendEntries with the entries from `first` (> compaction base).
+    fn send_appendentries_from(&mut self, node: NodeId, first: Index) -> RaftResult {
+        let prev_log_idx = first - 1;
+        let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
+        let avail = (self.current_idx() - prev_log_idx).max(0) as usize;
+        let msg = AppendEntriesHeader {
+            term: self.current_term,
+            prev_log_idx,
+            prev_log_term,
+            leader_commit: self.commit_idx,
+            n_entries: avail.min(self.max_entries_per_msg),
+        };
+        match H::send_appendentries(self, node, &msg) {
+            0 => Ok(()),
+            e => Err(e),
+        }
+    }
+
+    /// Heartbeat: an AppendEntries to every other active node; resets the timer.
+    /// A node that needs a snapshot also gets an empty AppendEntries anchored
+    /// at the snapshot, so that once it has loaded the snapshot its answer
+    /// moves `next_idx` past it.
+    pub fn send_appendentries_all(&mut self) -> RaftResult {
+        self.timeout_elapsed = 0;
+        let mut first_err = Ok(());
+        let mut i = 0;
+        while let Some(n) = self.nodes.get(i) {
+            i += 1;
+            let (id, active) = (n.id(), n.is_active());
+            if id == self.self_id || !active {
+                continue;
+            }
+            match self.send_appendentries(id) {
+                Err(err::NEEDS_SNAPSHOT) => {
+                    let base = self.log.base();
+                    let _ = self.send_appendentries_from(id, base + 1);
+                }
+                Err(e) if first_err.is_ok() && e != err::INVALID => first_err = Err(e),
+                _ => {}
+            }
+        }
+        first_err
+    }
+
+    /// Follower side of AppendEntries (Figure 2, receiver implementation).
+    pub fn recv_appendentries(
+        &mut self,
+        from: Option<NodeId>,
+        ae: &AppendEntries<'_, H::Data>,
+        resp: &mut AppendEntriesResponse,
+    ) -> RaftResult {
+        resp.success = false;
+        resp.first_idx = ae.prev_log_idx + 1;
+        resp.current_idx = ae.prev_log_idx;
+        let result = self.recv_appendentries_inner(from, ae, resp);
+        resp.term = self.current_term;
+        if !resp.success {
+            resp.current_idx = self.current_idx();
+        }
+        result
+    }
+
+    fn recv_appendentries_inner(
+        &mut self,
+        from: Option<NodeId>,
+        ae: &AppendEntries<'_, H::Data>,
+        resp: &mut AppendEntriesResponse,
+    ) -> RaftResult {
+        if !ae.entries.is_empty() {
+            log_msg!(self, from, "recvd appendentries t:{} ci:{} lc:{} pli:{} plt:{} #{}",
+                    ae.term,
+                    self.current_idx(),
+                    ae.leader_commit,
+                    ae.prev_log_idx,
+                    ae.prev_log_term,
+                    ae.entries.len());
+        }
+        // 1. Reply false if term < currentTerm (§5.1).
+        if ae.term < self.current_term {
+            return Ok(());
+        }
+        if self.current_term < ae.term {
+            self.set_current_term(ae.term)?;
+            self.become_follower();
+        } else if self.is_candidate() {
+            // Someone won this term's election.
+            self.become_follower();
+        } else if self.is_leader() {
+            // Two leaders in one term cannot happen; refuse rather than follow.
+            return Ok(());
+        }
+        self.current_leader = from.unwrap_or(NO_NODE);
+        self.timeout_elapsed = 0;
+        if ae.prev_log_idx < 0 || ae.leader_commit < 0 {
+            return Err(err::INVALID);
+        }
+
+        // 2. Reply false if log doesn't contain an entry at prevLogIndex whose
+        //    term matches prevLogTerm (§5.3). Compacted entries are committed,
+        //    hence match any legitimate leader's.
+        let base = self.log.base();
+        if ae.prev_log_idx >= base {
+            match self.log.term_at(ae.prev_log_idx) {
+                None => return Ok(()),
+                Some(t) if t != ae.prev_log_term => {
+                    if ae.prev_log_idx <= self.commit_idx {
+                        return Err(err::SHUTDOWN);
+                    }
+                    // The entry and all that follow it cannot be the leader's.
+                    self.delete_entries_from(ae.prev_log_idx)?;
+                    return Ok(());
+                }
+                Some(_) => {}
+            }
+        }
+        resp.success = true;
+
+        // 3. If an existing entry conflicts with a new one (same index but
+        //    different terms), delete it and all that follow it (§5.3).
+        // 4. Append any new entries not already in the log.
+        let mut k = 0;
+        while k < ae.entries.len() {
+            let idx = ae.prev_log_idx + 1 + k as Index;
+            if idx <= self.log.base() {
+                resp.current_idx = idx;
+                k += 1;
+                continue;
+            }
+            match self.log.term_at(idx) {
+                Some(t) if t == ae.entries[k].term => {
+                    resp.current_idx = idx;
+                    k += 1;
+                }
+                Some(_) => {
+                    if idx <= self.commit_idx {
+                        log_msg!(self, from, "AE entry conflicts with committed entry {}", idx);
+                        return Err(err::SHUTDOWN);
+                    }
+                    if self.has_fault(fault::NO_TRUNCATE_ON_CONFLICT) {
+                        if let Some(e) = self.log.get_mut(idx) {
+                            *e = ae.entries[k].clone();
+                        }
+                        resp.current_idx = idx;
+                        k += 1;
+                        continue;
+                    }
+                    self.delete_entries_from(idx)?;
+                    break;
+                }
+                None => break,
+            }
+        }
+        while k < ae.entries.len() {
+            self.append_entry(ae.entries[k].clone())?;
+            resp.current_idx = ae.prev_log_idx + 1 + k as Index;
+            k += 1;
+        }
+
+        // 5. If leaderCommit > commitIndex, set commitIndex =
+        //    min(leaderCommit, index of last new entry).
+        if self.commit_idx < ae.leader_commit {
+            self.set_commit_idx(ae.leader_commit.min(resp.current_idx));
+        }
+        Ok(())
+    }
+
+    /// Leader side of an AppendEntries answer from `from`.
+    pub fn recv_appendentries_response(&mut self, from: NodeId, r: &AppendEntriesResponse) -> RaftResult {
+        let (next_idx, match_idx) = match self.node(from) {
+            Some(n) if from != self.self_id => (n.next_idx(), n.match_idx()),
+            _ => return Err(err::FAIL),
+        };
+        log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
+                if r.success { "SUCCESS" } else { "fail" },
+                self.current_idx(),
+                r.current_idx,
+                r.first_idx);
+        if !self.is_leader() {
+            return Err(err::NOT_LEADER);
+        }
+        // If RPC response contains term T > currentTerm: set currentTerm = T,
+        // convert to follower (§5.1).
+        if self.current_term < r.term {
+            self.set_current_term(r.term)?;
+            self.become_follower();
+            self.current_leader = NO_NODE;
+            return Ok(());
+        }
+        if self.current_term != r.term {
+            return Ok(());
+        }
+
+        if !r.success {
+            // Log inconsistency: decrement nextIndex and retry (§5.3).
+            if match_idx >= next_idx - 1 {
+                return Ok(()); // stale
+            }
+            let mut new_next = if r.current_idx < next_idx - 1 {
+                (r.current_idx + 1).min(self.current_idx())
+            } else {
+                next_idx - 1
+            };
+            new_next = new_next.max(match_idx + 1);
+            if let Some(n) = self.node_mut(from) {
+                n.set_next_idx(new_next);
+            }
+            return match self.send_appendentries(from) {
+                Err(err::NEEDS_SNAPSHOT) => Ok(()),
+                other => other,
+            };
+        }
+
+        if r.current_idx > self.current_idx() {
+            return Err(err::INVALID); // it claims entries we never sent
+        }
+
+        self.maybe_report_sufficient_logs(from, r.current_idx);
+
+        if r.current_idx <= match_idx {
+            return Ok(()); // stale or duplicate
+        }
+        if let Some(n) = self.node_mut(from) {
+            n.set_next_idx(r.current_idx + 1);
+            n.set_match_idx(r.current_idx);
+        }
+        self.advance_commit_idx();
+
+        // Keep streaming if it still lacks entries.
+        if r.current_idx < self.current_idx() {
+            return match self.send_appendentries(from) {
+                Err(err::NEEDS_SNAPSHOT) => Ok(()),
+                other => other,
+            };
+        }
+        Ok(())
+    }
+
+    /// Tells the host once when a non-voting node has caught up (so it can
+    /// propose promoting it).
+    fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
+        let eligible = match self.node(from) {
+            Some(n) => !n.is_voting() && n.is_active() && !n.has_sufficient_logs(),
+            None => false,
+        };
+        if eligible && !self.voting_change_is_in_progress() && self.current_idx() <= current_idx + 1 {
+            if H::node_has_sufficient_logs(self, from) == 0 {
+                if let Some(n) = self.node_mut(from) {
+                    n.set_has_sufficient_logs();
+                }
+            }
+        }
+    }
+
+    /// Leader commit rule (Figure 2): the highest N replicated on a majority of
+    /// voters with log[N].term == currentTerm (§5.4.2).
+    pub(crate) fn advance_commit_idx(&mut self) {
+        let mut buf = [0 as Index; 16];
+        let mut big = Vec::new();
+        let mut n = 0usize;
+        let current_idx = self.current_idx();
+        for node in self.nodes.iter() {
+            if !(node.is_active() && node.is_voting()) {
+                continue;
+            }
+            let m = if node.id() == self.self_id { current_idx } else { node.match_idx() };
+            if n < buf.len() {
+                buf[n] = m;
+            } else {
+                if big.is_empty() {
+                    big.extend_from_slice(&buf);
+                }
+                big.push(m);
+            }
+            n += 1;
+        }
+        let quorum_idx = if big.is_empty() { majority_index(&mut buf[..n]) } else { majority_index(&mut big) };
+        if quorum_idx <= self.commit_idx {
+            return;
+        }
+        if self.has_fault(fault::COMMIT_PREVIOUS_TERM) {
+            self.set_commit_idx(quorum_idx);
+            return;
+        }
+        if self.log.term_at(quorum_idx) == Some(self.current_term) {
+            self.set_commit_idx(quorum_idx);
+        }
+    }
+
+    /// A client proposal on the leader (willemt's `raft_recv_entry`): appends
+    /// `entry` in the current term and starts replicating it.
+    pub fn retain_entry(&mut self, mut entry: Entry<H::Data>) -> RaftResult<EntryResponse> {
+        if self.entry_changes_voters(&entry) && self.voting_change_is_in_progress() {
+            return Err(err::ONE_VOTING_CHANGE_ONLY);
+        }
+        if entry.is_cfg_change() && self.snapshot_in_progress {
+            return Err(err::SNAPSHOT_IN_PROGRESS);
+        }
+        if !self.is_leader() {
+            return Err(err::NOT_LEADER);
+        }
+        entry.term = self.current_term;
+        let id = entry.id;
+        self.append_entry(entry)?;
+        let idx = self.current_idx();
+        let mut i = 0;
+        while let Some(n) = self.nodes.get(i) {
+            i += 1;
+            let (nid, wanted) = (n.id(), n.id() != self.self_id && n.is_active() && n.next_idx() == idx);
+            if wanted {
+                let _ = self.send_appendentries(nid);
+            }
+        }
+        if self.num_voting_nodes() <= 1 {
+            self.advance_commit_idx();
+        }
+        Ok(EntryResponse { id, term: self.current_term, idx })
+    }
+
+    /// Whether the proposal changes who votes: ADD_NODE, DEMOTE_NODE, or
+    /// REMOVE_NODE of a voter.
+    fn entry_changes_voters(&mut self, entry: &Entry<H::Data>) -> bool {
+        if entry.is_voting_cfg_change() {
+            return true;
+        }
+        if entry.etype != entry_type::REMOVE_NODE {
+            return false;
+        }
+        // Ask the host which node it names: put it where the callback can see it.
+        self.log.push(entry.clone());
+        let idx = self.current_idx();
+        let id = H::log_get_node_id(self, idx);
+        if self.current_idx() == idx {
+            self.log.pop_back();
+        }
+        id.and_then(|id| self.node(id)).is_some_and(|n| n.is_voting())
+    }
+
+    /// 1 when the proposal `r` is committed, 0 while it is not (yet), -1 when
+    /// its index now holds another term's entry (it was overwritten).
+    pub fn entry_response_committed(&self, r: &EntryResponse) -> i32 {
+        match self.log.term_at(r.idx) {
+            Some(t) if r.idx > 0 => {
+                if t != r.term {
+                    -1
+                } else if r.idx <= self.commit_idx {
+                    1
+                } else {
+                    0
+                }
+            }
+            _ => {
+                if r.idx > 0 && r.idx < self.log.base() && r.term > self.log.base_term() {
+                    -1 // every compacted entry is older than the proposal's term
+                } else {
+                    0
+                }
+            }
+        }
+    }
+
+    /// Appends `entry` as is (no term change): `log_offer` first; on its error
+    /// the entry is dropped. Configuration entries take effect at once.
+    pub fn append_entry(&mut self, entry: Entry<H::Data>) -> RaftResult {
+        let voting_change = entry.is_voting_cfg_change();
+        let cfg_change = entry.is_cfg_change();
+        self.log.push(entry);
+        let idx = self.current_idx();
+        let e = H::log_offer(self, idx);
+        if e != 0 {
+            if self.current_idx() == idx {
+                self.log.pop_back();
+            }
+            return Err(e);
+        }
+        if voting_change {
+            self.voting_cfg_change_log_idx = idx;
+        }
+        if cfg_change {
+            self.apply_cfg_change_on_append(idx);
+        }
+        Ok(())
+    }
+
+    /// Removes the entries from `idx` to the end, newest first, each after
+    /// `log_pop` succeeds. Committed entries are never removed.
+    pub(crate) fn delete_entries_from(&mut self, idx: Index) -> RaftResult {
+        if idx <= self.commit_idx {
+            return Err(err::SHUTDOWN);
+        }
+        while self.current_idx() >= idx && self.log.count() > 0 {
+            let last = self.current_idx();
+            let e = H::log_pop(self, last);
+            if e != 0 {
+                return Err(e);
+            }
+            if self.current_idx() != last {
+                continue; // the host removed it itself
+            }
+            let is_cfg = self.log.get(last).is_some_and(|e| e.is_cfg_change());
+            if is_cfg {
+                self.revert_cfg_change_on_pop(last);
+            }
+            self.log.pop_back();
+            if self.voting_cfg_change_log_idx >= last {
+                self.voting_cfg_change_log_idx = self.last_voting_change_after_applied();
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the next committed entry through `log_apply`.
+    pub fn apply_entry(&mut self) -> RaftResult {
+        if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
+            return Err(err::FAIL);
+        }
+        let idx = self.last_applied_idx + 1;
+        let is_cfg = match self.log.get(idx) {
+            Some(e) => e.is_cfg_change(),
+            None => return Err(err::FAIL),
+        };
+        self.last_applied_idx = idx;
+        let e = H::log_apply(self, idx);
+        if e == err::SHUTDOWN {
+            return Err(err::SHUTDOWN);
+        }
+        if self.voting_cfg_change_log_idx == idx {
+            self.voting_cfg_change_log_idx = -1;
+        }
+        if is_cfg {
+            self.apply_cfg_change_on_commit(idx);
+        }
+        if e != 0 {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Applies every committed entry not yet applied.
+    pub fn apply_all(&mut self) -> RaftResult {
+        if !self.is_apply_allowed() {
+            return Ok(());
+        }
+        while self.last_applied_idx < self.commit_idx {
+            self.apply_entry()?;
+        }
+        Ok(())
+    }
+}

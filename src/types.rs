@@ -1,0 +1,172 @@
+//! Plain data shared by every core module: scalar aliases, log entries,
+//! the four Raft messages (paper Figure 2) and the error codes.
+
+/// A Raft term (paper §5.1). C: `raft_term_t` (`long`).
+pub type Term = i64;
+/// A log index; the first entry has index 1 (paper Figure 2). C: `raft_index_t`.
+pub type Index = i64;
+/// A node's identifier, unique in the cluster. C: `raft_node_id_t`.
+pub type NodeId = i32;
+/// The application's identifier for an entry. C: `raft_entry_id_t`.
+pub type EntryId = i32;
+
+/// "No vote" / "no node" sentinel used by `voted_for` and `current_leader`.
+pub const NO_NODE: NodeId = -1;
+
+/// Entry types (C `raft_logtype_e`).
+pub mod entry_type {
+    /// An application command.
+    pub const NORMAL: i32 = 0;
+    /// Adds a node that receives the log but does not vote.
+    pub const ADD_NONVOTING_NODE: i32 = 1;
+    /// Makes a (caught-up) node a voter.
+    pub const ADD_NODE: i32 = 2;
+    /// Turns a voter into a non-voter.
+    pub const DEMOTE_NODE: i32 = 3;
+    /// Removes a node from the cluster.
+    pub const REMOVE_NODE: i32 = 4;
+}
+
+/// One log entry. `#[repr(C)]` so that, with a `#[repr(C)]` payload, a slice of
+/// entries has the layout of a C array of `raft_entry_t` and can be handed to a
+/// transport without copying.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Entry<D> {
+    /// Term in which a leader created the entry.
+    pub term: Term,
+    /// Application-chosen id.
+    pub id: EntryId,
+    /// One of [`entry_type`].
+    pub etype: i32,
+    /// Application payload; the core never looks inside it.
+    pub data: D,
+}
+
+impl<D> Entry<D> {
+    /// Whether the entry changes the membership (any of ADD_NONVOTING, ADD, DEMOTE, REMOVE).
+    pub fn is_cfg_change(&self) -> bool {
+        is_cfg_change_type(self.etype)
+    }
+    /// Whether the entry changes who votes, as willemt/raft defines it (ADD_NODE or DEMOTE_NODE).
+    pub fn is_voting_cfg_change(&self) -> bool {
+        self.etype == entry_type::ADD_NODE || self.etype == entry_type::DEMOTE_NODE
+    }
+}
+
+/// See [`Entry::is_cfg_change`].
+pub fn is_cfg_change_type(etype: i32) -> bool {
+    matches!(
+        etype,
+        entry_type::ADD_NONVOTING_NODE | entry_type::ADD_NODE | entry_type::DEMOTE_NODE | entry_type::REMOVE_NODE
+    )
+}
+
+/// RequestVote RPC arguments (paper Figure 2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestVote {
+    pub term: Term,
+    pub candidate_id: NodeId,
+    pub last_log_idx: Index,
+    pub last_log_term: Term,
+}
+
+/// `vote_granted` values of a RequestVote response.
+pub mod vote {
+    /// The vote was granted.
+    pub const GRANTED: i32 = 1;
+    /// The vote was refused.
+    pub const NOT_GRANTED: i32 = 0;
+    /// The voter does not know the candidate (it may have been removed).
+    pub const UNKNOWN_NODE: i32 = -1;
+}
+
+/// RequestVote RPC results (paper Figure 2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestVoteResponse {
+    pub term: Term,
+    /// One of [`vote`].
+    pub vote_granted: i32,
+}
+
+/// AppendEntries RPC arguments as received (paper Figure 2).
+#[derive(Debug)]
+pub struct AppendEntries<'a, D> {
+    pub term: Term,
+    pub prev_log_idx: Index,
+    pub prev_log_term: Term,
+    pub leader_commit: Index,
+    /// The entries, which have indexes `prev_log_idx + 1 ..`.
+    pub entries: &'a [Entry<D>],
+}
+
+/// AppendEntries RPC arguments as sent. The entries are not in the message:
+/// they are the `n_entries` entries of the sender's log from
+/// `prev_log_idx + 1`, read with [`crate::Server::entries_from`] (this keeps
+/// sending zero-copy and lets the host callback borrow the server).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppendEntriesHeader {
+    pub term: Term,
+    pub prev_log_idx: Index,
+    pub prev_log_term: Term,
+    pub leader_commit: Index,
+    pub n_entries: usize,
+}
+
+/// AppendEntries RPC results. `current_idx` is the last index the follower
+/// knows matches the leader (on success) or its last log index (on failure);
+/// `first_idx` is the first index the request carried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppendEntriesResponse {
+    pub term: Term,
+    pub success: bool,
+    pub current_idx: Index,
+    pub first_idx: Index,
+}
+
+/// Result of a proposal accepted by the leader (C `msg_entry_response_t`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EntryResponse {
+    pub id: EntryId,
+    pub term: Term,
+    pub idx: Index,
+}
+
+/// Server roles (C `raft_state_e`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum State {
+    Follower = 1,
+    Candidate = 2,
+    Leader = 3,
+}
+
+/// Membership events reported to the host (C `raft_membership_e`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Membership {
+    Add = 0,
+    Remove = 1,
+}
+
+/// Error codes (C `raft_error_e`); callbacks may return any non-zero `i32`,
+/// which the core hands back unchanged.
+pub mod err {
+    /// Generic failure (bad argument, nothing to do); willemt returns -1 here.
+    pub const FAIL: i32 = -1;
+    pub const NOT_LEADER: i32 = -2;
+    pub const ONE_VOTING_CHANGE_ONLY: i32 = -3;
+    pub const SHUTDOWN: i32 = -4;
+    pub const NOMEM: i32 = -5;
+    pub const NEEDS_SNAPSHOT: i32 = -6;
+    pub const SNAPSHOT_IN_PROGRESS: i32 = -7;
+    pub const SNAPSHOT_ALREADY_LOADED: i32 = -8;
+    /// Our extension: an argument was invalid (NULL pointer, negative count,
+    /// unknown node). Within willemt's reserved range (> RAFT_ERR_LAST).
+    pub const INVALID: i32 = -9;
+    pub const LAST: i32 = -100;
+}
+
+/// Result type of core operations: `Err` carries a negative error code or a
+/// callback's non-zero return value.
+pub type RaftResult<T = ()> = Result<T, i32>;
