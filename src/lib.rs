@@ -36,3 +36,6 @@ pub use host::Host;
 pub use node::Node;
 pub use server::{fault, Server, SNAPSHOT_NONBLOCKING_APPLY};
 pub use types::*;
+
+#[cfg(test)]
+mod tests;
