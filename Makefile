@@ -23,6 +23,7 @@ all: build
 
 build:
 	$(CARGO) build --release --lib
+	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
 -include mk/*.mk
 
