@@ -24,7 +24,8 @@ impl<H: Host> Server<H> {
 
         if self.is_leader() {
             if self.request_timeout <= self.timeout_elapsed {
-                self.send_appendentries_all()?;
+                // A transport error is not the server's: the next heartbeat retries.
+                let _ = self.send_appendentries_all();
             }
         } else if self.election_timeout_rand <= self.timeout_elapsed
             && !self.snapshot_in_progress
