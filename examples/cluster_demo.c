@@ -151,7 +151,8 @@ int main(void) {
                raft_is_leader(servers[i]) ? "leader  " : "follower", raft_get_current_term(servers[i]),
                raft_get_commit_idx(servers[i]), raft_get_last_applied_idx(servers[i]));
     for (int i = 1; i <= N; i++) {
-        for (raft_index_t idx = raft_get_first_entry_idx(servers[i]); idx <= raft_get_current_idx(servers[i]); idx++)
+        for (raft_index_t idx = raft_get_current_idx(servers[i]) - raft_get_log_count(servers[i]) + 1;
+             idx <= raft_get_current_idx(servers[i]); idx++)
             free(raft_get_entry_from_idx(servers[i], idx)->data.buf);
         raft_free(servers[i]);
     }

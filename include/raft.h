@@ -735,8 +735,9 @@ raft_term_t raft_get_last_log_term(raft_server_t *me);
 raft_entry_t *raft_get_last_applied_entry(raft_server_t *me);
 
 /**
- * Returns the index of the oldest entry the log holds (1 plus the index of
- * the last compacted entry).
+ * Returns 1 if no snapshot was taken or loaded, else the snapshot's last
+ * index (willemt's definition; the oldest entry held is the index after the
+ * last compacted one).
  */
 raft_index_t raft_get_first_entry_idx(raft_server_t *me);
 
@@ -873,7 +874,8 @@ int raft_voting_change_is_in_progress(raft_server_t *me);
  * and records the snapshot's last index/term. Save the state machine (and
  * membership), then call `raft_end_snapshot`. `flags` may be
  * RAFT_SNAPSHOT_NONBLOCKING_APPLY. Returns 0; -1 if a snapshot is in
- * progress, nothing is committed, or the committed entry was compacted;
+ * progress, fewer than two entries are held, nothing is committed, or the
+ * committed entry was compacted;
  * `log_apply`'s error.
  */
 int raft_begin_snapshot(raft_server_t *me, int flags);

@@ -195,9 +195,14 @@ impl<H: Host> Server<H> {
     pub fn log_count(&self) -> Index {
         self.log.count()
     }
-    /// Index of the oldest entry held (the one after the compacted prefix).
+    /// willemt's `raft_get_first_entry_idx`: 1 before any snapshot, else the
+    /// snapshot's last index. (The oldest entry held is `log_base() + 1`.)
     pub fn first_entry_idx(&self) -> Index {
-        self.log.base() + 1
+        if self.snapshot_last_idx == 0 {
+            1
+        } else {
+            self.snapshot_last_idx
+        }
     }
     /// Index of the last compacted entry (0 when none).
     pub fn log_base(&self) -> Index {

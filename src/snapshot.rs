@@ -36,7 +36,7 @@ impl<H: Host> Server<H> {
     /// entries and records the snapshot's last entry. The host then saves
     /// its state machine and calls [`Server::end_snapshot`].
     pub fn begin_snapshot(&mut self, flags: i32) -> RaftResult {
-        if self.snapshot_in_progress {
+        if self.snapshot_in_progress || self.num_snapshottable_logs() == 0 {
             return Err(err::FAIL);
         }
         let target = self.commit_idx;

@@ -565,8 +565,9 @@ pub unsafe extern "C" fn raft_get_last_applied_entry(me: *mut raft_server_t) -> 
     })
 }
 
-/// Returns the index of the oldest entry the log holds (1 plus the index of
-/// the last compacted entry).
+/// Returns 1 if no snapshot was taken or loaded, else the snapshot's last
+/// index (willemt's definition; the oldest entry held is the index after the
+/// last compacted one).
 #[no_mangle]
 pub unsafe extern "C" fn raft_get_first_entry_idx(me: *mut raft_server_t) -> raft_index_t {
     with_server!(me, 0, |s| s.first_entry_idx())
@@ -758,7 +759,8 @@ pub unsafe extern "C" fn raft_voting_change_is_in_progress(me: *mut raft_server_
 /// and records the snapshot's last index/term. Save the state machine (and
 /// membership), then call `raft_end_snapshot`. `flags` may be
 /// RAFT_SNAPSHOT_NONBLOCKING_APPLY. Returns 0; -1 if a snapshot is in
-/// progress, nothing is committed, or the committed entry was compacted;
+/// progress, fewer than two entries are held, nothing is committed, or the
+/// committed entry was compacted;
 /// `log_apply`'s error.
 #[no_mangle]
 pub unsafe extern "C" fn raft_begin_snapshot(me: *mut raft_server_t, flags: c_int) -> c_int {
