@@ -17,7 +17,7 @@ HEADER    := include/raft.h
 
 TEST_TARGETS :=
 
-.PHONY: all build test clean install test-rust test-header
+.PHONY: all build test clean install test-rust test-header test-install
 
 all: build
 
@@ -27,7 +27,7 @@ build:
 
 -include mk/*.mk
 
-TEST_TARGETS := test-header test-rust $(TEST_TARGETS)
+TEST_TARGETS := test-header test-rust test-install $(TEST_TARGETS)
 
 test: build
 	@set -e; for t in $(TEST_TARGETS); do \
@@ -54,10 +54,20 @@ install: build
 	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/raft.h
 	install -m 644 $(LIBDIR)/libraft.a $(DESTDIR)$(PREFIX)/lib/libraft.a
 	install -m 755 $(LIBDIR)/libraft.so $(DESTDIR)$(PREFIX)/lib/libraft.so.$(VERSION)
-	patchelf --version >/dev/null 2>&1 && patchelf --set-soname libraft.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so.$(VERSION) || true
 	ln -sf libraft.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so.$(SOVERSION)
 	ln -sf libraft.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' raft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/raft.pc
+
+# Install into a scratch prefix and build a program the way a user would:
+# pkg-config for flags, the versioned soname at run time, and static linking.
+test-install:
+	rm -rf build/install && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install >/dev/null
+	@printf '#include <raft.h>\n#include <stdio.h>\nint main(void){raft_server_t *r = raft_new(); raft_add_node(r, NULL, 1, 1); raft_periodic(r, 0); int ok = raft_is_leader(r) && raft_get_current_term(r) == 1; raft_free(r); printf("installed library: %%s\\n", ok ? "ok" : "BROKEN"); return !ok;}\n' > build/install/app.c
+	PKG_CONFIG_PATH=$(CURDIR)/build/install/lib/pkgconfig sh -c 'cc -std=c99 -Wall -Werror build/install/app.c $$(pkg-config --cflags --libs raft) -o build/install/app'
+	readelf -d build/install/app | grep -q 'NEEDED.*libraft.so.$(SOVERSION)'
+	./build/install/app
+	cc -std=c99 build/install/app.c -Ibuild/install/include build/install/lib/libraft.a -lpthread -ldl -lm -o build/install/app_static
+	./build/install/app_static
 
 clean:
 	$(CARGO) clean
