@@ -1,0 +1,263 @@
+/* Fuzz target for the ticketd datagram decoder (wire_decode) and the
+ * entry-payload decoders.
+ *
+ * libFuzzer:  clang -g -fsanitize=fuzzer,address,undefined -DTICKETD_LIBFUZZER \
+ *               -Iinclude examples/ticketd/fuzz_wire.c examples/ticketd/wire.c
+ * standalone: cc -fsanitize=address,undefined -Iinclude fuzz_wire.c wire.c
+ *             ./a.out [iterations] [seed]
+ * The standalone driver feeds a deterministic mix of random bytes and
+ * mutations (bit flips, truncation, extension, header field overwrites) of
+ * valid encodings of every message type, and checks the invariants:
+ *   - the decoder never reads out of bounds (ASan) nor crashes;
+ *   - an accepted appendentries has 0 <= n_entries <= WIRE_MAX_ENTRIES and
+ *     every entry's bytes lie inside the input;
+ *   - every valid encoding decodes to what was encoded (round trip);
+ *   - a mutated datagram that still decodes re-encodes to the same bytes
+ *     (nothing is accepted that we would not have produced).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+static wire_msg_t msg;
+
+static void check(int cond, const char *what)
+{
+    if (!cond) {
+        fprintf(stderr, "fuzz_wire: invariant violated: %s\n", what);
+        abort();
+    }
+}
+
+/* re-encodes a decoded message; returns its length */
+static size_t reencode(const wire_msg_t *m, uint8_t *out, size_t cap)
+{
+    int sent = 0;
+    switch (m->type) {
+    case WIRE_T_REQUESTVOTE:
+        return wire_encode_rv(out, cap, m->sender, m->dest, &m->u.rv);
+    case WIRE_T_REQUESTVOTE_RESP:
+        return wire_encode_rvr(out, cap, m->sender, m->dest, &m->u.rvr);
+    case WIRE_T_APPENDENTRIES:
+        return wire_encode_ae(out, cap, m->sender, m->dest, &m->u.ae, &sent);
+    case WIRE_T_APPENDENTRIES_RESP:
+        return wire_encode_aer(out, cap, m->sender, m->dest, &m->u.aer);
+    case WIRE_T_SNAPSHOT:
+        return wire_encode_snapshot(out, cap, m->sender, m->dest, &m->snap);
+    }
+    return 0;
+}
+
+static int one_input(const uint8_t *data, size_t size)
+{
+    int rc = wire_decode(data, size, &msg);
+    check(rc >= 0 && rc < WIRE_E_NUM, "result in range");
+    if (rc != WIRE_OK)
+        return rc;
+    if (msg.type == WIRE_T_APPENDENTRIES) {
+        check(msg.u.ae.n_entries >= 0 && msg.u.ae.n_entries <= WIRE_MAX_ENTRIES, "entry count");
+        for (int i = 0; i < msg.u.ae.n_entries; i++) {
+            const uint8_t *b = msg.u.ae.entries[i].data.buf;
+            check(b >= data && b + msg.u.ae.entries[i].data.len <= data + size, "entry inside input");
+            volatile uint8_t sink = 0;
+            for (unsigned k = 0; k < msg.u.ae.entries[i].data.len; k++)
+                sink ^= b[k];
+            (void)sink;
+        }
+    }
+    static uint8_t again[WIRE_MAX_DGRAM];
+    size_t n = reencode(&msg, again, sizeof again);
+    check(n == size && memcmp(again, data, size) == 0, "accepted input re-encodes identically");
+    return rc;
+}
+
+#ifdef TICKETD_LIBFUZZER
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    one_input(data, size);
+    wire_member_t m;
+    uint32_t cnt;
+    cfg_decode(data, size, &m);
+    batch_decode(data, size, &cnt);
+    return 0;
+}
+#else
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ull;
+}
+
+/* builds a valid datagram of a random type into buf */
+static size_t make_valid(uint8_t *buf, size_t cap)
+{
+    int32_t s = (int32_t)(rnd() % 8) + 1, d = (int32_t)(rnd() % 8) + 1;
+    switch (rnd() % 5) {
+    case 0: {
+        msg_requestvote_t m = {(raft_term_t)(rnd() % 100), s, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 100)};
+        return wire_encode_rv(buf, cap, s, d, &m);
+    }
+    case 1: {
+        msg_requestvote_response_t m = {(raft_term_t)(rnd() % 100), (int)(rnd() % 3) - 1};
+        return wire_encode_rvr(buf, cap, s, d, &m);
+    }
+    case 2: {
+        static msg_entry_t es[300];
+        static uint8_t payloads[300][160];
+        int n = (int)(rnd() % 300);
+        for (int i = 0; i < n; i++) {
+            es[i].term = (raft_term_t)(rnd() % 50) + 1;
+            es[i].id = (raft_entry_id_t)rnd();
+            if (rnd() % 4) {
+                es[i].type = RAFT_LOGTYPE_NORMAL;
+                batch_encode(payloads[i], (uint32_t)(rnd() % 5000));
+                es[i].data.len = BATCH_PAYLOAD_LEN;
+            } else {
+                wire_member_t m = {.id = (int32_t)(rnd() % 100) + 1};
+                snprintf(m.raft, sizeof m.raft, "127.0.0.%d:%d", (int)(rnd() % 250) + 1, (int)(rnd() % 60000) + 1);
+                snprintf(m.http, sizeof m.http, "10.1.2.3:%d", (int)(rnd() % 60000) + 1);
+                es[i].type = RAFT_LOGTYPE_ADD_NONVOTING_NODE + (int)(rnd() % 4);
+                es[i].data.len = (unsigned)cfg_encode(payloads[i], sizeof payloads[i], &m);
+            }
+            es[i].data.buf = payloads[i];
+        }
+        msg_appendentries_t m = {(raft_term_t)(rnd() % 100), (raft_index_t)(rnd() % 1000),
+                                 (raft_term_t)(rnd() % 100), (raft_index_t)(rnd() % 1000), n, n ? es : NULL};
+        int sent = 0;
+        size_t len = wire_encode_ae(buf, cap, s, d, &m, &sent);
+        check(sent <= n && len > 0, "ae encodes");
+        check(wire_decode(buf, len, &msg) == WIRE_OK && msg.u.ae.n_entries == sent, "ae round trip");
+        for (int i = 0; i < sent; i++)
+            check(msg.u.ae.entries[i].term == es[i].term && msg.u.ae.entries[i].type == es[i].type &&
+                      msg.u.ae.entries[i].data.len == es[i].data.len &&
+                      memcmp(msg.u.ae.entries[i].data.buf, es[i].data.buf, es[i].data.len) == 0,
+                  "ae entries round trip");
+        return len;
+    }
+    case 3: {
+        msg_appendentries_response_t m = {(raft_term_t)(rnd() % 100), (int)(rnd() % 2), (raft_index_t)(rnd() % 1000),
+                                          (raft_index_t)(rnd() % 1000)};
+        return wire_encode_aer(buf, cap, s, d, &m);
+    }
+    default: {
+        static wire_snapshot_t sn;
+        memset(&sn, 0, sizeof sn);
+        sn.term = (int64_t)(rnd() % 100);
+        sn.snap_term = (int64_t)(rnd() % 100) + 1;
+        sn.snap_idx = (int64_t)(rnd() % 100000) + 1;
+        sn.counter = rnd();
+        sn.n_members = (uint32_t)(rnd() % WIRE_MAX_MEMBERS) + 1;
+        for (uint32_t i = 0; i < sn.n_members; i++) {
+            sn.members[i].id = (int32_t)i + 1;
+            sn.members[i].voting = (int)(rnd() % 2);
+            snprintf(sn.members[i].raft, WIRE_ADDR_LEN, "127.0.0.1:%u", 9000 + i);
+            snprintf(sn.members[i].http, WIRE_ADDR_LEN, "127.0.0.1:%u", 8000 + i);
+        }
+        size_t len = wire_encode_snapshot(buf, cap, s, d, &sn);
+        check(len > 0 && wire_decode(buf, len, &msg) == WIRE_OK && msg.snap.counter == sn.counter &&
+                  msg.snap.n_members == sn.n_members,
+              "snapshot round trip");
+        return len;
+    }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    long iters = argc > 1 ? atol(argv[1]) : 100000;
+    rng_state = argc > 2 ? strtoull(argv[2], NULL, 10) : 0x9E3779B97F4A7C15ull;
+    if (!rng_state)
+        rng_state = 1;
+    static uint8_t buf[WIRE_MAX_DGRAM + 64];
+    long accepted = 0, valid = 0;
+    long reasons[WIRE_E_NUM] = {0};
+    for (long it = 0; it < iters; it++) {
+        size_t len;
+        int mode = (int)(rnd() % 8);
+        if (mode == 0) {
+            /* pure random bytes, random length */
+            len = (size_t)(rnd() % (sizeof buf));
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)rnd();
+        } else {
+            len = make_valid(buf, WIRE_MAX_DGRAM);
+            check(len > 0, "valid encodes");
+            check(wire_decode(buf, len, &msg) == WIRE_OK, "valid decodes");
+            valid++;
+            switch (mode) {
+            case 1: /* bit flips */
+                for (int k = (int)(rnd() % 4) + 1; k > 0; k--)
+                    buf[rnd() % len] ^= (uint8_t)(1u << (rnd() % 8));
+                break;
+            case 2: /* truncation */
+                len = (size_t)(rnd() % len);
+                break;
+            case 3: /* extension with junk */
+                for (int k = (int)(rnd() % 64) + 1; k > 0 && len < sizeof buf; k--)
+                    buf[len++] = (uint8_t)rnd();
+                break;
+            case 4: { /* overwrite a header field, fix the crc so the body parser is exercised */
+                size_t off = rnd() % 20;
+                buf[off] = (uint8_t)rnd();
+                if (rnd() % 2 && len >= WIRE_HDR_LEN) {
+                    uint32_t c = wire_crc32(0, buf, 20);
+                    c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
+                    buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
+                    buf[23] = (uint8_t)c;
+                }
+                break;
+            }
+            case 5: { /* corrupt the body and recompute crc and length: the body parser must cope */
+                if (len > WIRE_HDR_LEN) {
+                    for (int k = (int)(rnd() % 8) + 1; k > 0; k--)
+                        buf[WIRE_HDR_LEN + rnd() % (len - WIRE_HDR_LEN)] = (uint8_t)rnd();
+                }
+                if (rnd() % 3 == 0)
+                    len = WIRE_HDR_LEN + (len > WIRE_HDR_LEN ? rnd() % (len - WIRE_HDR_LEN) : 0);
+                uint32_t bl = (uint32_t)(len - WIRE_HDR_LEN);
+                buf[16] = (uint8_t)(bl >> 24), buf[17] = (uint8_t)(bl >> 16), buf[18] = (uint8_t)(bl >> 8),
+                buf[19] = (uint8_t)bl;
+                uint32_t c = wire_crc32(0, buf, 20);
+                c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
+                buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
+                buf[23] = (uint8_t)c;
+                break;
+            }
+            case 6: { /* huge counts at the entry-count / member-count offsets */
+                if (len >= WIRE_HDR_LEN + 36) {
+                    size_t off = WIRE_HDR_LEN + (buf[5] == WIRE_T_SNAPSHOT ? 32 : 32);
+                    buf[off] = 0xFF, buf[off + 1] = 0xFF, buf[off + 2] = (uint8_t)rnd(), buf[off + 3] = (uint8_t)rnd();
+                    uint32_t c = wire_crc32(0, buf, 20);
+                    c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
+                    buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
+                    buf[23] = (uint8_t)c;
+                }
+                break;
+            }
+            default: /* unmodified */
+                break;
+            }
+        }
+        int rc = one_input(buf, len);
+        reasons[rc]++;
+        if (rc == WIRE_OK)
+            accepted++;
+        wire_member_t m;
+        uint32_t cnt;
+        cfg_decode(buf, len < 200 ? len : 200, &m);
+        batch_decode(buf, len < 8 ? len : 8, &cnt);
+    }
+    printf("fuzz_wire: %ld inputs (%ld from valid encodings), %ld accepted;", iters, valid, accepted);
+    for (int i = 1; i < WIRE_E_NUM; i++)
+        printf(" %s=%ld", wire_error_names[i], reasons[i]);
+    printf("\n");
+    return 0;
+}
+#endif

@@ -1,0 +1,527 @@
+/* ticketd durable storage on LMDB. See store.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define REC_MAGIC 0x544B5243u /* "TKRC" */
+#define REC_HDR 12
+
+struct store {
+    MDB_env *env;
+    MDB_dbi meta, log;
+    MDB_txn *txn;
+    int dirty;
+    uint64_t commits;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- tiny big-endian serializer ---- */
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+} sbuf_t;
+
+static void put(sbuf_t *b, const void *src, size_t n)
+{
+    if (b->len + n > b->cap)
+        return; /* callers size their buffers; truncation is caught by len checks */
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+static void put_u32(sbuf_t *b, uint32_t v)
+{
+    uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    put(b, x, 4);
+}
+static void put_u64(sbuf_t *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)(v >> 32));
+    put_u32(b, (uint32_t)v);
+}
+static void put_str(sbuf_t *b, const char *s)
+{
+    size_t n = strnlen(s, WIRE_ADDR_LEN - 1);
+    uint8_t l = (uint8_t)n;
+    put(b, &l, 1);
+    put(b, s, n);
+}
+
+typedef struct {
+    const uint8_t *p;
+    size_t len, off;
+    int err;
+} gbuf_t;
+
+static const uint8_t *get(gbuf_t *g, size_t n)
+{
+    if (g->err || n > g->len - g->off) {
+        g->err = 1;
+        return NULL;
+    }
+    const uint8_t *q = g->p + g->off;
+    g->off += n;
+    return q;
+}
+static uint32_t get_u32(gbuf_t *g)
+{
+    const uint8_t *q = get(g, 4);
+    return q ? ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3] : 0;
+}
+static uint64_t get_u64(gbuf_t *g)
+{
+    uint64_t hi = get_u32(g);
+    return (hi << 32) | get_u32(g);
+}
+static void get_str(gbuf_t *g, char out[WIRE_ADDR_LEN])
+{
+    const uint8_t *l = get(g, 1);
+    out[0] = 0;
+    if (!l)
+        return;
+    if (*l >= WIRE_ADDR_LEN) {
+        g->err = 1;
+        return;
+    }
+    const uint8_t *q = get(g, *l);
+    if (!q)
+        return;
+    memcpy(out, q, *l);
+    out[*l] = 0;
+}
+
+/* ---- records ---- */
+/* wraps payload into a record in out (cap must be >= len + REC_HDR) */
+static size_t rec_wrap(uint8_t *out, const uint8_t *payload, size_t len)
+{
+    sbuf_t b = {out, 0, len + REC_HDR};
+    put_u32(&b, REC_MAGIC);
+    put_u32(&b, 0);
+    put_u32(&b, (uint32_t)len);
+    put(&b, payload, len);
+    uint32_t crc = wire_crc32(0, out + 8, len + 4);
+    out[4] = (uint8_t)(crc >> 24);
+    out[5] = (uint8_t)(crc >> 16);
+    out[6] = (uint8_t)(crc >> 8);
+    out[7] = (uint8_t)crc;
+    return b.len;
+}
+
+/* verifies a record; returns the payload or NULL */
+static const uint8_t *rec_open(const MDB_val *v, size_t *len)
+{
+    if (v->mv_size < REC_HDR)
+        return NULL;
+    gbuf_t g = {v->mv_data, v->mv_size, 0, 0};
+    uint32_t magic = get_u32(&g);
+    uint32_t crc = get_u32(&g);
+    uint32_t l = get_u32(&g);
+    if (magic != REC_MAGIC || (size_t)l != v->mv_size - REC_HDR)
+        return NULL;
+    if (wire_crc32(0, (const uint8_t *)v->mv_data + 8, (size_t)l + 4) != crc)
+        return NULL;
+    *len = l;
+    return (const uint8_t *)v->mv_data + REC_HDR;
+}
+
+/* ---- environment ---- */
+store_t *store_open(const char *dir, int nosync, char *err, size_t errlen)
+{
+    int rc;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        seterr(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    store_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    if ((rc = mdb_env_create(&s->env)) != 0)
+        goto fail;
+    mdb_env_set_maxdbs(s->env, 4);
+    mdb_env_set_mapsize(s->env, (size_t)1 << 30);
+    /* MDB_NOTLS: the env is used from one thread only, but be safe.
+     * Without MDB_NOSYNC, mdb_txn_commit() fsyncs data then meta page. */
+    unsigned flags = MDB_NOTLS | (nosync ? MDB_NOSYNC : 0);
+    if ((rc = mdb_env_open(s->env, dir, flags, 0644)) != 0)
+        goto fail;
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        goto fail;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "log", MDB_CREATE, &s->log)) != 0) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        goto fail;
+    return s;
+fail:
+    seterr(err, errlen, "lmdb %s: %s", dir, mdb_strerror(rc));
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s);
+    return NULL;
+}
+
+void store_close(store_t *s)
+{
+    if (!s)
+        return;
+    store_commit(s);
+    mdb_env_close(s->env);
+    free(s);
+}
+
+int store_begin(store_t *s)
+{
+    if (s->txn)
+        return 0;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &s->txn);
+    if (rc != 0) {
+        fprintf(stderr, "ticketd: lmdb txn_begin: %s\n", mdb_strerror(rc));
+        s->txn = NULL;
+        return -1;
+    }
+    s->dirty = 0;
+    return 0;
+}
+
+int store_commit(store_t *s)
+{
+    if (!s->txn)
+        return 0;
+    if (!s->dirty) {
+        mdb_txn_abort(s->txn);
+        s->txn = NULL;
+        return 0;
+    }
+    int rc = mdb_txn_commit(s->txn);
+    s->txn = NULL;
+    s->dirty = 0;
+    if (rc != 0) {
+        fprintf(stderr, "ticketd: lmdb commit: %s\n", mdb_strerror(rc));
+        return -1;
+    }
+    s->commits++;
+    return 0;
+}
+
+int store_dirty(store_t *s) { return s->txn && s->dirty; }
+uint64_t store_commits(store_t *s) { return s->commits; }
+
+static int put_rec(store_t *s, MDB_dbi dbi, const void *key, size_t klen, const uint8_t *payload, size_t len)
+{
+    uint8_t stackbuf[2048];
+    uint8_t *rec = len + REC_HDR <= sizeof(stackbuf) ? stackbuf : malloc(len + REC_HDR);
+    if (!rec)
+        return -1;
+    if (store_begin(s) != 0) {
+        if (rec != stackbuf)
+            free(rec);
+        return -1;
+    }
+    size_t rl = rec_wrap(rec, payload, len);
+    MDB_val k = {klen, (void *)(uintptr_t)key}, v = {rl, rec};
+    int rc = mdb_put(s->txn, dbi, &k, &v, 0);
+    if (rec != stackbuf)
+        free(rec);
+    if (rc != 0) {
+        fprintf(stderr, "ticketd: lmdb put: %s\n", mdb_strerror(rc));
+        return -1;
+    }
+    s->dirty = 1;
+    return 0;
+}
+
+static int put_meta(store_t *s, const char *key, const uint8_t *payload, size_t len)
+{
+    return put_rec(s, s->meta, key, strlen(key), payload, len);
+}
+
+int store_put_node_id(store_t *s, int32_t id)
+{
+    uint8_t b[4];
+    sbuf_t sb = {b, 0, sizeof b};
+    put_u32(&sb, (uint32_t)id);
+    return put_meta(s, "node_id", b, sb.len);
+}
+
+int store_put_hardstate(store_t *s, const store_hardstate_t *hs)
+{
+    uint8_t b[12];
+    sbuf_t sb = {b, 0, sizeof b};
+    put_u64(&sb, (uint64_t)hs->term);
+    put_u32(&sb, (uint32_t)hs->vote);
+    return put_meta(s, "hardstate", b, sb.len);
+}
+
+static size_t members_put(sbuf_t *sb, const wire_snapshot_t *snap)
+{
+    put_u32(sb, snap->n_members);
+    for (uint32_t i = 0; i < snap->n_members && i < WIRE_MAX_MEMBERS; i++) {
+        const wire_member_t *m = &snap->members[i];
+        put_u32(sb, (uint32_t)m->id);
+        uint8_t v = m->voting ? 1 : 0;
+        put(sb, &v, 1);
+        put_str(sb, m->raft);
+        put_str(sb, m->http);
+    }
+    return sb->len;
+}
+
+static int members_get(gbuf_t *g, wire_snapshot_t *snap)
+{
+    snap->n_members = get_u32(g);
+    if (g->err || snap->n_members > WIRE_MAX_MEMBERS)
+        return -1;
+    for (uint32_t i = 0; i < snap->n_members; i++) {
+        wire_member_t *m = &snap->members[i];
+        m->id = (int32_t)get_u32(g);
+        const uint8_t *v = get(g, 1);
+        m->voting = v ? *v : 0;
+        get_str(g, m->raft);
+        get_str(g, m->http);
+        if (g->err || m->id <= 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_put_snapshot(store_t *s, const wire_snapshot_t *snap)
+{
+    static uint8_t b[28 + 4 + WIRE_MAX_MEMBERS * (5 + 2 * WIRE_ADDR_LEN)];
+    sbuf_t sb = {b, 0, sizeof b};
+    put_u64(&sb, (uint64_t)snap->snap_term);
+    put_u64(&sb, (uint64_t)snap->snap_idx);
+    put_u64(&sb, snap->counter);
+    members_put(&sb, snap);
+    return put_meta(s, "snapshot", b, sb.len);
+}
+
+int store_put_bootstrap(store_t *s, const wire_snapshot_t *boot)
+{
+    static uint8_t b[4 + WIRE_MAX_MEMBERS * (5 + 2 * WIRE_ADDR_LEN)];
+    sbuf_t sb = {b, 0, sizeof b};
+    members_put(&sb, boot);
+    return put_meta(s, "bootstrap", b, sb.len);
+}
+
+static void idx_key(uint8_t k[8], raft_index_t idx)
+{
+    uint64_t v = (uint64_t)idx;
+    for (int i = 7; i >= 0; i--) {
+        k[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+int store_put_entry(store_t *s, raft_index_t idx, const raft_entry_t *e)
+{
+    uint8_t stackbuf[1024];
+    size_t need = 28 + (size_t)e->data.len;
+    uint8_t *b = need <= sizeof stackbuf ? stackbuf : malloc(need);
+    if (!b)
+        return -1;
+    sbuf_t sb = {b, 0, need};
+    put_u64(&sb, (uint64_t)idx);
+    put_u64(&sb, (uint64_t)e->term);
+    put_u32(&sb, (uint32_t)e->id);
+    put_u32(&sb, (uint32_t)e->type);
+    put_u32(&sb, e->data.len);
+    if (e->data.len)
+        put(&sb, e->data.buf, e->data.len);
+    uint8_t k[8];
+    idx_key(k, idx);
+    int rc = put_rec(s, s->log, k, 8, b, sb.len);
+    if (b != stackbuf)
+        free(b);
+    return rc;
+}
+
+int store_del_entry(store_t *s, raft_index_t idx)
+{
+    if (store_begin(s) != 0)
+        return -1;
+    uint8_t k[8];
+    idx_key(k, idx);
+    MDB_val key = {8, k};
+    int rc = mdb_del(s->txn, s->log, &key, NULL);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        fprintf(stderr, "ticketd: lmdb del: %s\n", mdb_strerror(rc));
+        return -1;
+    }
+    s->dirty = 1;
+    return 0;
+}
+
+int store_clear_log(store_t *s)
+{
+    if (store_begin(s) != 0)
+        return -1;
+    int rc = mdb_drop(s->txn, s->log, 0);
+    if (rc != 0) {
+        fprintf(stderr, "ticketd: lmdb drop: %s\n", mdb_strerror(rc));
+        return -1;
+    }
+    s->dirty = 1;
+    return 0;
+}
+
+static int get_meta(MDB_txn *txn, MDB_dbi dbi, const char *key, const uint8_t **p, size_t *len, char *err,
+                    size_t errlen)
+{
+    MDB_val k = {strlen(key), (void *)(uintptr_t)key}, v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0) {
+        seterr(err, errlen, "lmdb get %s: %s", key, mdb_strerror(rc));
+        return -1;
+    }
+    *p = rec_open(&v, len);
+    if (!*p) {
+        seterr(err, errlen, "corrupt record: meta/%s fails its checksum", key);
+        return -1;
+    }
+    return 1;
+}
+
+int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        seterr(err, errlen, "lmdb txn: %s", mdb_strerror(rc));
+        return -1;
+    }
+    memset(st, 0, sizeof(*st));
+    const uint8_t *p;
+    size_t len;
+    int r;
+    int ret = -1;
+
+    if ((r = get_meta(txn, s->meta, "node_id", &p, &len, err, errlen)) < 0)
+        goto out;
+    if (r) {
+        gbuf_t g = {p, len, 0, 0};
+        st->node_id = (int32_t)get_u32(&g);
+        if (g.err || g.off != len) {
+            seterr(err, errlen, "corrupt record: meta/node_id malformed");
+            goto out;
+        }
+        st->has_node_id = 1;
+    }
+    if ((r = get_meta(txn, s->meta, "hardstate", &p, &len, err, errlen)) < 0)
+        goto out;
+    if (r) {
+        gbuf_t g = {p, len, 0, 0};
+        st->hs.term = (int64_t)get_u64(&g);
+        st->hs.vote = (int32_t)get_u32(&g);
+        if (g.err || g.off != len || st->hs.term < 0) {
+            seterr(err, errlen, "corrupt record: meta/hardstate malformed");
+            goto out;
+        }
+        st->has_hardstate = 1;
+    }
+    if ((r = get_meta(txn, s->meta, "snapshot", &p, &len, err, errlen)) < 0)
+        goto out;
+    if (r) {
+        gbuf_t g = {p, len, 0, 0};
+        st->snap.snap_term = (int64_t)get_u64(&g);
+        st->snap.snap_idx = (int64_t)get_u64(&g);
+        st->snap.counter = get_u64(&g);
+        if (members_get(&g, &st->snap) != 0 || g.err || g.off != len || st->snap.snap_idx <= 0 ||
+            st->snap.snap_term <= 0) {
+            seterr(err, errlen, "corrupt record: meta/snapshot malformed");
+            goto out;
+        }
+        st->has_snapshot = 1;
+    }
+    if ((r = get_meta(txn, s->meta, "bootstrap", &p, &len, err, errlen)) < 0)
+        goto out;
+    if (r) {
+        gbuf_t g = {p, len, 0, 0};
+        if (members_get(&g, &st->boot) != 0 || g.off != len) {
+            seterr(err, errlen, "corrupt record: meta/bootstrap malformed");
+            goto out;
+        }
+        st->has_bootstrap = 1;
+    }
+
+    /* log: every record must verify, indexes must be contiguous and start
+     * right after the snapshot; records at or below the snapshot are
+     * leftovers of a compaction and are skipped */
+    raft_index_t base = st->has_snapshot ? st->snap.snap_idx : 0;
+    raft_index_t expect = base + 1;
+    if ((rc = mdb_cursor_open(txn, s->log, &cur)) != 0) {
+        seterr(err, errlen, "lmdb cursor: %s", mdb_strerror(rc));
+        goto out;
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            seterr(err, errlen, "corrupt log: key of %zu bytes", k.mv_size);
+            goto out;
+        }
+        uint64_t kidx = 0;
+        for (int i = 0; i < 8; i++)
+            kidx = (kidx << 8) | ((const uint8_t *)k.mv_data)[i];
+        p = rec_open(&v, &len);
+        if (!p) {
+            seterr(err, errlen, "corrupt record: log entry %llu fails its checksum", (unsigned long long)kidx);
+            goto out;
+        }
+        gbuf_t g = {p, len, 0, 0};
+        raft_entry_t e;
+        memset(&e, 0, sizeof e);
+        uint64_t idx = get_u64(&g);
+        e.term = (raft_term_t)get_u64(&g);
+        e.id = (raft_entry_id_t)get_u32(&g);
+        e.type = (int)get_u32(&g);
+        e.data.len = get_u32(&g);
+        const uint8_t *d = get(&g, e.data.len);
+        if (g.err || g.off != len || idx != kidx || e.term <= 0 || e.type < 0 || e.type > RAFT_LOGTYPE_REMOVE_NODE) {
+            seterr(err, errlen, "corrupt record: log entry %llu malformed", (unsigned long long)kidx);
+            goto out;
+        }
+        e.data.buf = (void *)(uintptr_t)d;
+        if ((raft_index_t)idx <= base)
+            continue;
+        if ((raft_index_t)idx != expect) {
+            seterr(err, errlen, "corrupt log: entry %lld missing (next record is %llu)", (long long)expect,
+                   (unsigned long long)idx);
+            goto out;
+        }
+        if (cb && cb(ud, (raft_index_t)idx, &e) != 0) {
+            seterr(err, errlen, "log entry %llu rejected on replay", (unsigned long long)idx);
+            goto out;
+        }
+        expect++;
+    }
+    if (rc != MDB_NOTFOUND) {
+        seterr(err, errlen, "lmdb cursor: %s", mdb_strerror(rc));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return ret;
+}
