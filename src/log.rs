@@ -44,14 +44,19 @@ impl<D> Log<D> {
         self.base + self.count()
     }
 
+    #[inline]
     fn slot(&self, idx: Index) -> Option<usize> {
-        if idx <= self.base || idx > self.current_idx() {
-            return None;
+        // idx <= base wraps to a huge offset, which fails the length check.
+        let s = (idx.wrapping_sub(self.base).wrapping_sub(1) as u64 as usize).wrapping_add(self.head);
+        if idx > self.base && s < self.entries.len() {
+            Some(s)
+        } else {
+            None
         }
-        Some(self.head + (idx - self.base - 1) as usize)
     }
 
     /// The entry at `idx`, if it is held.
+    #[inline]
     pub fn get(&self, idx: Index) -> Option<&Entry<D>> {
         self.slot(idx).and_then(|s| self.entries.get(s))
     }
@@ -65,14 +70,18 @@ impl<D> Log<D> {
 
     /// Term of the entry at `idx`: 0 for index 0, the base term for the base,
     /// `None` when the entry is compacted or beyond the log.
+    #[inline]
     pub fn term_at(&self, idx: Index) -> Option<Term> {
+        if let Some(e) = self.get(idx) {
+            return Some(e.term);
+        }
         if idx == self.base {
-            return Some(self.base_term);
+            Some(self.base_term)
+        } else if idx == 0 {
+            Some(0)
+        } else {
+            None
         }
-        if idx == 0 {
-            return Some(0);
-        }
-        self.get(idx).map(|e| e.term)
     }
 
     /// Term of the last entry (or of the base when the log is empty).

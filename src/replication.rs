@@ -195,9 +195,13 @@ impl<H: Host> Server<H> {
 
     /// Leader side of an AppendEntries answer from `from`.
     pub fn recv_appendentries_response(&mut self, from: NodeId, r: &AppendEntriesResponse) -> RaftResult {
-        let (next_idx, match_idx) = match self.node(from) {
-            Some(n) if from != self.self_id => (n.next_idx(), n.match_idx()),
+        let pos = match self.node_pos(from) {
+            Some(p) if from != self.self_id => p,
             _ => return Err(err::FAIL),
+        };
+        let (next_idx, match_idx, catching_up) = {
+            let n = &self.nodes[pos];
+            (n.next_idx(), n.match_idx(), !n.is_voting() && n.is_active() && !n.has_sufficient_logs())
         };
         log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
@@ -230,9 +234,7 @@ impl<H: Host> Server<H> {
                 next_idx - 1
             };
             new_next = new_next.max(match_idx + 1);
-            if let Some(n) = self.node_mut(from) {
-                n.set_next_idx(new_next);
-            }
+            self.nodes[pos].set_next_idx(new_next);
             return match self.send_appendentries(from) {
                 Err(err::NEEDS_SNAPSHOT) => Ok(()),
                 other => other,
@@ -243,16 +245,22 @@ impl<H: Host> Server<H> {
             return Err(err::INVALID); // it claims entries we never sent
         }
 
-        self.maybe_report_sufficient_logs(from, r.current_idx);
+        if catching_up {
+            self.maybe_report_sufficient_logs(from, r.current_idx);
+        }
 
         if r.current_idx <= match_idx {
             return Ok(()); // stale or duplicate
         }
-        if let Some(n) = self.node_mut(from) {
-            n.set_next_idx(r.current_idx + 1);
-            n.set_match_idx(r.current_idx);
+        // The callback above may have changed the membership.
+        match self.node_mut(from) {
+            Some(n) => {
+                n.set_next_idx(r.current_idx + 1);
+                n.set_match_idx(r.current_idx);
+            }
+            None => return Ok(()),
         }
-        self.advance_commit_idx();
+        self.commit_up_to(r.current_idx);
 
         // Keep streaming if it still lacks entries.
         if r.current_idx < self.current_idx() {
@@ -267,11 +275,7 @@ impl<H: Host> Server<H> {
     /// Tells the host once when a non-voting node has caught up (so it can
     /// propose promoting it).
     fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
-        let eligible = match self.node(from) {
-            Some(n) => !n.is_voting() && n.is_active() && !n.has_sufficient_logs(),
-            None => false,
-        };
-        if eligible && !self.voting_change_is_in_progress() && self.current_idx() <= current_idx + 1 {
+        if !self.voting_change_is_in_progress() && self.current_idx() <= current_idx + 1 {
             if H::node_has_sufficient_logs(self, from) == 0 {
                 if let Some(n) = self.node_mut(from) {
                     n.set_has_sufficient_logs();
@@ -280,29 +284,46 @@ impl<H: Host> Server<H> {
         }
     }
 
+    /// A match index rose to `new_match`: the commit index can only move if
+    /// `new_match` is above it and (Figure 2, §5.4.2) from the current term;
+    /// entries of the current term form a suffix of the log, so otherwise
+    /// nothing at or below `new_match` is committable. The commit index
+    /// already is the quorum index, so if a majority holds `new_match` it is
+    /// the new quorum index; else the full computation decides.
+    fn commit_up_to(&mut self, new_match: Index) {
+        if new_match <= self.commit_idx {
+            return;
+        }
+        if self.log.term_at(new_match) != Some(self.current_term) && !self.has_fault(fault::COMMIT_PREVIOUS_TERM) {
+            return;
+        }
+        let current_idx = self.current_idx();
+        let (mut voters, mut holding) = (0, 0);
+        for n in self.nodes.iter() {
+            if n.is_active() && n.is_voting() {
+                voters += 1;
+                let m = if n.id() == self.self_id { current_idx } else { n.match_idx() };
+                holding += (m >= new_match) as i32;
+            }
+        }
+        if holding >= voters / 2 + 1 {
+            self.set_commit_idx(new_match);
+        } else {
+            self.advance_commit_idx();
+        }
+    }
+
     /// Leader commit rule (Figure 2): the highest N replicated on a majority of
     /// voters with log[N].term == currentTerm (§5.4.2).
     pub(crate) fn advance_commit_idx(&mut self) {
-        let mut buf = [0 as Index; 16];
-        let mut big = Vec::new();
-        let mut n = 0usize;
         let current_idx = self.current_idx();
-        for node in self.nodes.iter() {
-            if !(node.is_active() && node.is_voting()) {
-                continue;
-            }
-            let m = if node.id() == self.self_id { current_idx } else { node.match_idx() };
-            if n < buf.len() {
-                buf[n] = m;
-            } else {
-                if big.is_empty() {
-                    big.extend_from_slice(&buf);
-                }
-                big.push(m);
-            }
-            n += 1;
-        }
-        let quorum_idx = if big.is_empty() { majority_index(&mut buf[..n]) } else { majority_index(&mut big) };
+        let self_id = self.self_id;
+        let voters = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_active() && n.is_voting())
+            .map(|n| if n.id() == self_id { current_idx } else { n.match_idx() });
+        let quorum_idx = majority_index(voters);
         if quorum_idx <= self.commit_idx {
             return;
         }

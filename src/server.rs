@@ -45,6 +45,8 @@ pub struct Server<H: Host> {
     pub(crate) election_timeout_rand: i32,
     pub(crate) request_timeout: i32,
     pub(crate) nodes: Vec<Box<Node<H::NodeData>>>,
+    /// `nodes[i].id()`, kept beside them so lookups scan a flat array.
+    pub(crate) node_ids: Vec<NodeId>,
     pub(crate) self_id: NodeId,
     pub(crate) log: Log<H::Data>,
     /// Index of the newest voting configuration change not yet applied, or -1.
@@ -76,6 +78,7 @@ impl<H: Host> Server<H> {
             election_timeout_rand: DEFAULT_ELECTION_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             nodes: Vec::new(),
+            node_ids: Vec::new(),
             self_id: NO_NODE,
             log: Log::default(),
             voting_cfg_change_log_idx: -1,
@@ -106,6 +109,7 @@ impl<H: Host> Server<H> {
         self.commit_idx = 0;
         self.last_applied_idx = 0;
         self.nodes.clear();
+        self.node_ids.clear();
         self.self_id = NO_NODE;
         self.log.reset(0, 0);
         self.snapshot_last_idx = 0;
@@ -246,10 +250,13 @@ impl<H: Host> Server<H> {
         }
     }
     pub fn node(&self, id: NodeId) -> Option<&Node<H::NodeData>> {
-        self.nodes.iter().find(|n| n.id() == id).map(|b| &**b)
+        self.node_pos(id).and_then(|p| self.nodes.get(p)).map(|b| &**b)
     }
     pub fn node_mut(&mut self, id: NodeId) -> Option<&mut Node<H::NodeData>> {
-        self.nodes.iter_mut().find(|n| n.id() == id).map(|b| &mut **b)
+        match self.node_pos(id) {
+            Some(p) => self.nodes.get_mut(p).map(|b| &mut **b),
+            None => None,
+        }
     }
     /// The `i`-th node in insertion order.
     pub fn node_at(&self, i: usize) -> Option<&Node<H::NodeData>> {
@@ -277,8 +284,9 @@ impl<H: Host> Server<H> {
     pub(crate) fn me_is_voting(&self) -> bool {
         self.my_node().is_some_and(|n| n.is_voting() && n.is_active())
     }
+    #[inline]
     pub(crate) fn node_pos(&self, id: NodeId) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id() == id)
+        self.node_ids.iter().position(|&n| n == id)
     }
 
     /// Adds a voting node. If `id` is already a non-voting member it becomes
@@ -316,6 +324,7 @@ impl<H: Host> Server<H> {
             node.set_next_idx(self.current_idx() + 1);
         }
         self.nodes.push(Box::new(node));
+        self.node_ids.push(id);
         if is_self {
             self.self_id = id;
         }
@@ -332,6 +341,7 @@ impl<H: Host> Server<H> {
         match self.node_pos(id) {
             Some(pos) => {
                 self.nodes.remove(pos);
+                self.node_ids.remove(pos);
                 if self.current_leader == id {
                     self.current_leader = NO_NODE;
                 }

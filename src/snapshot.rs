@@ -153,6 +153,7 @@ impl<H: Host> Server<H> {
         self.voting_cfg_change_log_idx = -1;
         let me = self.self_id;
         self.nodes.retain(|n| n.id() == me);
+        self.node_ids.retain(|&id| id == me);
         log_msg!(self, None, "loaded snapshot sli:{} slt:{}", idx, term);
         Ok(())
     }
