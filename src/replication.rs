@@ -28,6 +28,7 @@ impl<H: Host> Server<H> {
     }
 
     /// Sends AppendEntries with the entries from `first` (> compaction base).
+    #[inline]
     fn send_appendentries_from(&mut self, node: NodeId, first: Index) -> RaftResult {
         let prev_log_idx = first - 1;
         let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
@@ -148,7 +149,8 @@ impl<H: Host> Server<H> {
         //    different terms), delete it and all that follow it (§5.3).
         // 4. Append any new entries not already in the log.
         let mut k = 0;
-        while k < ae.entries.len() {
+        // (When the entries start right after our last one, all are new.)
+        while k < ae.entries.len() && ae.prev_log_idx != self.log.current_idx() {
             let idx = ae.prev_log_idx + 1 + k as Index;
             if idx <= self.log.base() {
                 resp.current_idx = idx;
@@ -290,6 +292,7 @@ impl<H: Host> Server<H> {
     /// nothing at or below `new_match` is committable. The commit index
     /// already is the quorum index, so if a majority holds `new_match` it is
     /// the new quorum index; else the full computation decides.
+    #[inline]
     fn commit_up_to(&mut self, new_match: Index) {
         if new_match <= self.commit_idx {
             return;
@@ -410,6 +413,7 @@ impl<H: Host> Server<H> {
 
     /// Appends `entry` as is (no term change): `log_offer` first; on its error
     /// the entry is dropped. Configuration entries take effect at once.
+    #[inline]
     pub fn append_entry(&mut self, entry: Entry<H::Data>) -> RaftResult {
         let voting_change = entry.is_voting_cfg_change();
         let cfg_change = entry.is_cfg_change();
@@ -459,6 +463,7 @@ impl<H: Host> Server<H> {
     }
 
     /// Applies the next committed entry through `log_apply`.
+    #[inline]
     pub fn apply_entry(&mut self) -> RaftResult {
         if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
             return Err(err::FAIL);

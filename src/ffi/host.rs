@@ -83,6 +83,7 @@ pub(crate) unsafe fn server<'a>(me: *mut raft_server_t) -> Option<&'a mut CServe
 }
 
 /// The C handle of member `id`, or NULL.
+#[inline]
 pub(crate) fn node_handle(s: &mut CServer, id: NodeId) -> *mut raft_node_t {
     match s.node_mut(id) {
         Some(n) => n as *mut CNode as *mut raft_node_t,
@@ -92,6 +93,7 @@ pub(crate) fn node_handle(s: &mut CServer, id: NodeId) -> *mut raft_node_t {
 
 /// The id of the member whose handle is `node`, without dereferencing it:
 /// pointers that are not members of `s` are rejected.
+#[inline]
 pub(crate) fn member_id(s: &CServer, node: *mut raft_node_t) -> Option<NodeId> {
     if node.is_null() {
         return None;
@@ -108,6 +110,7 @@ pub(crate) unsafe fn node<'a>(node: *mut raft_node_t) -> Option<&'a mut CNode> {
 }
 
 /// The log entry at `idx` as a C pointer (NULL when not held).
+#[inline]
 pub(crate) fn entry_ptr(s: &mut CServer, idx: Index) -> *mut raft_entry_t {
     match s.entry_mut(idx) {
         Some(e) => e as *mut CEntry as *mut raft_entry_t,
@@ -116,6 +119,7 @@ pub(crate) fn entry_ptr(s: &mut CServer, idx: Index) -> *mut raft_entry_t {
 }
 
 /// Calls a `func_logentry_event_f` for the entry at `idx`.
+#[inline]
 fn entry_event(raft: &mut CServer, f: func_logentry_event_f, idx: Index) -> Option<c_int> {
     let f = f?;
     let udata = raft.host.udata;
