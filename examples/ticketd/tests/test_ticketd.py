@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""ticketd cluster tests: real processes, real sockets, real files.
+
+usage: test_ticketd.py --ticketd PATH [--fuzz PATH] [--only NAME] [--keep]
+
+Every test uses its own port range and directory; every process is killed
+at the end, even on failure.  Closes with 'N passed, N failed'.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all  # noqa: E402
+
+ARGS = None
+WORK = None
+# fast timers so that elections and catch-up fit the time budget
+FAST = ["--election-timeout-ms", "600", "--heartbeat-ms", "60", "--tick-ms", "5"]
+
+
+def log(*a):
+    print("   ", *a, flush=True)
+
+
+def check_unique(tickets):
+    dups = len(tickets) - len(set(tickets))
+    assert dups == 0, "%d tickets issued twice" % dups
+
+
+def cluster_counter(cl, nid):
+    return cl.status(nid)["counter"]
+
+
+def wait_caught_up(cl, nid, leader, timeout=30):
+    """node nid has applied everything the leader had committed when we asked"""
+    target = cl.status(leader)["commit_index"]
+
+    def ok():
+        s = cl.status(nid)
+        return s["applied_index"] >= target and s
+    return cl.wait(ok, timeout, "node %d to apply up to %d" % (nid, target))
+
+
+# ---------------------------------------------------------------------------
+def test_fuzz_decoder():
+    """decoder fuzz target: deterministic random + mutated datagrams under ASan/UBSan"""
+    if not ARGS.fuzz:
+        log("no --fuzz binary given: skipped")
+        return
+    out = subprocess.run([ARGS.fuzz, "150000", "12345"], capture_output=True, text=True, timeout=120)
+    log(out.stdout.strip())
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_10k_tickets():
+    """3-node cluster serves >= 10,000 tickets to concurrent clients, all unique"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t1"), 21000, extra=FAST)
+    try:
+        cl.start_all()
+        lid = cl.wait_leader()
+        t0 = time.time()
+        load = Load(cl, 32, count=313).start().join(180)
+        dt = time.time() - t0
+        assert not load.errors, load.errors[:3]
+        log("%d tickets in %.1fs (%.0f/s), leader %d" % (len(load.tickets), dt, len(load.tickets) / dt, lid))
+        assert len(load.tickets) >= 10000, len(load.tickets)
+        check_unique(load.tickets)
+        lid = cl.wait_leader()
+        s = cl.status(lid)
+        assert max(load.tickets) <= s["counter"], (max(load.tickets), s["counter"])
+        log("leader counter %d, commit %d, batches %d, snapshots %d" % (
+            s["counter"], s["commit_index"], s["counters"]["batches_appended"], s["snapshot_index"]))
+        for i in cl.nodes:
+            wait_caught_up(cl, i, lid)
+        counters = {cl.status(i)["counter"] for i in cl.nodes}
+        assert len(counters) == 1, counters
+    finally:
+        cl.stop_all()
+
+
+def test_leader_crash():
+    """leader SIGKILLed mid-load, restarted from its dir: new leader, no ticket twice, node catches up"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t2"), 22000, extra=FAST + ["--snapshot-every", "400"])
+    try:
+        cl.start_all()
+        old = cl.wait_leader()
+        load = Load(cl, 16).start()
+        time.sleep(2.0)
+        before = cl.status(old)["counter"]
+        log("killing leader %d (SIGKILL)" % old)
+        cl.kill(old, signal.SIGKILL)
+        new = cl.wait_leader(exclude=(old,), among=[i for i in cl.nodes if i != old])
+        log("new leader %d" % new)
+        time.sleep(1.5)
+        log("restarting node %d from %s" % (old, cl.nodes[old].dir))
+        cl.start(old)
+        time.sleep(2.0)
+        load.stop()
+        assert not load.errors, load.errors[:3]
+        tickets = load.tickets
+        log("%d tickets (counter %d at the crash)" % (len(tickets), before))
+        check_unique(tickets)
+        lid = cl.wait_leader()
+        s = cl.status(lid)
+        assert s["term"] > 1 or lid != old
+        assert max(tickets) <= s["counter"], (max(tickets), s["counter"])
+        st = wait_caught_up(cl, old, lid)
+        log("restarted node %d: state %s term %d applied %d counter %d" % (
+            old, st["state"], st["term"], st["applied_index"], st["counter"]))
+        # one more ticket through the restarted node (redirect or leader)
+        c = Client(cl, start=cl.nodes[old].http)
+        t = c.ticket()
+        assert t > max(tickets), (t, max(tickets))
+        c.close()
+    finally:
+        cl.stop_all()
+
+
+def test_snapshot_catch_up():
+    """a follower killed and restarted past a snapshot catches up through the snapshot"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t3"), 23000, extra=FAST + ["--snapshot-every", "50"])
+    try:
+        cl.start_all()
+        lid = cl.wait_leader()
+        f = [i for i in cl.nodes if i != lid][0]
+        load = Load(cl, 8, count=50).start().join(60)
+        assert not load.errors, load.errors[:3]
+        log("killing follower %d" % f)
+        cl.kill(f, signal.SIGKILL)
+        load2 = Load(cl, 8, count=150).start().join(90)
+        assert not load2.errors, load2.errors[:3]
+        s = cl.status(lid)
+        fs_dir = cl.nodes[f].dir
+        log("leader %d: commit %d, snapshot index %d, first index %d" % (
+            lid, s["commit_index"], s["snapshot_index"], s["first_index"]))
+        assert s["snapshot_index"] > 0, "leader never compacted"
+        cl.start(f)
+        st = wait_caught_up(cl, f, lid)
+        log("follower %d: applied %d snapshot %d snapshots_loaded %d counter %d" % (
+            f, st["applied_index"], st["snapshot_index"], st["counters"]["snapshots_loaded"], st["counter"]))
+        assert st["counters"]["snapshots_loaded"] >= 1, "follower did not load a snapshot"
+        assert cl.status(lid)["counters"]["snapshots_sent"] >= 1
+        all_t = load.tickets + load2.tickets
+        check_unique(all_t)
+        assert st["counter"] >= max(all_t)
+        # the follower survives a restart from its dir after loading a snapshot
+        cl.kill(f, signal.SIGTERM)
+        out = subprocess.run([ARGS.ticketd, "--check", "--dir", fs_dir], capture_output=True, text=True)
+        log("check: " + out.stdout.strip())
+        assert out.returncode == 0, out.stderr
+        cl.start(f)
+        wait_caught_up(cl, f, lid)
+    finally:
+        cl.stop_all()
+
+
+def test_membership():
+    """a fourth node joins and a node is removed while clients keep taking tickets"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t4"), 24000, extra=FAST + ["--snapshot-every", "200"])
+    try:
+        cl.start_all()
+        lid = cl.wait_leader()
+        load = Load(cl, 8).start()
+        time.sleep(1.0)
+        # join through a follower: the join request is redirected to the leader
+        via = [i for i in cl.nodes if i != lid][0]
+        log("starting node 4 with --join %s" % cl.nodes[via].http)
+        cl.start(4, join=cl.nodes[via].http)
+
+        def node4_voting():
+            lid2 = cl.leader()
+            s = cl.status(lid2)
+            for p in s["peers"]:
+                if p["id"] == 4 and p["voting"] and p["active"]:
+                    return s
+            return None
+        cl.wait(node4_voting, 40, "node 4 to become a voter")
+        lid = cl.wait_leader()
+        st4 = wait_caught_up(cl, 4, lid)
+        log("node 4 is a voter; applied %d counter %d snapshots_loaded %d" % (
+            st4["applied_index"], st4["counter"], st4["counters"]["snapshots_loaded"]))
+        # remove a follower that is not node 4, asking another follower (redirect)
+        victim = [i for i in (1, 2, 3) if i != lid][0]
+        asker = [i for i in cl.nodes if i not in (lid, victim)][0]
+        c = Client(cl, start=cl.nodes[asker].http)
+        st, body = c.request("DELETE", "/peers/%d" % victim)
+        c.close()
+        log("DELETE /peers/%d -> %d %s" % (victim, st, body.decode().strip()))
+        assert st == 200, (st, body)
+        cl.kill(victim, signal.SIGKILL)
+        time.sleep(1.5)
+        load.stop()
+        assert not load.errors, load.errors[:3]
+        lid = cl.wait_leader()
+        s = cl.status(lid)
+        ids = sorted(p["id"] for p in s["peers"])
+        log("leader %d peers now %s, members %s" % (lid, ids, [m["id"] for m in s["members"]]))
+        assert victim not in ids and 4 in ids, ids
+        assert victim not in [m["id"] for m in s["members"]]
+        check_unique(load.tickets)
+        assert max(load.tickets) <= s["counter"]
+        # the cluster still works without the removed node: kill one more
+        # node would lose quorum for 4-1=3 voters... instead take tickets
+        more = Load(cl, 4, count=25).start().join(60)
+        assert not more.errors, more.errors[:3]
+        check_unique(load.tickets + more.tickets)
+        for i in cl.nodes:
+            if i != victim:
+                wait_caught_up(cl, i, lid)
+        log("%d tickets during the membership changes" % len(load.tickets))
+    finally:
+        cl.stop_all()
+
+
+# --- malformed input --------------------------------------------------------
+HDR = struct.Struct(">IBBHiiII")
+
+
+def dgram(mtype, sender, dest, body, version=1, magic=0x544B5444, fix_crc=True, body_len=None):
+    bl = len(body) if body_len is None else body_len
+    h = HDR.pack(magic, version, mtype, 0, sender, dest, bl, 0)
+    crc = zlib.crc32(h[:20] + body) if fix_crc else 0xDEADBEEF
+    return h[:20] + struct.pack(">I", crc) + body
+
+
+def test_malformed_input():
+    """malformed datagrams and HTTP requests: node keeps serving, counters show drops, state unchanged"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t5"), 25000, extra=FAST)
+    try:
+        cl.start_all()
+        lid = cl.wait_leader()
+        c = Client(cl)
+        first = [c.ticket() for _ in range(5)]
+        f = [i for i in cl.nodes if i != lid][0]
+        targets = [f, lid]
+        before = {i: cl.status(i) for i in targets}
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        rnd = random.Random(7)
+        sent = 0
+        for i in targets:
+            nd = cl.nodes[i]
+            addr = (nd.raft.split(":")[0], int(nd.raft.split(":")[1]))
+            other = [j for j in cl.nodes if j != i][0]
+            valid_rv = struct.pack(">qiqq", 10**6, other, 10**6, 10**6)  # would win an election
+            ae_huge = struct.pack(">qqqqI", 10**6, 0, 0, 10**6, 0xFFFFFFFF)
+            msgs = [
+                bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 200))),      # random bytes
+                b"\x00" * 10,                                                          # short
+                dgram(1, other, i, valid_rv)[:30],                                     # truncated
+                dgram(1, other, i, valid_rv, version=9),                               # wrong version
+                dgram(1, other, i, valid_rv, magic=0x47455420),                        # foreign magic
+                dgram(1, other, i, valid_rv, fix_crc=False),                           # bad checksum
+                dgram(3, other, i, ae_huge),                                           # huge entry count
+                dgram(5, other, i, struct.pack(">qqqQI", 10**6, 10**6, 10**6, 1, 0x7FFFFFFF)),  # huge members
+                dgram(42, other, i, b"xx"),                                            # unknown type
+                dgram(1, 99, i, valid_rv),                                             # unknown sender
+                dgram(1, other, i, valid_rv),                                          # right id, wrong source addr
+                dgram(1, i, i, valid_rv),                                              # claims to be the receiver
+                dgram(1, other, i + 50, valid_rv),                                     # wrong destination
+                b"\xAB" * 20000,                                                       # oversized
+            ]
+            for m in msgs * 3:
+                sock.sendto(m, addr)
+                sent += 1
+        sock.close()
+        time.sleep(0.5)
+        for i in targets:
+            s = cl.status(i)
+            d = s["counters"]["dropped"]
+            b = before[i]["counters"]["dropped"]
+            log("node %d drops: %s" % (i, {k: d[k] - b[k] for k in d if d[k] != b[k]}))
+            for k in ("short", "bad_magic", "bad_version", "bad_length", "bad_checksum", "bad_type",
+                      "malformed", "oversized", "unknown_sender", "bad_source", "bad_sender", "wrong_dest"):
+                assert d[k] > b[k], "node %d: no %s drops counted" % (i, k)
+            assert d["total"] - b["total"] >= 14 * 3 - 3, (d["total"], b["total"])
+            # state unchanged: same term, same leader, no vote for anybody new
+            assert s["term"] == before[i]["term"], (s["term"], before[i]["term"])
+            assert s["leader"] == before[i]["leader"]
+            assert s["voted_for"] == before[i]["voted_for"]
+            assert s["counter"] >= before[i]["counter"]
+
+        # malformed HTTP
+        nd = cl.nodes[lid]
+        host, port = nd.http.split(":")
+        raw = [
+            b"GARBAGE\r\n\r\n",
+            b"POST /ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            b"POST /ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab",           # truncated body
+            b"GET /status HTTP/1.1\r\nHost: x\r\n" + b"X-Long: " + b"a" * 200000 + b"\r\n\r\n",  # huge header
+            b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nid=abc&x=1",
+            b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + b"i" * 5000,
+            b"\x00\x01\x02\x03" * 100,
+            b"GET /ticket HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"DELETE /peers/notanumber HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /status HTTP/9.9\r\n\r\n",
+        ]
+        codes = []
+        for r in raw:
+            s = socket.create_connection((host, int(port)), timeout=2)
+            try:
+                s.sendall(r)
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while True:
+                    try:
+                        k = s.recv(65536)
+                    except (socket.timeout, ConnectionResetError):
+                        break
+                    if not k:
+                        break
+                    data += k
+                codes.append(data.split(b"\r\n", 1)[0].decode(errors="replace")[:40] or "(closed)")
+            except OSError as e:
+                codes.append("(%s)" % e.__class__.__name__)
+            finally:
+                s.close()
+        log("HTTP answers: %s" % codes)
+        assert any("400" in x for x in codes) and any("405" in x for x in codes) and any("404" in x for x in codes)
+        assert any("413" in x for x in codes)
+        # still serving, and tickets keep growing
+        more = [c.ticket() for _ in range(5)]
+        assert min(more) > max(first), (first, more)
+        s = cl.status(lid)
+        assert s["state"] == "leader" and s["term"] == before[lid]["term"]
+        c.close()
+    finally:
+        cl.stop_all()
+
+
+def test_corrupt_record_detected():
+    """a damaged log record on disk is detected and reported, never applied"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6"), 26000, n=1, extra=FAST)
+    try:
+        cl.start(1)
+        cl.wait_leader()
+        c = Client(cl)
+        for _ in range(20):
+            c.ticket()
+        c.close()
+        cl.stop_all()
+        path = os.path.join(cl.nodes[1].dir, "data.mdb")
+        data = bytearray(open(path, "rb").read())
+        # every copy (live or stale) of every ticket-batch log record
+        # (magic "TKRC", crc, len 36): flip one byte of its term
+        n = 0
+        pos = data.find(b"TKRC")
+        while pos >= 0:
+            if data[pos + 8:pos + 12] == b"\x00\x00\x00\x24":
+                data[pos + 12 + 15] ^= 0x40
+                n += 1
+            pos = data.find(b"TKRC", pos + 4)
+        open(path, "wb").write(bytes(data))
+        log("flipped a byte in %d record copies" % n)
+        out = subprocess.run([ARGS.ticketd, "--check", "--dir", cl.nodes[1].dir], capture_output=True, text=True)
+        log("--check: rc %d: %s" % (out.returncode, out.stderr.strip()))
+        assert out.returncode != 0 and "corrupt record: log entry" in out.stderr
+        nd = cl.start(1)
+        rc = nd.proc.wait(10)
+        text = open(nd.log).read()
+        assert rc != 0 and "corrupt" in text, (rc, text[-500:])
+    finally:
+        cl.stop_all()
+
+
+def dump_logs():
+    """the last lines of every node log of the tests run so far"""
+    for root, _, files in os.walk(WORK):
+        for name in sorted(files):
+            if name.endswith(".log"):
+                path = os.path.join(root, name)
+                lines = open(path, errors="replace").read().splitlines()[-15:]
+                print("==== %s (last %d lines)" % (path, len(lines)))
+                for ln in lines:
+                    print("    " + ln)
+
+
+TESTS = [
+    test_fuzz_decoder,
+    test_10k_tickets,
+    test_leader_crash,
+    test_snapshot_catch_up,
+    test_membership,
+    test_malformed_input,
+    test_corrupt_record_detected,
+]
+
+
+def main():
+    global ARGS, WORK
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ticketd", required=True)
+    ap.add_argument("--fuzz")
+    ap.add_argument("--only")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ARGS = ap.parse_args()
+    ARGS.ticketd = os.path.abspath(ARGS.ticketd)
+    if ARGS.fuzz:
+        ARGS.fuzz = os.path.abspath(ARGS.fuzz)
+    WORK = tempfile.mkdtemp(prefix="ticketd-test-")
+    passed = failed = 0
+    t_all = time.time()
+    try:
+        for t in TESTS:
+            if ARGS.only and ARGS.only not in t.__name__:
+                continue
+            print("--- %s: %s" % (t.__name__, t.__doc__.strip().splitlines()[0]), flush=True)
+            t0 = time.time()
+            try:
+                t()
+                passed += 1
+                print("PASS %s (%.1fs)" % (t.__name__, time.time() - t0), flush=True)
+            except Exception:
+                failed += 1
+                traceback.print_exc()
+                print("FAIL %s (%.1fs)" % (t.__name__, time.time() - t0), flush=True)
+                dump_logs()
+            finally:
+                _kill_all()
+    finally:
+        _kill_all()
+        if failed or ARGS.keep:
+            print("work directory kept: %s" % WORK)
+        else:
+            shutil.rmtree(WORK, ignore_errors=True)
+    print("total %.1fs" % (time.time() - t_all))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
