@@ -611,3 +611,13 @@ TEST(test_server_without_callbacks_survives_election_and_entries)
     raft_free(r);
     ASSERT(ok);
 }
+
+TEST(test_removing_own_node_forgets_self)
+{
+    fx_t *f = fx_new(2, 3);
+    raft_remove_node(f->r, raft_get_my_node(f->r));
+    ASSERT_EQ(raft_get_num_nodes(f->r), 2);
+    ASSERT_NULL(raft_get_my_node(f->r));
+    ASSERT_EQ(raft_get_nodeid(f->r), -1);
+    ASSERT_NULL(fx_node(f, 2));
+}

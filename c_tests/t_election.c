@@ -548,3 +548,30 @@ TEST(test_nvotes_for_me_counts_only_active_voting_voters)
     raft_node_set_active(fx_node(f, 2), 0);
     ASSERT_EQ(raft_get_nvotes_for_me(f->r), 1);
 }
+
+TEST(test_candidate_rejects_appendentries_from_stale_leader)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_appendentries_response_t resp;
+    ASSERT_EQ(raft_set_current_term(f->r, 2), 0);
+    ASSERT_EQ(raft_become_candidate(f->r), 0);
+    fx_recv_ae(f, 2, 2, 0, 0, 0, NULL, 0, &resp);
+    ASSERT_EQ(resp.success, 0);
+    ASSERT_EQ(resp.term, 3);
+    ASSERT(raft_is_candidate(f->r));
+    ASSERT_EQ(raft_get_current_leader(f->r), -1);
+}
+
+TEST(test_follower_that_voted_accepts_other_leader_of_same_term_keeping_its_vote)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_requestvote_response_t rv;
+    msg_appendentries_response_t resp;
+    ASSERT_EQ(fx_recv_rv(f, 2, 1, 0, 0, &rv), 0);
+    ASSERT_EQ(rv.vote_granted, 1);
+    ASSERT_EQ(fx_recv_ae(f, 3, 1, 0, 0, 0, NULL, 0, &resp), 0);
+    ASSERT_EQ(resp.success, 1);
+    ASSERT_EQ(raft_get_current_leader(f->r), 3);
+    ASSERT_EQ(raft_get_voted_for(f->r), 2);
+    ASSERT_EQ(raft_get_current_term(f->r), 1);
+}

@@ -348,3 +348,13 @@ TEST(test_removed_node_no_longer_counts_toward_commit_majority)
     ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 1), 0);
     ASSERT_EQ(raft_get_commit_idx(f->r), 1);
 }
+
+TEST(test_node_has_sufficient_logs_not_fired_on_failed_response)
+{
+    fx_t *f = fx_new(1, 3);
+    fx_elect(f);
+    ASSERT_EQ(fx_retain_cfg(f, 1, RAFT_LOGTYPE_ADD_NONVOTING_NODE, 4, NULL), 0);
+    ASSERT_EQ(fx_recv_aer(f, 4, 1, 0, 0), 0);
+    ASSERT_EQ(f->n_suff, 0);
+    ASSERT_EQ(raft_node_has_sufficient_logs(fx_node(f, 4)), 0);
+}

@@ -416,3 +416,87 @@ TEST(test_compacted_follower_still_accepts_appendentries_after_compacted_prefix)
     ASSERT_EQ(raft_get_current_idx(f->r), 7);
     ASSERT_EQ(raft_get_commit_idx(f->r), 5);
 }
+
+TEST(test_leader_sends_snapshot_when_next_idx_is_the_snapshot_index)
+{
+    fx_t *f = compacted_follower(3);
+    fx_elect(f);
+    /* entry 3 itself was compacted: the follower cannot be sent it */
+    raft_node_set_next_idx(fx_node(f, 2), 3);
+    ASSERT_EQ(raft_send_appendentries(f->r, fx_node(f, 2)), RAFT_ERR_NEEDS_SNAPSHOT);
+    ASSERT_EQ(f->n_snap, 1);
+    ASSERT_EQ(fx_count_ae_to(f, 2), 0);
+}
+
+TEST(test_follower_accepts_appendentries_overlapping_its_compacted_prefix)
+{
+    fx_t *f = compacted_follower(3);
+    msg_appendentries_response_t resp;
+    static const raft_term_t t1x4[] = {1, 1, 1, 1};
+    /* prev 1 lies in the compacted part; entries 2..3 are compacted, 4..5 held */
+    ASSERT_EQ(fx_recv_ae(f, 2, 1, 1, 1, 5, t1x4, 4, &resp), 0);
+    ASSERT_EQ(resp.success, 1);
+    ASSERT_EQ(resp.current_idx, 5);
+    ASSERT_EQ(f->n_popped, 0);
+    ASSERT_EQ(raft_get_current_idx(f->r), 5);
+    ASSERT_EQ(raft_get_commit_idx(f->r), 5);
+}
+
+TEST(test_voter_uses_snapshot_position_for_up_to_date_check)
+{
+    fx_t *f = follower_with(2, 0);
+    msg_requestvote_response_t resp;
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 3, 10), 0);
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 2, 0));
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 3, 0));
+    ASSERT_EQ(raft_end_load_snapshot(f->r), 0);
+    ASSERT_EQ(fx_recv_rv(f, 2, 4, 5, 3, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 0);
+    ASSERT_EQ(fx_recv_rv(f, 3, 4, 10, 3, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 1);
+}
+
+TEST(test_cancel_snapshot_restores_earlier_snapshot_metadata)
+{
+    fx_t *f = compacted_follower(2);
+    msg_appendentries_response_t resp;
+    ASSERT_EQ(fx_recv_ae(f, 2, 1, 5, 1, 4, NULL, 0, &resp), 0);
+    ASSERT_EQ(raft_begin_snapshot(f->r, 0), 0);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 4);
+    ASSERT_EQ(raft_cancel_snapshot(f->r), 0);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 2);
+    ASSERT_EQ(raft_get_snapshot_last_term(f->r), 1);
+    ASSERT_EQ(raft_get_log_count(f->r), 3);
+    ASSERT_NOT_NULL(raft_get_entry_from_idx(f->r, 3));
+}
+
+TEST(test_entries_after_loaded_snapshot_are_applied_from_snapshot_index_on)
+{
+    fx_t *f = follower_with(2, 0);
+    static const raft_term_t t3[] = {3, 3};
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 3, 10), 0);
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 2, 0));
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 3, 0));
+    ASSERT_EQ(raft_end_load_snapshot(f->r), 0);
+    fx_clear_rec(f);
+    ASSERT_EQ(fx_recv_ae(f, 2, 3, 10, 3, 12, t3, 2, NULL), 0);
+    ASSERT_EQ(raft_periodic(f->r, 1), 0);
+    ASSERT_EQ(f->n_applied, 2);
+    ASSERT_EQ(f->applied[0].idx, 11);
+    ASSERT_EQ(f->applied[1].idx, 12);
+    ASSERT_EQ(raft_get_last_applied_idx(f->r), 12);
+}
+
+TEST(test_follower_lacking_only_the_snapshot_index_entry_gets_a_snapshot)
+{
+    fx_t *f = compacted_follower(3);
+    int i, snaps_to_2 = 0;
+    fx_elect(f);
+    /* follower 2 holds entries 1..2 only: entry 3 exists solely in the snapshot */
+    ASSERT_EQ(fx_recv_aer(f, 2, raft_get_current_term(f->r), 0, 2), 0);
+    ASSERT_EQ(raft_periodic(f->r, 200), 0);
+    ASSERT_EQ(fx_recv_aer(f, 2, raft_get_current_term(f->r), 0, 2), 0);
+    for (i = 0; i < f->n_snap; i++)
+        snaps_to_2 += f->snap[i] == 2;
+    ASSERT_GE(snaps_to_2, 1);
+}
