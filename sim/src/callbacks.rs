@@ -1,0 +1,187 @@
+//! The C callback table (raft_cbs_t) the simulator registers on every server,
+//! exactly as a C host would. Each callback finds the simulator through the
+//! server's user_data and works on its state.
+
+use crate::events::{K, M_SNAP};
+use crate::ffi::*;
+use crate::model::{cfg_node, is_cfg};
+use crate::world::*;
+use std::cell::RefMut;
+use std::os::raw::{c_char, c_int, c_void};
+
+unsafe fn world<'a>(ud: *mut c_void) -> (usize, RefMut<'a, World>) {
+    let ctx = &*(ud as *const Ctx);
+    match (*ctx.world).try_borrow_mut() {
+        Ok(w) => (ctx.slot, w),
+        Err(_) => {
+            eprintln!("sim: internal error: a libraft callback ran while the simulator held its state");
+            std::process::abort();
+        }
+    }
+}
+
+unsafe extern "C" fn send_requestvote(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_requestvote_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() || m.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    let to = raft_node_get_id(node);
+    w.send(from, to, Body::Rv(*m));
+    0
+}
+
+unsafe extern "C" fn send_appendentries(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_appendentries_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() || m.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    let to = raft_node_get_id(node);
+    let mut hdr = *m;
+    let n = hdr.n_entries.max(0) as usize;
+    // Copy the entries (and their bytes) as a wire would: the library's
+    // storage is only borrowed for this call.
+    let mut ents = Vec::with_capacity(n);
+    if n > 0 && !hdr.entries.is_null() {
+        for e in std::slice::from_raw_parts(hdr.entries, n) {
+            let len = e.data.len as usize;
+            let payload = if len == 0 || e.data.buf.is_null() {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(e.data.buf as *const u8, len).to_vec()
+            };
+            ents.push(WireEntry { term: e.term, id: e.id, etype: e.type_, payload });
+        }
+    }
+    hdr.entries = std::ptr::null_mut();
+    w.send(from, to, Body::Ae(hdr, ents));
+    0
+}
+
+unsafe extern "C" fn send_snapshot(r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    let to = raft_node_get_id(node);
+    if w.snap_inflight.contains(&(from, to)) {
+        return 0;
+    }
+    let Some(snap) = w.servers[s].disk.snap.clone() else {
+        return 0;
+    };
+    let term = raft_get_current_term(r);
+    w.stats.snaps_sent += 1;
+    w.ev(K::SnapSend, [from as i64, to as i64, snap.idx, M_SNAP, 0, 0, 0]);
+    w.snap_inflight.insert((from, to));
+    w.send(from, to, Body::Snap(term, Box::new(snap)));
+    0
+}
+
+unsafe extern "C" fn log_apply(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if e.is_null() {
+        w.fail("Log Accuracy", format!("log_apply of idx {} with a NULL entry", idx));
+        return 0;
+    }
+    w.on_apply(s, &*e, idx)
+}
+
+unsafe extern "C" fn persist_vote(_r: *mut raft_server_t, ud: *mut c_void, vote: raft_node_id_t) -> c_int {
+    let (s, mut w) = world(ud);
+    w.on_persist_vote(s, vote)
+}
+
+unsafe extern "C" fn persist_term(_r: *mut raft_server_t, ud: *mut c_void, term: raft_term_t, vote: raft_node_id_t) -> c_int {
+    let (s, mut w) = world(ud);
+    w.on_persist_term(s, term, vote)
+}
+
+unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if e.is_null() {
+        w.fail("Log Accuracy", format!("log_offer of idx {} with a NULL entry", idx));
+        return 0;
+    }
+    w.on_offer(s, &mut *e, idx)
+}
+
+unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if e.is_null() {
+        w.fail("Log Accuracy", format!("log_poll of idx {} with a NULL entry", idx));
+        return 0;
+    }
+    w.on_poll(s, &*e, idx)
+}
+
+unsafe extern "C" fn log_pop(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if e.is_null() {
+        w.fail("Log Accuracy", format!("log_pop of idx {} with a NULL entry", idx));
+        return 0;
+    }
+    w.on_pop(s, &*e, idx)
+}
+
+unsafe extern "C" fn log_clear(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if e.is_null() {
+        return 0;
+    }
+    w.on_clear(s, &*e, idx)
+}
+
+/// Configuration entries carry the node id as 4 little-endian bytes.
+unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, _ud: *mut c_void, e: *mut raft_entry_t, _idx: raft_index_t) -> c_int {
+    if e.is_null() {
+        return -1;
+    }
+    let e = &*e;
+    if !is_cfg(e.type_) || e.data.buf.is_null() || e.data.len < 4 {
+        return -1;
+    }
+    cfg_node(std::slice::from_raw_parts(e.data.buf as *const u8, 4))
+}
+
+unsafe extern "C" fn node_has_sufficient_logs(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t) -> c_int {
+    let (_s, mut w) = world(ud);
+    if node.is_null() {
+        return -1;
+    }
+    let id = raft_node_get_id(node);
+    if !w.pending_promote.contains(&id) {
+        w.pending_promote.push(id);
+    }
+    0
+}
+
+unsafe extern "C" fn notify_membership_event(_r: *mut raft_server_t, _ud: *mut c_void, _node: *mut raft_node_t, _e: *mut raft_entry_t, _t: raft_membership_e) {}
+
+unsafe extern "C" fn log_cb(_r: *mut raft_server_t, _node: *mut raft_node_t, ud: *mut c_void, buf: *const c_char) {
+    let (s, w) = world(ud);
+    if w.cfg.trace && !buf.is_null() {
+        eprintln!("    [lib {}] {}", w.servers[s].id, std::ffi::CStr::from_ptr(buf).to_string_lossy());
+    }
+}
+
+pub fn table(trace: bool) -> raft_cbs_t {
+    raft_cbs_t {
+        send_requestvote: Some(send_requestvote),
+        send_appendentries: Some(send_appendentries),
+        send_snapshot: Some(send_snapshot),
+        log_apply: Some(log_apply),
+        persist_vote: Some(persist_vote),
+        persist_term: Some(persist_term),
+        log_offer: Some(log_offer),
+        log_poll: Some(log_poll),
+        log_pop: Some(log_pop),
+        log_clear: Some(log_clear),
+        log_get_node_id: Some(log_get_node_id),
+        node_has_sufficient_logs: Some(node_has_sufficient_logs),
+        notify_membership_event: Some(notify_membership_event),
+        log: if trace { Some(log_cb) } else { None },
+    }
+}

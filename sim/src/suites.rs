@@ -1,0 +1,63 @@
+//! Fixed regression matrix (make test-sim) and the soak run's per-seed
+//! configuration (derived from the seed alone, so the printed command
+//! replays it).
+
+use crate::config::Config;
+use crate::rng::Rng;
+
+fn base(servers: u32, seed: u64, steps: u64) -> Config {
+    Config { servers, seed, steps, quiet: true, ..Config::default() }
+}
+
+fn lossy(mut c: Config) -> Config {
+    c.drop = 5;
+    c.dupe = 2;
+    c.reorder = 5;
+    c.partition = 10;
+    c.compaction = 50;
+    c
+}
+
+fn crashes(mut c: Config) -> Config {
+    c.crash = 2;
+    c
+}
+
+fn members(mut c: Config) -> Config {
+    c.member = 3;
+    c
+}
+
+/// 3, 5 and 7 servers; with and without crashes and membership changes.
+pub fn matrix() -> Vec<Config> {
+    let mut v = Vec::new();
+    for &(n, steps) in &[(3u32, 100_000u64), (5, 80_000), (7, 60_000)] {
+        let s0 = n as u64 * 100;
+        v.push(lossy(base(n, s0 + 1, steps)));
+        v.push(crashes(lossy(base(n, s0 + 2, steps))));
+        v.push(members(lossy(base(n, s0 + 3, steps))));
+        v.push(members(crashes(lossy(base(n, s0 + 4, steps)))));
+    }
+    v
+}
+
+/// A random-but-reproducible configuration for a soak seed.
+pub fn soak_config(seed: u64, steps: u64) -> Config {
+    let mut r = Rng::new(seed ^ 0x50a4_50a4);
+    let servers = [1u32, 2, 3, 3, 4, 5, 5, 6, 7, 9][r.below(10) as usize];
+    Config {
+        servers,
+        seed,
+        steps,
+        drop: r.below(15) as u32,
+        dupe: r.below(10) as u32,
+        reorder: r.below(20) as u32,
+        partition: r.below(30) as u32,
+        member: r.below(10) as u32,
+        compaction: r.below(100) as u32,
+        crash: r.below(6) as u32,
+        client: 5 + r.below(40) as u32,
+        quiet: true,
+        ..Config::default()
+    }
+}
