@@ -171,6 +171,15 @@ static int cb_offer(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t id
     cl_node_t *me = ud;
     cl_ent_t *x;
     (void)r;
+    if (me->loading) {
+        /* re-appending the persisted log after a restart: keep our copy */
+        if (idx > me->base && idx <= me->base + me->count) {
+            e->data.buf = me->log[idx - me->base - 1].buf;
+            return 0;
+        }
+        violation(me->c, "restart re-append outside the persisted log", me->id, idx, me->base + me->count);
+        return -1;
+    }
     if (idx != me->base + me->count + 1) {
         violation(me->c, "log_offer index is not the next index", me->id, idx, me->base + me->count + 1);
         return -1;
@@ -338,6 +347,53 @@ cl_node_t *cl_add_joiner(cluster_t *c)
 raft_server_t *cl_r(cluster_t *c, int id)
 {
     return c->nodes[id] ? c->nodes[id]->r : NULL;
+}
+
+void cl_restart(cluster_t *c, int id)
+{
+    cl_node_t *nd = c->nodes[id];
+    raft_term_t term;
+    int vote, j, i;
+    if (!nd)
+        th_fail(__FILE__, __LINE__, "cl_restart: no node %d", id);
+    if (nd->base != 0)
+        th_fail(__FILE__, __LINE__, "cl_restart: compacted logs are not supported");
+    term = nd->p_term;
+    vote = nd->p_vote;
+    raft_free(nd->r);
+    nd->r = raft_new();
+    if (!nd->r)
+        th_fail(__FILE__, __LINE__, "raft_new() returned NULL");
+    raft_set_callbacks(nd->r, &cl_cbs, nd);
+    raft_set_random_seed(nd->r, c->rng + (unsigned)id * 7u);
+    raft_set_election_timeout(nd->r, 200);
+    raft_set_request_timeout(nd->r, 50);
+    for (j = 1; j <= c->n; j++)
+        if (c->nodes[j] && !raft_add_node(nd->r, NULL, j, j == id))
+            th_fail(__FILE__, __LINE__, "raft_add_node failed");
+    if (raft_set_current_term(nd->r, term) != 0)
+        th_fail(__FILE__, __LINE__, "restoring the term failed");
+    if (vote != -1 && raft_vote_for_nodeid(nd->r, vote) != 0)
+        th_fail(__FILE__, __LINE__, "restoring the vote failed");
+    nd->loading = 1;
+    for (i = 0; i < nd->count; i++) {
+        raft_entry_t e;
+        memset(&e, 0, sizeof(e));
+        e.term = nd->log[i].term;
+        e.id = nd->log[i].id;
+        e.type = nd->log[i].type;
+        e.data.buf = nd->log[i].buf;
+        e.data.len = nd->log[i].len;
+        if (raft_append_entry(nd->r, &e) != 0) {
+            nd->loading = 0;
+            th_fail(__FILE__, __LINE__, "restoring log entry %d failed", i + 1);
+        }
+    }
+    nd->loading = 0;
+    /* the state machine is volatile: it is rebuilt by re-applying */
+    nd->last_applied = 0;
+    memset(nd->applied, 0, sizeof(nd->applied));
+    nd->up = 1;
 }
 
 /* ---- running ------------------------------------------------------------ */

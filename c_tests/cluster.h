@@ -31,6 +31,7 @@ typedef struct cl_node {
     int p_vote;
     int sufficient_logs;    /* node ids reported by node_has_sufficient_logs, or 0 */
     int last_err;           /* last non-zero return from the library */
+    int loading;            /* restart: log_offer re-attaches the persisted copy */
 } cl_node_t;
 
 typedef struct cl_msg cl_msg_t;
@@ -77,6 +78,10 @@ void cl_heal(cluster_t *c);
 /* Client request on node id; payload "v<id>". Returns raft_retain_entries' result. */
 int cl_submit(cluster_t *c, int node, int entry_id, msg_entry_response_t *resp);
 int cl_submit_cfg(cluster_t *c, int node, int entry_id, int type, int node_id, msg_entry_response_t *resp);
+
+/* Crash and restart node id: a new raft server rebuilt from what was
+ * persisted (term, vote, log; no compaction). Volatile state is lost. */
+void cl_restart(cluster_t *c, int id);
 
 /* Deliver the snapshot of `from` to `to` (what send_snapshot triggers). */
 void cl_deliver_snapshot(cluster_t *c, int from, int to);

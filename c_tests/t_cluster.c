@@ -291,6 +291,11 @@ TEST(test_cluster_chaos_keeps_election_and_state_machine_safety)
     l = cl_leader(c);
     ASSERT_EQ(cl_submit(c, l, id++, NULL), 0);
     cl_run(c, 500, 10);
+    /* the chaos really did cause leader changes, and entries got committed */
+    for (i = 0, round = 0; i < 1024; i++)
+        round += c->leader_of_term[i] != 0;
+    ASSERT_GE(round, 3);
+    ASSERT_GT(raft_get_commit_idx(cl_r(c, l)), 20);
     assert_all_applied(c, raft_get_commit_idx(cl_r(c, l)));
     ASSERT(cl_logs_match(c));
     ASSERT_SAFE(c);
@@ -387,4 +392,50 @@ TEST(test_cluster_compaction_during_traffic_keeps_logs_consistent)
     assert_all_applied(c, 30);
     ASSERT(cl_logs_match(c));
     ASSERT_SAFE(c);
+}
+
+TEST(test_cluster_restarted_node_recovers_persisted_term_vote_and_log)
+{
+    cluster_t *c = cl_new(3, 18);
+    int l = cl_elect(c, 5000), f, i;
+    raft_term_t term;
+    int vote;
+    ASSERT_NE(l, -1);
+    for (i = 1; i <= 3; i++)
+        ASSERT_EQ(cl_submit(c, l, i, NULL), 0);
+    cl_run(c, 300, 10);
+    f = l == 1 ? 2 : 1;
+    term = raft_get_current_term(cl_r(c, f));
+    vote = raft_get_voted_for(cl_r(c, f));
+    cl_restart(c, f);
+    ASSERT_EQ(raft_get_current_term(cl_r(c, f)), term);
+    ASSERT_EQ(raft_get_voted_for(cl_r(c, f)), vote);
+    ASSERT_EQ(raft_get_current_idx(cl_r(c, f)), 3);
+    ASSERT_EQ(raft_get_commit_idx(cl_r(c, f)), 0);
+    ASSERT_EQ(cl_submit(c, l, 4, NULL), 0);
+    cl_run(c, 500, 10);
+    ASSERT_EQ(cl_leader(c), l);
+    assert_all_applied(c, 4);
+    ASSERT(cl_logs_match(c));
+    ASSERT_SAFE(c);
+}
+
+TEST(test_cluster_restarted_voter_does_not_vote_twice_in_one_term)
+{
+    cluster_t *c = cl_new(3, 19);
+    int l = cl_elect(c, 5000), f, other;
+    msg_requestvote_t rv;
+    msg_requestvote_response_t resp;
+    ASSERT_NE(l, -1);
+    f = l == 1 ? 2 : 1;
+    other = 6 - l - f;
+    ASSERT_EQ(raft_get_voted_for(cl_r(c, f)), l);
+    cl_restart(c, f);
+    rv.term = raft_get_current_term(cl_r(c, f));
+    rv.candidate_id = other;
+    rv.last_log_idx = 100;
+    rv.last_log_term = rv.term;
+    ASSERT_EQ(raft_recv_requestvote(cl_r(c, f), raft_get_node(cl_r(c, f), other), &rv, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 0);
+    ASSERT_EQ(raft_get_voted_for(cl_r(c, f)), l);
 }
