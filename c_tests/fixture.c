@@ -164,6 +164,16 @@ static int cb_suff(raft_server_t *r, void *ud, raft_node_t *node)
     (void)r;
     if (f->n_suff < FX_MAX_REC)
         f->suff[f->n_suff++] = node_id_of(node);
+    if (f->promote_in_suff) {
+        msg_entry_t e;
+        msg_entry_response_t resp;
+        memset(&e, 0, sizeof(e));
+        e.id = 5000;
+        e.type = RAFT_LOGTYPE_ADD_NODE;
+        e.data.buf = fx_node_id_payload(node_id_of(node));
+        e.data.len = sizeof(int);
+        f->promote_ret = raft_retain_entries(r, &e, &resp);
+    }
     return f->fail_suff;
 }
 

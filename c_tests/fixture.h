@@ -45,6 +45,8 @@ typedef struct fx {
     void *repoint_buf;            /* if set, log_offer repoints entry->data.buf here */
     int reenter;                  /* log_offer / log_apply read state back from the server */
     int reenter_nodeid, reenter_term_ok;
+    int promote_in_suff;          /* node_has_sufficient_logs retains ADD_NODE itself (ticketd style) */
+    int promote_ret;              /* what that raft_retain_entries returned */
     int host_membership;          /* log_offer adds/removes nodes itself (seed doc style) */
 } fx_t;
 

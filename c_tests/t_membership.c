@@ -358,3 +358,19 @@ TEST(test_node_has_sufficient_logs_not_fired_on_failed_response)
     ASSERT_EQ(f->n_suff, 0);
     ASSERT_EQ(raft_node_has_sufficient_logs(fx_node(f, 4)), 0);
 }
+
+TEST(test_node_has_sufficient_logs_callback_may_append_add_node_entry)
+{
+    fx_t *f = fx_new(1, 3);
+    fx_elect(f);
+    f->promote_in_suff = 1;
+    f->promote_ret = -100;
+    ASSERT_EQ(fx_retain_cfg(f, 1, RAFT_LOGTYPE_ADD_NONVOTING_NODE, 4, NULL), 0);
+    ASSERT_EQ(fx_recv_aer(f, 4, 1, 1, 1), 0);
+    ASSERT_EQ(f->n_suff, 1);
+    ASSERT_EQ(f->promote_ret, 0);
+    ASSERT_EQ(raft_get_current_idx(f->r), 2);
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 2)->type, RAFT_LOGTYPE_ADD_NODE);
+    ASSERT_NE(raft_node_is_voting(fx_node(f, 4)), 0);
+    ASSERT_NE(raft_voting_change_is_in_progress(f->r), 0);
+}
