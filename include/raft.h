@@ -446,7 +446,7 @@ void raft_clear(raft_server_t *me);
 
 /**
  * Sets the callbacks (copied from `*funcs`) and the `user_data` passed to
- * them. `funcs` is borrowed for the call; NULL leaves the callbacks unchanged.
+ * them. `funcs` is borrowed for the call; NULL changes nothing.
  */
 void raft_set_callbacks(raft_server_t *me, raft_cbs_t *funcs, void *user_data);
 
@@ -537,8 +537,9 @@ int raft_periodic(raft_server_t *me, int msec_elapsed);
  * log by value, payload pointers are kept as they are (each appended entry is
  * passed to `log_offer`, which typically persists and repoints it).
  * Returns 0, a callback's error, RAFT_ERR_SHUTDOWN if the message conflicts
- * with a committed entry, or -9 for NULL `me`/`ae`/`r`, a non-member `node`,
- * a negative `n_entries`, or `entries == NULL` with `n_entries > 0`.
+ * with a committed entry, or -9 (nothing changed) for NULL `me`/`ae`/`r`, a
+ * non-member `node`, a negative term, index or `n_entries`, or
+ * `entries == NULL` with `n_entries > 0`.
  */
 int raft_recv_appendentries(raft_server_t *me,
                             raft_node_t *node,
@@ -561,8 +562,8 @@ int raft_recv_appendentries_response(raft_server_t *me,
  * and fills the response `*r` (paper Figure 2). An unknown candidate gets
  * `vote_granted = RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE` and does not change our
  * term. A granted vote is persisted (`persist_vote`) before this returns.
- * Returns 0, a callback's error, or -9 for NULL `me`/`vr`/`r` or a
- * non-member `node`.
+ * Returns 0, a callback's error, or -9 (nothing changed) for NULL
+ * `me`/`vr`/`r`, a negative term or index, or a non-member `node`.
  */
 int raft_recv_requestvote(raft_server_t *me,
                           raft_node_t *node,

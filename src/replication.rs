@@ -7,9 +7,9 @@ use crate::server::{fault, Server};
 use crate::types::*;
 
 impl<H: Host> Server<H> {
-    /// Sends `node` the entries it lacks (or a heartbeat). When those entries
-    /// were compacted away, asks the host to send a snapshot instead and
-    /// returns `NEEDS_SNAPSHOT`.
+    /// Sends `node` the entries it lacks (or a heartbeat). When its next entry
+    /// was compacted away (next_idx <= the snapshot's last index), asks the
+    /// host to send a snapshot instead and returns `NEEDS_SNAPSHOT`.
     pub fn send_appendentries(&mut self, node: NodeId) -> RaftResult {
         if node == self.self_id {
             return Err(err::INVALID);
@@ -19,12 +19,12 @@ impl<H: Host> Server<H> {
             None => return Err(err::INVALID),
         };
         let base = self.log.base();
-        if next_idx < base {
+        if next_idx <= base && base > 0 {
             log_msg!(self, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
             let e = H::send_snapshot(self, node);
             return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
         }
-        self.send_appendentries_from(node, next_idx.max(base + 1))
+        self.send_appendentries_from(node, next_idx)
     }
 
     /// Sends AppendEntries with the entries from `first` (> compaction base).
@@ -79,6 +79,12 @@ impl<H: Host> Server<H> {
         ae: &AppendEntries<'_, H::Data>,
         resp: &mut AppendEntriesResponse,
     ) -> RaftResult {
+        if ae.prev_log_idx < 0 || ae.leader_commit < 0 || ae.term < 0 {
+            resp.term = self.current_term;
+            resp.success = false;
+            resp.current_idx = self.current_idx();
+            return Err(err::INVALID);
+        }
         resp.success = false;
         resp.first_idx = ae.prev_log_idx + 1;
         resp.current_idx = ae.prev_log_idx;
@@ -121,9 +127,6 @@ impl<H: Host> Server<H> {
         }
         self.current_leader = from.unwrap_or(NO_NODE);
         self.timeout_elapsed = 0;
-        if ae.prev_log_idx < 0 || ae.leader_commit < 0 {
-            return Err(err::INVALID);
-        }
 
         // 2. Reply false if log doesn't contain an entry at prevLogIndex whose
         //    term matches prevLogTerm (§5.3). Compacted entries are committed,

@@ -61,14 +61,14 @@ pub unsafe extern "C" fn raft_clear(me: *mut raft_server_t) {
 }
 
 /// Sets the callbacks (copied from `*funcs`) and the `user_data` passed to
-/// them. `funcs` is borrowed for the call; NULL leaves the callbacks unchanged.
+/// them. `funcs` is borrowed for the call; NULL changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_callbacks(me: *mut raft_server_t, funcs: *mut raft_cbs_t, user_data: *mut c_void) {
     with_server!(me, (), |s| {
         if let Some(f) = funcs.as_ref() {
             s.host.cbs = *f;
+            s.host.udata = user_data;
         }
-        s.host.udata = user_data;
     })
 }
 
@@ -227,8 +227,9 @@ fn sender(s: &CServer, node: *mut raft_node_t) -> Result<Option<NodeId>, c_int> 
 /// log by value, payload pointers are kept as they are (each appended entry is
 /// passed to `log_offer`, which typically persists and repoints it).
 /// Returns 0, a callback's error, RAFT_ERR_SHUTDOWN if the message conflicts
-/// with a committed entry, or -9 for NULL `me`/`ae`/`r`, a non-member `node`,
-/// a negative `n_entries`, or `entries == NULL` with `n_entries > 0`.
+/// with a committed entry, or -9 (nothing changed) for NULL `me`/`ae`/`r`, a
+/// non-member `node`, a negative term, index or `n_entries`, or
+/// `entries == NULL` with `n_entries > 0`.
 #[no_mangle]
 pub unsafe extern "C" fn raft_recv_appendentries(
     me: *mut raft_server_t,
@@ -238,6 +239,9 @@ pub unsafe extern "C" fn raft_recv_appendentries(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let (Some(ae), Some(r)) = (ae.as_ref(), r.as_mut()) else { return INVALID };
+        if ae.term < 0 || ae.prev_log_idx < 0 || ae.prev_log_term < 0 || ae.leader_commit < 0 {
+            return INVALID;
+        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
@@ -279,6 +283,9 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
     with_server!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
         let Some(id) = member_id(s, node) else { return err::FAIL };
+        if r.term < 0 || r.current_idx < 0 {
+            return INVALID;
+        }
         let resp = AppendEntriesResponse {
             term: r.term,
             success: r.success != 0,
@@ -293,8 +300,8 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
 /// and fills the response `*r` (paper Figure 2). An unknown candidate gets
 /// `vote_granted = RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE` and does not change our
 /// term. A granted vote is persisted (`persist_vote`) before this returns.
-/// Returns 0, a callback's error, or -9 for NULL `me`/`vr`/`r` or a
-/// non-member `node`.
+/// Returns 0, a callback's error, or -9 (nothing changed) for NULL
+/// `me`/`vr`/`r`, a negative term or index, or a non-member `node`.
 #[no_mangle]
 pub unsafe extern "C" fn raft_recv_requestvote(
     me: *mut raft_server_t,
@@ -304,6 +311,9 @@ pub unsafe extern "C" fn raft_recv_requestvote(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let (Some(vr), Some(r)) = (vr.as_ref(), r.as_mut()) else { return INVALID };
+        if vr.term < 0 || vr.last_log_idx < 0 || vr.last_log_term < 0 {
+            return INVALID;
+        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
@@ -334,6 +344,9 @@ pub unsafe extern "C" fn raft_recv_requestvote_response(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
+        if r.term < 0 {
+            return INVALID;
+        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
