@@ -7,12 +7,8 @@ use std::path::PathBuf;
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let header = match env::var("RAFT_SIM_HEADER") {
-        Ok(h) if !h.is_empty() => PathBuf::from(h),
-        _ => manifest.join("../include/raft.h"),
-    };
+    let header = manifest.join("../include/raft.h");
     println!("cargo:rerun-if-changed={}", header.display());
-    println!("cargo:rerun-if-env-changed=RAFT_SIM_HEADER");
     println!("cargo:rerun-if-changed=build.rs");
     if !header.exists() {
         panic!(

@@ -135,7 +135,8 @@ unsafe extern "C" fn log_clear(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
 }
 
 /// Configuration entries carry the node id as 4 little-endian bytes.
-unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, _ud: *mut c_void, e: *mut raft_entry_t, _idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+    let (s, mut w) = world(ud);
     if e.is_null() {
         return -1;
     }
@@ -143,6 +144,17 @@ unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, _ud: *mut c_void, e
     if !is_cfg(e.type_) || e.data.buf.is_null() || e.data.len < 4 {
         return -1;
     }
+    if w.released(e.data.buf as *const u8, e.data.len as usize) && !w.cfg.tolerate_use_after_pop {
+        let id = w.servers[s].id;
+        w.fail(
+            "Payload Ownership",
+            format!(
+                "server {}: log_get_node_id(idx {}) reads the payload of an entry that log_pop/log_poll/log_clear had already handed back to the application (use after release)",
+                id, idx
+            ),
+        );
+    }
+    // (still readable: released payloads are only freed once the call returns)
     cfg_node(std::slice::from_raw_parts(e.data.buf as *const u8, 4))
 }
 

@@ -47,6 +47,9 @@ pub struct Config {
     pub trace: bool,
     /// Do not print the per-node table (the totals still are).
     pub quiet: bool,
+    /// Do not report a library reading a payload after log_pop (a known
+    /// library bug, see LIB_BUGS.md) so that other checks can go on.
+    pub tolerate_use_after_pop: bool,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             history: 200,
             trace: false,
             quiet: false,
+            tolerate_use_after_pop: false,
         }
     }
 }
@@ -139,6 +143,10 @@ TESTING / OUTPUT
   --history N            recent events printed on a violation [200]
   --trace                print every event as it happens (stderr)
   --quiet                no per-node table
+  --tolerate-use-after-pop
+                         do not report the library reading a config entry's
+                         payload after log_pop released it (known bug 1 in
+                         LIB_BUGS.md), so other invariants can be explored
   -h, --help             this text
 
 Exit status: 0 no violation, 1 invariant violation (the report names the
@@ -171,7 +179,7 @@ impl Config {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (body.to_string(), None),
             };
-            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix");
+            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "tolerate-use-after-pop");
             let val = if flag {
                 inline.unwrap_or_default()
             } else if let Some(v) = inline {
@@ -209,6 +217,7 @@ impl Config {
                 "history" => c.history = num(n, &val)?,
                 "trace" => c.trace = true,
                 "quiet" => c.quiet = true,
+                "tolerate-use-after-pop" => c.tolerate_use_after_pop = true,
                 "matrix" | "soak" | "jobs" => extra.push((name.clone(), val)),
                 _ => return Err(format!("unknown option --{} (see --help)", name)),
             }
@@ -278,6 +287,9 @@ impl Config {
         opt!(liveness_every, "liveness-every");
         opt!(liveness_timeouts, "liveness-timeouts");
         opt!(fault, "fault");
+        if self.tolerate_use_after_pop {
+            s.push_str(" --tolerate-use-after-pop");
+        }
         s
     }
 }

@@ -307,6 +307,7 @@ impl Sim {
 
     fn after_call(&self, s: usize) {
         let sd = self.with(|w| {
+            w.graveyard.clear();
             w.check_node(s);
             w.servers.get_mut(s).and_then(|sv| sv.shutdown.take())
         });
@@ -1260,14 +1261,26 @@ impl Sim {
             }
             let r = sv.raft;
             unsafe {
+                let mut cfgs = Vec::new();
+                for i in 0..raft_get_num_nodes(r) {
+                    let n = raft_get_node_from_idx(r, i as _);
+                    if !n.is_null() {
+                        cfgs.push(format!(
+                            "{}{}{}",
+                            raft_node_get_id(n),
+                            if raft_node_is_voting(n) != 0 { "" } else { "nv" },
+                            if raft_node_is_active(n) != 0 { "" } else { "(inactive)" }
+                        ));
+                    }
+                }
                 out.push(format!(
-                    "{}:{} t{} last{} c{} voters{}",
+                    "{}:{} term {} last {} commit {} members [{}]",
                     sv.id,
                     state_name(raft_get_state(r)),
                     raft_get_current_term(r),
                     raft_get_current_idx(r),
                     raft_get_commit_idx(r),
-                    raft_get_num_voting_nodes(r)
+                    cfgs.join(" ")
                 ));
             }
         }

@@ -254,6 +254,11 @@ pub struct World {
     pub calm: bool,
     pub client_rate: u32,
     pub scratch: Vec<(i64, i64, i32, u64, i32, i32)>,
+    /// Payloads of entries that left the log (log_pop/poll/clear) during the
+    /// current library call: released once the call returns, so that a
+    /// library touching them afterwards is caught instead of reading freed
+    /// memory.
+    pub graveyard: Vec<Box<[u8]>>,
 }
 
 pub fn slot_of(id: i32) -> usize {
@@ -291,6 +296,7 @@ impl World {
             calm: false,
             client_rate: 0,
             scratch: Vec::new(),
+            graveyard: Vec::new(),
         }
     }
 
@@ -363,7 +369,7 @@ impl World {
         }
         let r = self.servers[s].raft;
         let id = self.servers[s].id;
-        let (term, commit, applied, cur, count, first, leader) = unsafe {
+        let (term, commit, applied, cur, count, first, snap_idx, leader) = unsafe {
             (
                 raft_get_current_term(r),
                 raft_get_commit_idx(r),
@@ -371,6 +377,7 @@ impl World {
                 raft_get_current_idx(r),
                 raft_get_log_count(r),
                 raft_get_first_entry_idx(r),
+                raft_get_snapshot_last_idx(r),
                 raft_is_leader(r) != 0,
             )
         };
@@ -378,6 +385,7 @@ impl World {
         let base = sv.disk.log.base;
         let last = sv.disk.log.last();
         let mem = sv.mem.clone();
+        let want_snap = sv.snap_pending.as_ref().map(|p| p.snap.idx).unwrap_or(base);
         // Current Index Validity
         if cur < base || count != cur - base || (cur > base && unsafe { raft_get_entry_from_idx(r, cur) }.is_null()) {
             let has = cur > 0 && !unsafe { raft_get_entry_from_idx(r, cur) }.is_null();
@@ -387,10 +395,17 @@ impl World {
             );
         }
         // Log Accuracy: the shape of the log equals the model's
-        if cur != last || (count > 0 && first != base + 1) {
+        if cur != last {
             return self.fail(
                 "Log Accuracy",
-                format!("server {}: library log holds {}..={} (count {}), model holds {}..={}", id, first, cur, count, base + 1, last),
+                format!("server {}: library log holds {}..={} (count {}), model holds {}..={}", id, cur - count + 1, cur, count, base + 1, last),
+            );
+        }
+        // (raft_get_first_entry_idx is willemt's: 1 without a snapshot, else the snapshot's index)
+        if snap_idx != want_snap || first != if want_snap == 0 { 1 } else { want_snap } {
+            return self.fail(
+                "Log Accuracy",
+                format!("server {}: snapshot idx {} / first entry idx {}, but its snapshot (persisted or being taken) is at idx {}", id, snap_idx, first, want_snap),
             );
         }
         // Commit / applied validity
@@ -747,7 +762,9 @@ impl World {
                 return 0;
             }
         }
-        self.servers[s].disk.log.entries.pop_back();
+        if let Some(m) = self.servers[s].disk.log.entries.pop_back() {
+            self.graveyard.push(m.payload);
+        }
         0
     }
 
@@ -773,7 +790,9 @@ impl World {
             self.fail("Log Accuracy", format!("server {}: log_poll of idx {} beyond its snapshot idx {} / commit idx {}", id, idx, snap_idx, commit));
             return 0;
         }
-        self.servers[s].disk.log.poll();
+        if let Some(m) = self.servers[s].disk.log.poll() {
+            self.graveyard.push(m.payload);
+        }
         0
     }
 
@@ -787,7 +806,16 @@ impl World {
             self.fail("Log Accuracy", msg);
         }
         self.servers[s].clears += 1;
+        if let Some(m) = self.servers[s].disk.log.get_mut(idx) {
+            let p = std::mem::take(&mut m.payload);
+            self.graveyard.push(p);
+        }
         0
+    }
+
+    /// Whether `buf` is the payload of an entry that already left the log.
+    pub fn released(&self, buf: *const u8, len: usize) -> bool {
+        len > 0 && self.graveyard.iter().any(|p| p.as_ptr() == buf && !p.is_empty())
     }
 
     pub fn on_apply(&mut self, s: usize, e: &raft_entry_t, idx: i64) -> i32 {
