@@ -91,7 +91,7 @@ typedef struct {
     uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM];
     uint64_t drop_wrong_dest, drop_bad_sender, drop_unknown_sender, drop_bad_source, drop_inactive_sender,
         drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error;
-    uint64_t snapshots_sent, snapshots_loaded, snapshots_taken;
+    uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
     uint64_t elections_won;
@@ -107,6 +107,7 @@ static struct {
     const char *dir;
     const char *join;
     int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms, verbose;
+    int max_dgram;
     int sync_mode;
     wire_member_t cli_peers[MAX_PEERS];
     int n_cli_peers;
@@ -471,7 +472,9 @@ static int cb_send_appendentries(raft_server_t *raft, void *ud, raft_node_t *nod
     int sent = 0;
     /* may carry fewer entries than offered: the follower's response says
      * how far it got and the leader continues from there */
-    size_t n = wire_encode_ae(txbuf, sizeof txbuf, S.id, p->id, m, &sent);
+    size_t n = wire_encode_ae(txbuf, (size_t)S.max_dgram, S.id, p->id, m, &sent);
+    if (sent < m->n_entries)
+        S.c.partial_appendentries++;
     udp_send(p, txbuf, n);
     return 0;
 }
@@ -1302,12 +1305,12 @@ static char *status_json(void)
               S.c.drop_inactive_sender, S.c.drop_vote_leader_alive, S.c.drop_stale_snapshot, S.c.drop_recv_error,
               total);
     sb_printf(&b,
-              "\"snapshots_sent\":%" PRIu64 ",\"snapshots_loaded\":%" PRIu64 ",\"snapshots_taken\":%" PRIu64
+              "\"partial_appendentries\":%" PRIu64 ",\"snapshots_sent\":%" PRIu64 ",\"snapshots_loaded\":%" PRIu64 ",\"snapshots_taken\":%" PRIu64
               ",\"tickets_issued\":%" PRIu64 ",\"batches_appended\":%" PRIu64 ",\"entries_applied\":%" PRIu64
               ",\"store_commits\":%" PRIu64 ",\"http_requests\":%" PRIu64 ",\"http_redirects\":%" PRIu64
               ",\"http_unavailable\":%" PRIu64 ",\"http_bad_requests\":%" PRIu64 ",\"http_retry\":%" PRIu64
               ",\"elections_won\":%" PRIu64 ",\"pending_clients\":%zu}}\n",
-              S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken, S.c.tickets_issued,
+              S.c.partial_appendentries, S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken, S.c.tickets_issued,
               S.c.batches_appended, S.c.entries_applied, store_commits(S.store), S.c.http_requests,
               S.c.http_redirects, S.c.http_unavailable, S.c.http_bad_requests, S.c.http_retry, S.c.elections_won,
               S.q_len);
@@ -1403,6 +1406,12 @@ static enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
     /* make sure the newcomer starts from a snapshot, which carries the
      * exact membership */
     if (raft_get_snapshot_last_idx(S.raft) == 0 && take_snapshot() != 0) {
+        /* too little committed to snapshot (the library wants more than
+         * one entry): add a no-op so that the retry can */
+        uint8_t payload[BATCH_PAYLOAD_LEN];
+        msg_entry_response_t nr;
+        batch_encode(payload, 0);
+        append_entry(RAFT_LOGTYPE_NORMAL, payload, sizeof payload, &nr);
         S.c.http_unavailable++;
         return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"nothing committed yet, retry\"}\n",
                        NULL, 1);
@@ -1784,6 +1793,8 @@ static void usage(FILE *f)
             "                         callback (default); group: one commit per event,\n"
             "                         before any datagram or answer leaves; off: no\n"
             "                         fsync (unsafe, benchmarks only)\n"
+            "  --max-dgram N          largest datagram sent, 512..16384 (default 16384);\n"
+            "                         appendentries carry only the entries that fit\n"
             "  --check                verify the data directory and exit\n"
             "  -v, --verbose          more logging (twice: library log too)\n"
             "  -h, --help             this text\n"
@@ -1829,6 +1840,7 @@ int main(int argc, char **argv)
         {"client-timeout-ms", required_argument, 0, 6},
         {"sync", required_argument, 0, 7},
         {"check", no_argument, 0, 8},
+        {"max-dgram", required_argument, 0, 9},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1839,6 +1851,7 @@ int main(int argc, char **argv)
     S.snapshot_every = 1000;
     S.max_entries = 64;
     S.client_timeout_ms = 10000;
+    S.max_dgram = WIRE_MAX_DGRAM;
     S.sync_mode = SYNC_CALLBACK;
     int check = 0, c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -1900,6 +1913,9 @@ int main(int argc, char **argv)
         case 8:
             check = 1;
             break;
+        case 9:
+            S.max_dgram = atoi(optarg);
+            break;
         case 'v':
             S.verbose++;
             break;
@@ -1916,7 +1932,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (S.tick_ms < 1 || S.election_ms < 10 || S.heartbeat_ms < 1 || S.max_entries < 1 ||
-        S.max_entries > WIRE_MAX_ENTRIES || S.client_timeout_ms < 1) {
+        S.max_entries > WIRE_MAX_ENTRIES || S.client_timeout_ms < 1 || S.max_dgram < 512 ||
+        S.max_dgram > WIRE_MAX_DGRAM) {
         fprintf(stderr, "ticketd: option out of range\n");
         return 2;
     }
