@@ -345,11 +345,13 @@ impl<H: Host> Server<H> {
     /// A client proposal on the leader (willemt's `raft_recv_entry`): appends
     /// `entry` in the current term and starts replicating it.
     pub fn retain_entry(&mut self, mut entry: Entry<H::Data>) -> RaftResult<EntryResponse> {
-        if self.entry_changes_voters(&entry) && self.voting_change_is_in_progress() {
-            return Err(err::ONE_VOTING_CHANGE_ONLY);
-        }
-        if entry.is_cfg_change() && self.snapshot_in_progress {
-            return Err(err::SNAPSHOT_IN_PROGRESS);
+        if entry.is_cfg_change() {
+            if self.entry_changes_voters(&entry) && self.voting_change_is_in_progress() {
+                return Err(err::ONE_VOTING_CHANGE_ONLY);
+            }
+            if self.snapshot_in_progress {
+                return Err(err::SNAPSHOT_IN_PROGRESS);
+            }
         }
         if !self.is_leader() {
             return Err(err::NOT_LEADER);
@@ -358,16 +360,22 @@ impl<H: Host> Server<H> {
         let id = entry.id;
         self.append_entry(entry)?;
         let idx = self.current_idx();
+        // Send to followers that were caught up; count the other voters.
+        let mut other_voters = 0;
         let mut i = 0;
         while let Some(n) = self.nodes.get(i) {
             i += 1;
-            let (nid, wanted) = (n.id(), n.id() != self.self_id && n.is_active() && n.next_idx() == idx);
-            if wanted {
+            if n.id() == self.self_id || !n.is_active() {
+                continue;
+            }
+            other_voters += n.is_voting() as i32;
+            if n.next_idx() == idx {
+                let nid = n.id();
                 let _ = self.send_appendentries(nid);
             }
         }
-        if self.num_voting_nodes() <= 1 {
-            self.advance_commit_idx();
+        if other_voters == 0 {
+            self.advance_commit_idx(); // we may be the only voter
         }
         Ok(EntryResponse { id, term: self.current_term, idx })
     }
