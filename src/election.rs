@@ -14,31 +14,44 @@ impl<H: Host> Server<H> {
     pub fn periodic(&mut self, msec: i32) -> RaftResult {
         self.timeout_elapsed = self.timeout_elapsed.saturating_add(msec.max(0));
 
-        // A lone voter needs nobody's vote (willemt: become leader at once).
-        if self.num_voting_nodes() == 1 && self.me_is_voting() && !self.is_leader() {
-            self.become_candidate()?;
-            if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
-                self.become_leader();
-            }
-        }
-
         if self.is_leader() {
             if self.request_timeout <= self.timeout_elapsed {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
-        } else if self.election_timeout_rand <= self.timeout_elapsed
-            && !self.snapshot_in_progress
-            && self.num_voting_nodes() > 1
-            && self.me_is_voting()
-        {
-            self.election_start()?;
+        } else {
+            let (voters, me_voting) = self.voters_and_me();
+            if voters == 1 && me_voting {
+                // A lone voter needs nobody's vote (willemt: become leader at once).
+                self.become_candidate()?;
+                if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
+                    self.become_leader();
+                }
+            } else if self.election_timeout_rand <= self.timeout_elapsed
+                && !self.snapshot_in_progress
+                && voters > 1
+                && me_voting
+            {
+                self.election_start()?;
+            }
         }
 
         if self.last_applied_idx < self.commit_idx && self.is_apply_allowed() {
             self.apply_all()?;
         }
         Ok(())
+    }
+
+    /// Active voting nodes, and whether we are one of them (one pass).
+    fn voters_and_me(&self) -> (i32, bool) {
+        let (mut voters, mut me) = (0, false);
+        for n in self.nodes.iter() {
+            if n.is_active() && n.is_voting() {
+                voters += 1;
+                me |= n.id() == self.self_id;
+            }
+        }
+        (voters, me)
     }
 
     /// Starts an election (willemt's `raft_election_start`).

@@ -28,7 +28,7 @@ impl<H: Host> Server<H> {
     }
 
     /// Sends AppendEntries with the entries from `first` (> compaction base).
-    #[inline]
+    #[inline(always)]
     fn send_appendentries_from(&mut self, node: NodeId, first: Index) -> RaftResult {
         let prev_log_idx = first - 1;
         let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
@@ -96,6 +96,7 @@ impl<H: Host> Server<H> {
         result
     }
 
+    #[inline(always)]
     fn recv_appendentries_inner(
         &mut self,
         from: Option<NodeId>,
@@ -295,7 +296,7 @@ impl<H: Host> Server<H> {
     /// nothing at or below `new_match` is committable. The commit index
     /// already is the quorum index, so if a majority holds `new_match` it is
     /// the new quorum index; else the full computation decides.
-    #[inline]
+    #[inline(always)]
     fn commit_up_to(&mut self, new_match: Index) {
         if new_match <= self.commit_idx {
             return;
@@ -424,10 +425,9 @@ impl<H: Host> Server<H> {
 
     /// Appends `entry` as is (no term change): `log_offer` first; on its error
     /// the entry is dropped. Configuration entries take effect at once.
-    #[inline]
+    #[inline(always)]
     pub fn append_entry(&mut self, entry: Entry<H::Data>) -> RaftResult {
-        let voting_change = entry.is_voting_cfg_change();
-        let cfg_change = entry.is_cfg_change();
+        let etype = entry.etype;
         self.log.push(entry);
         let idx = self.current_idx();
         let e = H::log_offer(self, idx);
@@ -437,10 +437,10 @@ impl<H: Host> Server<H> {
             }
             return Err(e);
         }
-        if voting_change {
-            self.voting_cfg_change_log_idx = idx;
-        }
-        if cfg_change {
+        if etype != entry_type::NORMAL && is_cfg_change_type(etype) {
+            if etype == entry_type::ADD_NODE || etype == entry_type::DEMOTE_NODE {
+                self.voting_cfg_change_log_idx = idx;
+            }
             self.apply_cfg_change_on_append(idx);
         }
         Ok(())
@@ -474,14 +474,14 @@ impl<H: Host> Server<H> {
     }
 
     /// Applies the next committed entry through `log_apply`.
-    #[inline]
+    #[inline(always)]
     pub fn apply_entry(&mut self) -> RaftResult {
         if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
             return Err(err::FAIL);
         }
         let idx = self.last_applied_idx + 1;
-        let is_cfg = match self.log.get(idx) {
-            Some(e) => e.is_cfg_change(),
+        let etype = match self.log.get(idx) {
+            Some(e) => e.etype,
             None => return Err(err::FAIL),
         };
         self.last_applied_idx = idx;
@@ -492,7 +492,7 @@ impl<H: Host> Server<H> {
         if self.voting_cfg_change_log_idx == idx {
             self.voting_cfg_change_log_idx = -1;
         }
-        if is_cfg {
+        if etype != entry_type::NORMAL && is_cfg_change_type(etype) {
             self.apply_cfg_change_on_commit(idx);
         }
         if e != 0 {

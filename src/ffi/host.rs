@@ -119,7 +119,7 @@ pub(crate) fn entry_ptr(s: &mut CServer, idx: Index) -> *mut raft_entry_t {
 }
 
 /// Calls a `func_logentry_event_f` for the entry at `idx`.
-#[inline]
+#[inline(always)]
 fn entry_event(raft: &mut CServer, f: func_logentry_event_f, idx: Index) -> Option<c_int> {
     let f = f?;
     let udata = raft.host.udata;
