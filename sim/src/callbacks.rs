@@ -75,8 +75,9 @@ unsafe extern "C" fn send_snapshot(r: *mut raft_server_t, ud: *mut c_void, node:
     let term = raft_get_current_term(r);
     w.stats.snaps_sent += 1;
     w.ev(K::SnapSend, [from as i64, to as i64, snap.idx, M_SNAP, 0, 0, 0]);
-    w.snap_inflight.insert((from, to));
-    w.send(from, to, Body::Snap(term, Box::new(snap)));
+    if w.send(from, to, Body::Snap(term, Box::new(snap))) {
+        w.snap_inflight.insert((from, to));
+    }
     0
 }
 
@@ -144,7 +145,7 @@ unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, ud: *mut c_void, e:
     if !is_cfg(e.type_) || e.data.buf.is_null() || e.data.len < 4 {
         return -1;
     }
-    if w.released(e.data.buf as *const u8, e.data.len as usize) && !w.cfg.tolerate_use_after_pop {
+    if w.released(e.data.buf as *const u8, e.data.len as usize) && !w.cfg.tolerates("use-after-pop") {
         let id = w.servers[s].id;
         w.fail(
             "Payload Ownership",

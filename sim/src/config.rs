@@ -47,9 +47,9 @@ pub struct Config {
     pub trace: bool,
     /// Do not print the per-node table (the totals still are).
     pub quiet: bool,
-    /// Do not report a library reading a payload after log_pop (a known
-    /// library bug, see LIB_BUGS.md) so that other checks can go on.
-    pub tolerate_use_after_pop: bool,
+    /// Known library bugs (LIB_BUGS.md) not to report, so other checks can
+    /// go on: "use-after-pop" (bug 1), "config-vote" (bug 2).
+    pub tolerate: Vec<String>,
 }
 
 impl Default for Config {
@@ -81,10 +81,13 @@ impl Default for Config {
             history: 200,
             trace: false,
             quiet: false,
-            tolerate_use_after_pop: false,
+            tolerate: Vec::new(),
         }
     }
 }
+
+/// Names accepted by --tolerate.
+pub const KNOWN_BUGS: &[&str] = &["use-after-pop", "config-vote"];
 
 pub const HELP: &str = "\
 sim - deterministic chaos simulator for libraft (drives the C API)
@@ -143,10 +146,16 @@ TESTING / OUTPUT
   --history N            recent events printed on a violation [200]
   --trace                print every event as it happens (stderr)
   --quiet                no per-node table
-  --tolerate-use-after-pop
-                         do not report the library reading a config entry's
-                         payload after log_pop released it (known bug 1 in
-                         LIB_BUGS.md), so other invariants can be explored
+  --tolerate BUGS        comma-separated known library bugs (LIB_BUGS.md) not
+                         to report, so the rest can still be explored:
+                         use-after-pop (1): a config entry's payload read
+                           after log_pop released it (the read is made
+                           harmless and not reported);
+                         config-vote (2): a liveness failure whose cause is a
+                           voter refusing votes because its own latest config
+                           disagrees (it thinks itself non-voting, or does not
+                           know the candidate): the run stops there, reported
+                           as a known bug instead of a violation
   -h, --help             this text
 
 Exit status: 0 no violation, 1 invariant violation (the report names the
@@ -159,6 +168,10 @@ fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
 }
 
 impl Config {
+    pub fn tolerates(&self, bug: &str) -> bool {
+        self.tolerate.iter().any(|b| b == bug)
+    }
+
     /// Parse options (without the program name). Returns the config plus any
     /// mode flags (`--matrix`, `--soak S`, `--jobs J`) left for the caller.
     pub fn parse(args: &[String]) -> Result<(Config, Vec<(String, String)>), String> {
@@ -179,7 +192,7 @@ impl Config {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (body.to_string(), None),
             };
-            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "tolerate-use-after-pop");
+            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix");
             let val = if flag {
                 inline.unwrap_or_default()
             } else if let Some(v) = inline {
@@ -217,7 +230,16 @@ impl Config {
                 "history" => c.history = num(n, &val)?,
                 "trace" => c.trace = true,
                 "quiet" => c.quiet = true,
-                "tolerate-use-after-pop" => c.tolerate_use_after_pop = true,
+                "tolerate" => {
+                    for b in val.split(',').filter(|b| !b.is_empty()) {
+                        if !KNOWN_BUGS.contains(&b) {
+                            return Err(format!("--tolerate: unknown bug {:?} (known: {})", b, KNOWN_BUGS.join(", ")));
+                        }
+                        if !c.tolerate.iter().any(|x| x == b) {
+                            c.tolerate.push(b.to_string());
+                        }
+                    }
+                }
                 "matrix" | "soak" | "jobs" => extra.push((name.clone(), val)),
                 _ => return Err(format!("unknown option --{} (see --help)", name)),
             }
@@ -287,8 +309,8 @@ impl Config {
         opt!(liveness_every, "liveness-every");
         opt!(liveness_timeouts, "liveness-timeouts");
         opt!(fault, "fault");
-        if self.tolerate_use_after_pop {
-            s.push_str(" --tolerate-use-after-pop");
+        if !self.tolerate.is_empty() {
+            s.push_str(&format!(" --tolerate {}", self.tolerate.join(",")));
         }
         s
     }

@@ -33,13 +33,17 @@ fn main() {
             eprintln!("sim: --soak needs a number of seconds");
             exit(2);
         };
-        exit(soak(secs, jobs, cfg.steps));
+        exit(soak(secs, jobs, &cfg));
     }
     let out = raft_sim::run(cfg);
     print!("{}", out.summary);
-    eprintln!("{}", out.speed_line());
     if out.violation.is_some() {
         print!("{}", out.report);
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!("{}", out.speed_line());
+    if out.violation.is_some() {
         exit(1);
     }
 }
@@ -78,6 +82,9 @@ fn run_many(cfgs: Vec<Config>, jobs: usize, deadline: Option<Instant>, label: &s
                 println!("FAIL {}: {}", label, cmd);
                 print!("{}", out.report);
             } else {
+                if let Some(k) = &out.known_bug {
+                    println!("KNOWN {}: {}", cmd, k);
+                }
                 println!(
                     "ok   {:>7} steps {:>8} msgs {:>6} commits {:>5} elections {:>4} crashes {:>4} snaps  {}",
                     out.stats.steps,
@@ -116,7 +123,8 @@ fn matrix(jobs: usize) -> i32 {
     rc
 }
 
-fn soak(secs: u64, jobs: usize, steps: u64) -> i32 {
+fn soak(secs: u64, jobs: usize, base: &Config) -> i32 {
+    let steps = base.steps;
     let t0 = Instant::now();
     let deadline = t0 + Duration::from_secs(secs);
     let mut entropy = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
@@ -124,7 +132,14 @@ fn soak(secs: u64, jobs: usize, steps: u64) -> i32 {
     let mut r = raft_sim::rng::Rng::new(entropy);
     let steps = if steps == Config::default().steps { 20_000 } else { steps };
     // plenty of seeds; the deadline stops the run
-    let cfgs: Vec<Config> = (0..100_000).map(|_| suites::soak_config(r.next_u64() >> 1, steps)).collect();
+    let cfgs: Vec<Config> = (0..100_000)
+        .map(|_| {
+            let mut c = suites::soak_config(r.next_u64() >> 1, steps);
+            c.tolerate = base.tolerate.clone();
+            c.fault = base.fault;
+            c
+        })
+        .collect();
     println!("soak: {} s, {} job(s), {} steps per seed", secs, jobs, steps);
     let (rc, steps, msgs, _) = run_many(cfgs, jobs, Some(deadline), "soak");
     println!("soak: {} simulated steps, {} delivered messages in {:.0}s{}", steps, msgs, t0.elapsed().as_secs_f64(), if rc == 0 { ", no violation" } else { " -- VIOLATION" });

@@ -20,6 +20,8 @@ use std::time::Instant;
 
 pub struct Outcome {
     pub violation: Option<Violation>,
+    /// Set when a tolerated known library bug stopped the run (not a failure).
+    pub known_bug: Option<String>,
     pub stats: Stats,
     /// Per-node table and totals (deterministic).
     pub summary: String,
@@ -60,7 +62,8 @@ impl Sim {
     }
 
     fn failed(&self) -> bool {
-        self.w.borrow().violation.is_some()
+        let w = self.w.borrow();
+        w.violation.is_some() || w.known_bug.is_some()
     }
 
     fn raft(&self, s: usize) -> *mut raft_server_t {
@@ -392,7 +395,15 @@ impl Sim {
                 r
             }
         };
-        Outcome { violation: w.violation.clone(), stats: w.stats.clone(), summary, report, trace_digest: w.trace, wall_secs: wall }
+        Outcome {
+            violation: w.violation.clone(),
+            known_bug: w.known_bug.clone(),
+            stats: w.stats.clone(),
+            summary,
+            report,
+            trace_digest: w.trace,
+            wall_secs: wall,
+        }
     }
 
     fn step(&self) {
@@ -704,8 +715,16 @@ impl Sim {
             self.with(|w| w.ev(K::SnapLoad, [id as i64, snap.idx, snap.term, from as i64, -100, 0, 0]));
             return;
         }
-        if lt > cur {
-            unsafe { raft_set_current_term(r, lt) };
+        // A snapshot comes from the leader of term lt: like any message of a
+        // newer term (or from the current term's leader, for a candidate) it
+        // makes us a follower in that term.
+        unsafe {
+            if lt > cur {
+                raft_set_current_term(r, lt);
+            }
+            if raft_is_follower(r) == 0 {
+                raft_become_follower(r);
+            }
         }
         let expect_clears = self.with(|w| {
             w.servers[s].clears = 0;
@@ -1239,6 +1258,17 @@ impl Sim {
             }
         }
         let status = self.status_line();
+        if self.with(|w| w.cfg.tolerates("config-vote")) {
+            if let Some(why) = self.config_disagreement() {
+                self.with(|w| {
+                    w.known_bug = Some(format!(
+                        "known library bug 2 (config-vote) stopped the run at step {}: no leader could be elected after chaos stopped because {}; servers: {}",
+                        w.step, why, status
+                    ))
+                });
+                return;
+            }
+        }
         self.with(|w| {
             let k = w.cfg.liveness_timeouts;
             w.fail(
@@ -1246,6 +1276,47 @@ impl Sim {
                 format!("no new entry committed within {} election timeouts after the network healed and chaos stopped; servers: {}", k, status),
             )
         });
+    }
+
+    /// A voter whose own latest configuration disagrees with another
+    /// server's, so that it refuses that server's votes (LIB_BUGS.md #2).
+    fn config_disagreement(&self) -> Option<String> {
+        let w = self.w.borrow();
+        let ups: Vec<usize> = (0..w.servers.len()).filter(|&s| w.up(s)).collect();
+        for &s in &ups {
+            let rs = w.servers[s].raft;
+            let sid = w.servers[s].id;
+            unsafe {
+                let mine = raft_get_my_node(rs);
+                let self_voting = !mine.is_null() && raft_node_is_voting(mine) != 0;
+                for &t in &ups {
+                    if t == s {
+                        continue;
+                    }
+                    let rt = w.servers[t].raft;
+                    let tid = w.servers[t].id;
+                    let n = raft_get_node(rt, sid);
+                    if n.is_null() || raft_node_is_voting(n) == 0 || raft_node_is_active(n) == 0 {
+                        continue;
+                    }
+                    let tm = raft_get_my_node(rt);
+                    let t_voting = !tm.is_null() && raft_node_is_voting(tm) != 0;
+                    if !self_voting {
+                        return Some(format!(
+                            "server {} counts server {} as a voter, but {}'s own latest (uncommitted) configuration makes it non-voting, so it refuses every vote",
+                            tid, sid, sid
+                        ));
+                    }
+                    if t_voting && raft_get_node(rs, tid).is_null() {
+                        return Some(format!(
+                            "server {} counts server {} as a voter, but {} does not know {} and answers its RequestVote with UNKNOWN_NODE",
+                            tid, sid, sid, tid
+                        ));
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn status_line(&self) -> String {
@@ -1357,6 +1428,9 @@ impl Sim {
             st.snaps_taken, st.snaps_sent, st.snaps_loaded, st.crashes, st.restarts, st.member_proposed, st.member_accepted, st.servers_added, st.servers_gone
         );
         let _ = writeln!(o, "violations {}", st.violations);
+        if let Some(k) = &w.known_bug {
+            let _ = writeln!(o, "{}", k);
+        }
         let _ = writeln!(o, "trace digest {:016x}", w.trace);
         o
     }

@@ -248,6 +248,8 @@ pub struct World {
     pub acks: VecDeque<Ack>,
     pub removed_committed: FxSet<i32>,
     pub violation: Option<Violation>,
+    /// A tolerated known library bug that ended the run early.
+    pub known_bug: Option<String>,
     pub ring: Ring,
     pub trace: u64,
     pub stats: Stats,
@@ -290,6 +292,7 @@ impl World {
             acks: VecDeque::new(),
             removed_committed: FxSet::default(),
             violation: None,
+            known_bug: None,
             ring: Ring::new(hist),
             trace: 0,
             stats: Stats::default(),
@@ -337,16 +340,16 @@ impl World {
         d
     }
 
-    /// A server hands a message to the network.
-    pub fn send(&mut self, from: i32, to: i32, body: Body) {
+    /// A server hands a message to the network; false if it was lost.
+    pub fn send(&mut self, from: i32, to: i32, body: Body) -> bool {
         self.stats.sent += 1;
         if self.cut(from, to) {
             self.stats.dropped += 1;
-            return;
+            return false;
         }
         if !self.calm && self.cfg.drop > 0 && self.rng.chance(self.cfg.drop, 100) {
             self.stats.dropped += 1;
-            return;
+            return false;
         }
         if !self.calm && self.cfg.dupe > 0 && self.rng.chance(self.cfg.dupe, 100) {
             self.stats.duplicated += 1;
@@ -357,6 +360,7 @@ impl World {
         let d = self.delay();
         self.seq += 1;
         self.net.push(Msg { at: self.now + d, seq: self.seq, from, to, body });
+        true
     }
 
     // ---------------------------------------------------------------- checks
