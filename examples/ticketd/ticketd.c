@@ -108,6 +108,7 @@ static struct {
     const char *join;
     int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms, verbose;
     int max_dgram;
+    int flush_commit; /* --flush commit: also flush when no batch is in flight */
     int sync_mode;
     wire_member_t cli_peers[MAX_PEERS];
     int n_cli_peers;
@@ -119,6 +120,7 @@ static struct {
     uv_loop_t *loop;
     uv_udp_t udp;
     uv_timer_t tick, mhd_timer;
+    uv_check_t check;
     uv_poll_t mhd_poll;
     uv_signal_t sigint, sigterm;
     struct MHD_Daemon *mhd;
@@ -139,6 +141,7 @@ static struct {
     size_t q_len;
     req_t *deferred;        /* DELETE requests waiting for their next step */
     waiter_t *waiters;
+    int ticket_waiters; /* ticket batches appended, not yet applied */
     int32_t promote[MAX_PEERS];
     int n_promote;
 
@@ -383,6 +386,8 @@ static waiter_t *waiter_new(raft_index_t idx, raft_term_t term, int kind)
     w->term = term;
     w->kind = kind;
     w->deadline = uv_now(S.loop) + (uint64_t)S.client_timeout_ms;
+    if (kind == K_TICKET)
+        S.ticket_waiters++;
     w->next = S.waiters;
     S.waiters = w;
     return w;
@@ -408,6 +413,8 @@ static void waiter_unlink(waiter_t *w)
             *pp = w->next;
             break;
         }
+    if (w->kind == K_TICKET)
+        S.ticket_waiters--;
     free(w->reqs);
     free(w);
 }
@@ -1160,6 +1167,19 @@ static void expire_waiters(void)
     }
 }
 
+/* --flush commit: after every loop iteration, if requests are queued and
+ * no batch is in flight, append them now instead of waiting for the tick */
+static void on_check(uv_check_t *h)
+{
+    (void)h;
+    if (S.stopping || !S.q_head || S.ticket_waiters > 0 || !raft_is_leader(S.raft))
+        return;
+    flush_ticket_queue();
+    flush_before_io();
+    if (S.mhd_kick)
+        mhd_run();
+}
+
 static void on_tick(uv_timer_t *t)
 {
     (void)t;
@@ -1782,6 +1802,9 @@ static void usage(FILE *f)
             "                         non-voter and is promoted once it has caught up\n"
             "  --tick-ms N            timer period; requests within a tick share one\n"
             "                         log entry (default 10)\n"
+            "  --flush MODE           tick: queued ticket requests become one entry on\n"
+            "                         each tick (default); commit: also as soon as no\n"
+            "                         batch is in flight (lower latency when idle)\n"
             "  --election-timeout-ms N  (default 1000)\n"
             "  --heartbeat-ms N       (default 100)\n"
             "  --snapshot-every N     compact when the log holds more than N entries\n"
@@ -1841,6 +1864,7 @@ int main(int argc, char **argv)
         {"sync", required_argument, 0, 7},
         {"check", no_argument, 0, 8},
         {"max-dgram", required_argument, 0, 9},
+        {"flush", required_argument, 0, 10},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1915,6 +1939,16 @@ int main(int argc, char **argv)
             break;
         case 9:
             S.max_dgram = atoi(optarg);
+            break;
+        case 10:
+            if (strcmp(optarg, "tick") == 0)
+                S.flush_commit = 0;
+            else if (strcmp(optarg, "commit") == 0)
+                S.flush_commit = 1;
+            else {
+                fprintf(stderr, "ticketd: --flush tick|commit\n");
+                return 2;
+            }
             break;
         case 'v':
             S.verbose++;
@@ -2082,6 +2116,10 @@ int main(int argc, char **argv)
     S.last_tick = uv_now(S.loop);
     uv_timer_init(S.loop, &S.tick);
     uv_timer_start(&S.tick, on_tick, (uint64_t)S.tick_ms, (uint64_t)S.tick_ms);
+    if (S.flush_commit) {
+        uv_check_init(S.loop, &S.check);
+        uv_check_start(&S.check, on_check);
+    }
     logf_("node %d up: raft udp %s, http %s, dir %s, sync %s", S.id, S.raft_addr, S.http_addr, S.dir,
           S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off");
 

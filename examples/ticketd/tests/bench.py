@@ -8,7 +8,7 @@ lets N concurrent keep-alive HTTP clients (spread over several processes)
 take tickets for --seconds, and reports tickets/s and p50/p99 latency.
 Also measures the disk's raw fsync rate in the data directory.
 
-  bench.py --ticketd PATH [--clients 1,16,64] [--seconds 8] [--modes callback,group]
+  bench.py --ticketd PATH [--clients 1,16,64] [--seconds 8] [--modes callback,group,callback+commit]
            [--write BENCHMARKS.md]   (replaces the '## ticketd' section)
 """
 import argparse
@@ -76,8 +76,11 @@ def worker(addrs, nthreads, seconds, q):
 
 
 def run_one(ticketd, work, base, mode, clients, seconds):
+    probe = fsync_rate(work, 0.5)
+    load1 = os.getloadavg()[0]
+    sync, _, flush = mode.partition("+")
     cl = Cluster(ticketd, os.path.join(work, "%s-%d" % (mode, clients)), base,
-                 extra=["--sync", mode, "--snapshot-every", "2000"])
+                 extra=["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "2000"])
     try:
         cl.start_all()
         lid = cl.wait_leader()
@@ -112,6 +115,7 @@ def run_one(ticketd, work, base, mode, clients, seconds):
             "mode": mode, "clients": clients, "tickets": n, "seconds": dt, "rate": n / dt,
             "p50": lat[n // 2] * 1000 if n else 0, "p99": lat[min(n - 1, int(n * 0.99))] * 1000 if n else 0,
             "errors": errs, "per_entry": n / batches if batches else 0, "commits_s": commits / dt,
+            "probe": probe, "load": load1,
         }
     finally:
         cl.stop_all()
@@ -122,7 +126,7 @@ def main():
     ap.add_argument("--ticketd", required=True)
     ap.add_argument("--clients", default="1,16,64")
     ap.add_argument("--seconds", type=float, default=8)
-    ap.add_argument("--modes", default="callback,group")
+    ap.add_argument("--modes", default="callback,group,callback+commit")
     ap.add_argument("--base", type=int, default=27000)
     ap.add_argument("--write", help="update the '## ticketd' section of this markdown file")
     a = ap.parse_args()
@@ -138,10 +142,11 @@ def main():
                 r = run_one(ticketd, work, base, mode, n, a.seconds)
                 base += 200
                 rows.append(r)
-                print("sync=%-8s clients=%3d: %7.0f tickets/s  p50 %6.1f ms  p99 %6.1f ms  "
-                      "%5.1f tickets/entry  %5.0f store commits/s on the leader  (%d tickets, %d errors)" % (
+                print("%-15s clients=%3d: %7.0f tickets/s  p50 %6.1f ms  p99 %6.1f ms  "
+                      "%5.1f tickets/entry  %5.0f store commits/s on the leader  (%d tickets, %d errors; "
+                      "disk %.0f fdatasync/s, load %.1f before the run)" % (
                           mode, n, r["rate"], r["p50"], r["p99"], r["per_entry"], r["commits_s"], r["tickets"],
-                          r["errors"]), flush=True)
+                          r["errors"], r["probe"], r["load"]), flush=True)
     finally:
         _kill_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -163,17 +168,22 @@ def write_section(path, rate, rows, seconds):
         "Disk: **%.0f fdatasync/s** (4 KiB write + fdatasync loop in the data directory). "
         "An LMDB commit costs two syncs (data pages, then the meta page)." % rate,
         "",
-        "| sync mode | clients | tickets/s | p50 ms | p99 ms | tickets per log entry | leader store commits/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| mode (--sync[+--flush]) | clients | tickets/s | p50 ms | p99 ms | tickets per log entry "
+        "| leader store commits/s | disk fdatasync/s just before | load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        lines.append("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.0f |" % (
-            r["mode"], r["clients"], r["rate"], r["p50"], r["p99"], r["per_entry"], r["commits_s"]))
+        lines.append("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.0f | %.0f | %.1f |" % (
+            r["mode"], r["clients"], r["rate"], r["p50"], r["p99"], r["per_entry"], r["commits_s"],
+            r["probe"], r["load"]))
     lines += [
         "",
         "`callback` (the default) commits and fsyncs inside every persisting callback; `group` commits once "
-        "per event, before any datagram or client answer leaves the process. Requests that arrive within "
-        "one tick (10 ms) share one log entry, so one fsync on each node covers many tickets.",
+        "per event, before any datagram or client answer leaves the process. With the default `--flush tick`, "
+        "requests that arrive within one tick (10 ms) share one log entry, so one fsync on each node covers "
+        "many tickets, and a lone client waits for the next tick; `+commit` (`--flush commit`) also appends "
+        "the queued requests as soon as no batch is in flight, so a lone client does not wait for a tick and "
+        "under load a batch holds what arrived during the previous commit.",
         "",
     ]
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
