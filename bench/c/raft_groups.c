@@ -64,6 +64,11 @@ static void answer_heartbeats(group_t *g) {
 int main(int argc, char **argv) {
     long ngroups = arg_long(argc, argv, "--groups", 10000);
     long seconds = arg_long(argc, argv, "--seconds", 30);
+    int runs = (int)arg_long(argc, argv, "--runs", 5);
+    if (ngroups < 1 || seconds < 1 || runs < 1 || runs > 64) {
+        fprintf(stderr, "usage: raft_groups [--groups G] [--seconds S] [--runs R<=64]\n");
+        return 2;
+    }
     bench_count_library_heap();
 
     raft_cbs_t cbs = {0};
@@ -107,24 +112,33 @@ int main(int argc, char **argv) {
     long ticks = seconds * 1000 / TICK_MS;
     unsigned long hb_recv = 0;
     g_ae_sent = g_rv_sent = 0;
-    double c0 = cpu_s(), w0 = wall_s();
-    for (long t = 1; t <= ticks; t++) {
-        int hb_due = (t * TICK_MS) % REQUEST_TIMEOUT_MS == 0;
-        for (long i = 0; i < ngroups; i++) {
-            group_t *g = &gs[i];
-            if (!g->leader && hb_due) {
-                msg_appendentries_response_t resp;
-                if (raft_recv_appendentries(g->s, g->n2, &hb, &resp) != 0) return 1;
-                hb_recv++;
+    double cpus[64], wall = 0;
+    long t = 0;
+    for (int r = 0; r < runs; r++) {
+        double c0 = cpu_s(), w0 = wall_s();
+        for (long k = 1; k <= ticks; k++) {
+            t++;
+            int hb_due = (t * TICK_MS) % REQUEST_TIMEOUT_MS == 0;
+            for (long i = 0; i < ngroups; i++) {
+                group_t *g = &gs[i];
+                if (!g->leader && hb_due) {
+                    msg_appendentries_response_t resp;
+                    if (raft_recv_appendentries(g->s, g->n2, &hb, &resp) != 0) return 1;
+                    hb_recv++;
+                }
+                if (raft_periodic(g->s, TICK_MS) != 0) return 1;
+                answer_heartbeats(g);
             }
-            if (raft_periodic(g->s, TICK_MS) != 0) return 1;
-            answer_heartbeats(g);
         }
+        cpus[r] = cpu_s() - c0;
+        wall += wall_s() - w0;
     }
-    double c1 = cpu_s(), w1 = wall_s();
-    double cpu = c1 - c0;
+    double cpu = median(cpus, runs);
     double sim = (double)ticks * TICK_MS / 1000.0;
     double core_pct = 100.0 * cpu / sim;
+    double wall_per_run = wall / runs;
+    g_ae_sent /= (unsigned long)runs;
+    hb_recv /= (unsigned long)runs;
 
     long still_leading = 0, still_following = 0;
     for (long i = 0; i < ngroups; i++) {
@@ -134,10 +148,10 @@ int main(int argc, char **argv) {
     int stable = still_leading == nleaders && still_following == ngroups - nleaders && g_rv_sent == 0;
 
     printf("groups: %ld servers (%ld leading), library heap %.0f B/server; %.0f simulated s at a %d ms tick: "
-           "%.3f CPU s = %.3f%% of one core (%.0f ns per server-tick incl. heartbeats; wall %.3f s); "
+           "%.3f CPU s (median of %d runs) = %.3f%% of one core (%.0f ns per server-tick incl. heartbeats; wall %.3f s); "
            "%lu heartbeats sent, %lu received, %lu requestvotes; roles %s\n",
-           ngroups, nleaders, per_server, sim, TICK_MS, cpu, core_pct,
-           cpu * 1e9 / ((double)ticks * (double)ngroups), w1 - w0, g_ae_sent, hb_recv, g_rv_sent,
+           ngroups, nleaders, per_server, sim, TICK_MS, cpu, runs, core_pct,
+           cpu * 1e9 / ((double)ticks * (double)ngroups), wall_per_run, g_ae_sent, hb_recv, g_rv_sent,
            stable ? "stable" : "CHANGED");
     printf("RESULT groups=%ld leaders=%ld bytes_per_server=%.1f sim_seconds=%.0f tick_ms=%d cpu_s=%.4f "
            "core_pct=%.4f ns_per_server_tick=%.1f hb_sent=%lu hb_recv=%lu rv_sent=%lu stable=%s\n",
