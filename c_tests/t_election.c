@@ -422,11 +422,40 @@ TEST(test_leader_steps_down_on_requestvote_with_higher_term_even_if_vote_refused
     ASSERT_EQ(resp.term, 5);
 }
 
-TEST(test_requestvote_from_unknown_node_answers_unknown_node_and_keeps_term)
+/* Thesis §4.1: a candidate outside our configuration (added by entries we
+ * lack) gets our vote if its log is up to date; refused, it hears
+ * UNKNOWN_NODE so that a removed server can learn it was removed. */
+TEST(test_requestvote_from_unknown_node_with_stale_log_answers_unknown_node)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_requestvote_response_t resp;
+    fx_append(f, 1, 1);
+    ASSERT_EQ(fx_recv_rv(f, 9, 5, 0, 0, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE);
+    ASSERT_EQ(resp.term, 5);
+    ASSERT_EQ(raft_get_voted_for(f->r), -1);
+}
+
+TEST(test_requestvote_from_unknown_node_with_up_to_date_log_is_granted)
 {
     fx_t *f = fx_new(1, 3);
     msg_requestvote_response_t resp;
     ASSERT_EQ(fx_recv_rv(f, 9, 5, 0, 0, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_GRANTED);
+    ASSERT_EQ(raft_get_current_term(f->r), 5);
+    ASSERT_EQ(raft_get_voted_for(f->r), 9);
+}
+
+/* Thesis §4.2.3: a server whose removal we applied must not disturb us. */
+TEST(test_requestvote_from_removed_node_answers_unknown_node_and_keeps_term)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_requestvote_response_t resp;
+    fx_append_cfg(f, 1, 1, RAFT_LOGTYPE_REMOVE_NODE, 3);
+    raft_set_commit_idx(f->r, 1);
+    ASSERT_EQ(raft_apply_all(f->r), 0);
+    ASSERT_NULL(raft_get_node(f->r, 3));
+    ASSERT_EQ(fx_recv_rv(f, 3, 7, 5, 1, &resp), 0);
     ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE);
     ASSERT_EQ(raft_get_current_term(f->r), 0);
     ASSERT_EQ(raft_get_voted_for(f->r), -1);

@@ -107,11 +107,11 @@ impl<H: Host> Server<H> {
             }
             n.set_next_idx(next);
             n.set_match_idx(0);
-            let (id, active) = (n.id(), n.is_active());
-            if active {
-                // An error here is the host's transport failing; heartbeats retry.
-                let _ = self.send_appendentries(id);
-            }
+            // Nodes being removed (inactive) are still sent the log, so that
+            // they learn of their removal instead of campaigning.
+            let id = n.id();
+            // An error here is the host's transport failing; heartbeats retry.
+            let _ = self.send_appendentries(id);
         }
     }
 
@@ -142,10 +142,14 @@ impl<H: Host> Server<H> {
     }
 
     /// Whether a RequestVote may be granted (Figure 2, RequestVote receiver
-    /// rules 1 and 2; §5.4.1 election restriction).
+    /// rules 1 and 2; §5.4.1 election restriction). The candidate decides
+    /// whose votes count, so granting is always safe; a non-voting server
+    /// abstains (willemt) unless its own status is an uncommitted change,
+    /// which may yet be undone (thesis §4.1: servers vote regardless of their
+    /// latest, possibly uncommitted, configuration).
     fn should_grant_vote(&self, rv: &RequestVote) -> bool {
         if let Some(me) = self.my_node() {
-            if !me.is_voting() {
+            if !(me.is_voting() && me.is_active()) && !self.voting_change_is_in_progress() {
                 return false;
             }
         }
@@ -164,22 +168,29 @@ impl<H: Host> Server<H> {
     }
 
     /// Handles a RequestVote from `from` (or from `rv.candidate_id` when the
-    /// host does not know the sender) and fills the response.
+    /// host does not know the sender) and fills the response. A candidate we
+    /// do not know is treated like any other (it may have been added by
+    /// entries we lack); if refused it is told UNKNOWN_NODE, so that a
+    /// removed server can learn it was removed.
     pub fn recv_requestvote(&mut self, from: Option<NodeId>, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
         let known = from.is_some() || self.node(rv.candidate_id).is_some();
-        let result = self.recv_requestvote_inner(known, rv, resp);
+        resp.vote_granted = vote::NOT_GRANTED;
+        if !known && self.removed_ids.contains(&rv.candidate_id) {
+            // A server we removed that missed its removal: tell it, and do not
+            // let its term disturb the cluster.
+            resp.vote_granted = vote::UNKNOWN_NODE;
+            resp.term = self.current_term;
+            return Ok(());
+        }
+        let result = self.recv_requestvote_inner(rv, resp);
+        if resp.vote_granted != vote::GRANTED && !known {
+            resp.vote_granted = vote::UNKNOWN_NODE;
+        }
         resp.term = self.current_term;
         result
     }
 
-    fn recv_requestvote_inner(&mut self, known: bool, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
-        resp.vote_granted = vote::NOT_GRANTED;
-        if !known {
-            // It may have been removed and not know it yet: tell it, and do not
-            // let its term disturb the cluster.
-            resp.vote_granted = vote::UNKNOWN_NODE;
-            return Ok(());
-        }
+    fn recv_requestvote_inner(&mut self, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
         if self.current_term < rv.term {
             self.set_current_term(rv.term)?;
             self.become_follower();

@@ -68,15 +68,9 @@ impl<H: Host> Server<H> {
         log_msg!(self, Some(id), "cfg change type {} appended at {}", etype, idx);
     }
 
-    pub(crate) fn revert_cfg_change_on_pop(&mut self, idx: Index) {
-        let etype = match self.log.get(idx) {
-            Some(e) => e.etype,
-            None => return,
-        };
-        let id = match H::log_get_node_id(self, idx) {
-            Some(id) => id,
-            None => return,
-        };
+    /// Undoes the effect of a popped configuration entry of type `etype`
+    /// naming node `id`.
+    pub(crate) fn revert_cfg_change(&mut self, etype: i32, id: NodeId) {
         match etype {
             entry_type::ADD_NONVOTING_NODE => {
                 if id != self.self_id {
@@ -132,6 +126,13 @@ impl<H: Host> Server<H> {
             entry_type::REMOVE_NODE => {
                 let was_self = id == self.self_id;
                 self.remove_node(id);
+                if !was_self {
+                    const REMEMBERED: usize = 64;
+                    if self.removed_ids.len() == REMEMBERED {
+                        self.removed_ids.remove(0);
+                    }
+                    self.removed_ids.push(id);
+                }
                 if was_self && self.is_leader() {
                     // A leader that removed itself steps down (thesis §4.2.2).
                     self.become_follower();

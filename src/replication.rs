@@ -46,7 +46,8 @@ impl<H: Host> Server<H> {
         }
     }
 
-    /// Heartbeat: an AppendEntries to every other active node; resets the timer.
+    /// Heartbeat: an AppendEntries to every other node, including nodes being
+    /// removed (inactive), which must learn of their removal; resets the timer.
     /// A node that needs a snapshot also gets an empty AppendEntries anchored
     /// at the snapshot, so that once it has loaded the snapshot its answer
     /// moves `next_idx` past it.
@@ -56,8 +57,8 @@ impl<H: Host> Server<H> {
         let mut i = 0;
         while let Some(n) = self.nodes.get(i) {
             i += 1;
-            let (id, active) = (n.id(), n.is_active());
-            if id == self.self_id || !active {
+            let id = n.id();
+            if id == self.self_id {
                 continue;
             }
             match self.send_appendentries(id) {
@@ -366,10 +367,10 @@ impl<H: Host> Server<H> {
         let mut i = 0;
         while let Some(n) = self.nodes.get(i) {
             i += 1;
-            if n.id() == self.self_id || !n.is_active() {
+            if n.id() == self.self_id {
                 continue;
             }
-            other_voters += n.is_voting() as i32;
+            other_voters += (n.is_voting() && n.is_active()) as i32;
             if n.next_idx() == idx {
                 let nid = n.id();
                 let _ = self.send_appendentries(nid);
@@ -454,6 +455,13 @@ impl<H: Host> Server<H> {
         }
         while self.current_idx() >= idx && self.log.count() > 0 {
             let last = self.current_idx();
+            // Learn which node a configuration entry names while its payload
+            // is still the library's to read: `log_pop` hands it back.
+            let cfg = match self.log.get(last) {
+                Some(e) if e.is_cfg_change() => Some(e.etype),
+                _ => None,
+            };
+            let named = if cfg.is_some() { H::log_get_node_id(self, last) } else { None };
             let e = H::log_pop(self, last);
             if e != 0 {
                 return Err(e);
@@ -461,11 +469,10 @@ impl<H: Host> Server<H> {
             if self.current_idx() != last {
                 continue; // the host removed it itself
             }
-            let is_cfg = self.log.get(last).is_some_and(|e| e.is_cfg_change());
-            if is_cfg {
-                self.revert_cfg_change_on_pop(last);
-            }
             self.log.pop_back();
+            if let (Some(etype), Some(id)) = (cfg, named) {
+                self.revert_cfg_change(etype, id);
+            }
             if self.voting_cfg_change_log_idx >= last {
                 self.voting_cfg_change_log_idx = self.last_voting_change_after_applied();
             }

@@ -47,6 +47,9 @@ pub struct Server<H: Host> {
     pub(crate) nodes: Vec<Box<Node<H::NodeData>>>,
     /// `nodes[i].id()`, kept beside them so lookups scan a flat array.
     pub(crate) node_ids: Vec<NodeId>,
+    /// Ids whose removal we applied (newest last, bounded): their votes
+    /// requests must not disturb the cluster (thesis §4.2.3).
+    pub(crate) removed_ids: Vec<NodeId>,
     pub(crate) self_id: NodeId,
     pub(crate) log: Log<H::Data>,
     /// Index of the newest voting configuration change not yet applied, or -1.
@@ -79,6 +82,7 @@ impl<H: Host> Server<H> {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             nodes: Vec::new(),
             node_ids: Vec::new(),
+            removed_ids: Vec::new(),
             self_id: NO_NODE,
             log: Log::default(),
             voting_cfg_change_log_idx: -1,
@@ -110,6 +114,7 @@ impl<H: Host> Server<H> {
         self.last_applied_idx = 0;
         self.nodes.clear();
         self.node_ids.clear();
+        self.removed_ids.clear();
         self.self_id = NO_NODE;
         self.log.reset(0, 0);
         self.snapshot_last_idx = 0;
@@ -325,6 +330,7 @@ impl<H: Host> Server<H> {
         }
         self.nodes.push(Box::new(node));
         self.node_ids.push(id);
+        self.removed_ids.retain(|&r| r != id);
         if is_self {
             self.self_id = id;
         }

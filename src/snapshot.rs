@@ -71,7 +71,7 @@ impl<H: Host> Server<H> {
             let mut i = 0;
             while let Some(n) = self.nodes.get(i) {
                 i += 1;
-                let (id, wanted) = (n.id(), n.id() != self.self_id && n.is_active() && n.next_idx() < base);
+                let (id, wanted) = (n.id(), n.id() != self.self_id && n.next_idx() <= base);
                 if wanted {
                     H::send_snapshot(self, id);
                 }

@@ -255,13 +255,64 @@ fn failed_persist_leaves_term_and_vote_unchanged() {
 }
 
 #[test]
-fn unknown_candidate_gets_unknown_node_and_no_term_change() {
+fn unknown_candidate_is_voted_for_on_its_log_and_told_when_refused() {
+    // Thesis §4.1: a server votes for a candidate outside its configuration
+    // if its log is up to date (the candidate may be a member we have not
+    // heard of yet); a refusal says UNKNOWN_NODE so a removed server learns it.
     let mut s = server(1, 3);
+    s.append_entry(entry(1, 0)).unwrap();
     let mut r = RequestVoteResponse::default();
-    let rv = RequestVote { term: 9, candidate_id: 77, last_log_idx: 0, last_log_term: 0 };
-    s.recv_requestvote(None, &rv, &mut r).unwrap();
+    let stale = RequestVote { term: 9, candidate_id: 77, last_log_idx: 0, last_log_term: 0 };
+    s.recv_requestvote(None, &stale, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::UNKNOWN_NODE);
-    assert_eq!(s.current_term(), 0);
+    assert_eq!(r.term, 9);
+    let fresh = RequestVote { term: 10, candidate_id: 78, last_log_idx: 1, last_log_term: 1 };
+    s.recv_requestvote(None, &fresh, &mut r).unwrap();
+    assert_eq!(r.vote_granted, vote::GRANTED);
+    assert_eq!(s.voted_for(), 78);
+}
+
+#[test]
+fn popped_cfg_entry_is_named_before_log_pop_releases_it() {
+    // The host may free a payload in log_pop: the library must have asked
+    // log_get_node_id about it before.
+    #[derive(Default)]
+    struct H2 {
+        released: Vec<Index>,
+        asked_after_release: bool,
+    }
+    impl Host for H2 {
+        type Data = u64;
+        type NodeData = ();
+        fn send_requestvote(_: &mut Server<Self>, _: NodeId, _: &RequestVote) -> i32 {
+            0
+        }
+        fn send_appendentries(_: &mut Server<Self>, _: NodeId, _: &AppendEntriesHeader) -> i32 {
+            0
+        }
+        fn log_apply(_: &mut Server<Self>, _: Index) -> i32 {
+            0
+        }
+        fn log_pop(raft: &mut Server<Self>, idx: Index) -> i32 {
+            raft.host.released.push(idx);
+            0
+        }
+        fn log_get_node_id(raft: &mut Server<Self>, idx: Index) -> Option<NodeId> {
+            if raft.host.released.contains(&idx) {
+                raft.host.asked_after_release = true;
+            }
+            raft.entry(idx).map(|e| e.data as NodeId)
+        }
+    }
+    let mut s = Server::new(H2::default());
+    s.add_node((), 1, true);
+    s.add_node((), 2, false);
+    let add = Entry { term: 1, id: 1, etype: entry_type::ADD_NONVOTING_NODE, data: 9 };
+    s.append_entry(add).unwrap();
+    assert!(s.node(9).is_some());
+    s.delete_entries_from(1).unwrap();
+    assert!(s.node(9).is_none());
+    assert!(!s.host.asked_after_release);
 }
 
 #[test]
