@@ -6,6 +6,8 @@
 # Prints lines:  TOTAL <Ir of OBJ>
 #                FN <Ir> <function>       (functions whose object matches OBJ)
 #                FILE <Ir> <source file>  (source files, inlined code included, within OBJ)
+#                LINE <Ir> <file>:<line>  (source lines within OBJ; needs a profile
+#                                         written with --compress-pos=no)
 # Costs of call lines (the line after "calls=") are inclusive costs of the
 # callee and are skipped; only self costs are summed.
 function name(kind, spec,    id, rest) {
@@ -36,6 +38,7 @@ BEGIN { skip = 0; ob = ""; fn = ""; file = ""; }
         total += $2
         fncost[fn] += $2
         filecost[file] += $2
+        if ($1 ~ /^[0-9]+$/) linecost[file ":" $1] += $2
     }
     next
 }
@@ -43,4 +46,5 @@ END {
     printf "TOTAL %d\n", total
     for (f in fncost) printf "FN %d %s\n", fncost[f], f
     for (f in filecost) printf "FILE %d %s\n", filecost[f], f
+    for (f in linecost) printf "LINE %d %s\n", linecost[f], f
 }

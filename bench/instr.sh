@@ -17,7 +17,7 @@ command -v valgrind >/dev/null || { echo "instr: valgrind not found" >&2; exit 1
 
 for b in $batches; do
   for mm in "$m" "$((2 * m))"; do
-    valgrind --tool=callgrind --callgrind-out-file="$out/cg.n$n.b$b.m$mm" \
+    valgrind --tool=callgrind --compress-pos=no --callgrind-out-file="$out/cg.n$n.b$b.m$mm" \
       "$bin" -n "$n" -b "$b" -m "$mm" --instr >"$out/run.n$n.b$b.m$mm.txt" 2>"$out/valgrind.n$n.b$b.m$mm.txt"
     awk -v OBJ=libraft.so -f "$here/callgrind_lib.awk" "$out/cg.n$n.b$b.m$mm" >"$out/sum.n$n.b$b.m$mm.txt"
   done
@@ -27,10 +27,10 @@ for b in $batches; do
   per=$(awk -v a="$t1" -v b="$t2" -v m="$m" 'BEGIN{printf "%.1f", (b-a)/m}')
   echo "RESULT instr n=$n b=$b m=$m per_entry=$per lib_m=$t1 lib_2m=$t2"
   # Per-entry cost of each function / source file: (2M run - M run) / M.
-  for kind in FN FILE; do
+  for kind in FN FILE LINE; do
     awk -v K="$kind" -v m="$m" '
       FNR==NR { if ($1==K) { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); a[k]=$2 } next }
       $1==K { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); d=($2-a[k])/m; if (d>=0.5) printf "%s %.1f %s\n", K, d, k }
-    ' "$s1" "$s2" | sort -k2 -g -r | head -15 | sed "s/^/PROFILE n=$n b=$b /"
+    ' "$s1" "$s2" | sort -k2 -g -r | head -"$([ "$kind" = LINE ] && echo 40 || echo 15)" | sed "s/^/PROFILE n=$n b=$b /"
   done
 done

@@ -17,6 +17,7 @@ lt() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "") { print "n/a"; exit } print
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git diff --quiet HEAD -- src Cargo.toml 2>/dev/null; then rev="$rev + uncommitted changes to src/"; fi
 section=$(mktemp)
 {
   echo "## Library"
@@ -71,11 +72,20 @@ section=$(mktemp)
     echo '```'
     echo
   done
+  echo "Hottest source lines (self instructions per entry; inlined code attributed to its own line; line"
+  echo "numbers are those of the commit above):"
+  echo
+  echo '```'
+  for b in 1 256; do
+    grep "^PROFILE n=3 b=$b LINE" "$res/instr.txt" | head -12 | awk -v b="$b" '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); if (!sub(/.*\/library\//, "std:")) sub(/^.*\/src\//, "src/"); printf "B=%-4s %7s  %s\n", b, v, $0 }'
+  done
+  echo '```'
+  echo
   echo "By source file (inlined code attributed to its file): "
   echo
   echo '```'
-  grep "^PROFILE n=3 b=1 FILE" "$res/instr.txt" | head -8 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); sub(/.*\/library\//, "std:"); sub(/.*\/src\//, "src/"); printf "B=1   %8s  %s\n", v, $0 }'
-  grep "^PROFILE n=3 b=256 FILE" "$res/instr.txt" | head -8 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); sub(/.*\/library\//, "std:"); sub(/.*\/src\//, "src/"); printf "B=256 %8s  %s\n", v, $0 }'
+  grep "^PROFILE n=3 b=1 FILE" "$res/instr.txt" | head -8 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); if (!sub(/.*\/library\//, "std:")) sub(/^.*\/src\//, "src/"); printf "B=1   %8s  %s\n", v, $0 }'
+  grep "^PROFILE n=3 b=256 FILE" "$res/instr.txt" | head -8 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); if (!sub(/.*\/library\//, "std:")) sub(/^.*\/src\//, "src/"); printf "B=256 %8s  %s\n", v, $0 }'
   echo '```'
   echo
 
@@ -158,10 +168,9 @@ awk -v sec="$section" '
   /^## Library[[:space:]]*$/ { emit(); skipping = 1; next }
   skipping && /^## / { skipping = 0 }
   skipping { next }
-  { print }
-  END { if (!done) { print ""; emit() } }
+  { print; last = $0 }
+  END { if (!done) { if (last != "") print ""; emit() } }
 ' "$md" >"$tmp"
-# Collapse runs of blank lines the splice may leave.
-cat -s "$tmp" >"$md"
+cat "$tmp" >"$md"
 rm -f "$tmp" "$section"
 echo "BENCHMARKS.md: ## Library section written ($md)"

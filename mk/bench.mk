@@ -42,6 +42,8 @@ bench-instr: bench-bins
 	  t = v["b"] == 1 ? 950 : 300; \
 	  printf "instr: 3 nodes, B=%s: %s instructions/entry in libraft.so (target <= %d: %s)\n", v["b"], v["per_entry"], t, v["per_entry"] + 0 <= t ? "met" : "MISSED" } \
 	  /^PROFILE/ && $$4 == "FN" { $$1 = ""; print "   " $$0 }' $(BENCH_RES)/instr.txt
+	@echo "hottest lines (instructions/entry):"
+	@grep '^PROFILE n=3 b=1 LINE' $(BENCH_RES)/instr.txt | head -15 | sed 's|/rustc/[0-9a-f]*/library/|std:|; s|$(CURDIR)/||; s/^PROFILE /   /' 
 
 bench-mem: bench-bins
 	@mkdir -p $(BENCH_RES)
