@@ -93,9 +93,10 @@ def test_10k_tickets():
 def test_leader_crash():
     """leader SIGKILLed mid-load, restarted from its dir: new leader, no ticket twice, node catches up"""
     # small datagrams: catch-up appendentries carry fewer entries than the
-    # library offers, and the follower's response says how far it got
+    # library offers, and the follower's response says how far it got.
+    # This test also runs the other durability/batching modes.
     cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t2"), 22000,
-                 extra=FAST + ["--snapshot-every", "400", "--max-dgram", "600"])
+                 extra=FAST + ["--snapshot-every", "400", "--max-dgram", "600", "--sync", "group", "--flush", "commit"])
     try:
         cl.start_all()
         old = cl.wait_leader()
@@ -173,7 +174,7 @@ def test_snapshot_catch_up():
 
 def test_membership():
     """a fourth node joins and a node is removed while clients keep taking tickets"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t4"), 24000, extra=FAST + ["--snapshot-every", "200"])
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t4"), 24000, extra=FAST + ["--snapshot-every", "200", "--flush", "commit"])
     try:
         cl.start_all()
         lid = cl.wait_leader()
@@ -236,6 +237,52 @@ def test_membership():
         log("node 4 restarted from its dir: %s, applied %d, counter %d" % (
             st4["state"], st4["applied_index"], st4["counter"]))
     finally:
+        cl.stop_all()
+
+
+def test_chaos():
+    """random SIGKILL+restart and SIGSTOP/SIGCONT of nodes under load: tickets stay unique, nodes converge"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t8"), 28000, extra=FAST + ["--snapshot-every", "150"])
+    rnd = random.Random(int(os.environ.get("TICKETD_CHAOS_SEED", "4242")))
+    try:
+        cl.start_all()
+        cl.wait_leader()
+        load = Load(cl, 12).start()
+        end = time.time() + 12
+        actions = []
+        while time.time() < end:
+            time.sleep(rnd.uniform(0.8, 1.6))
+            victim = rnd.choice(list(cl.nodes))
+            if rnd.random() < 0.5:
+                cl.kill(victim, signal.SIGKILL)
+                time.sleep(rnd.uniform(0.1, 0.8))
+                cl.start(victim)
+                actions.append("kill %d" % victim)
+            else:
+                nd = cl.nodes[victim]
+                nd.proc.send_signal(signal.SIGSTOP)
+                time.sleep(rnd.uniform(0.7, 1.5))
+                nd.proc.send_signal(signal.SIGCONT)
+                actions.append("stop %d" % victim)
+        log("actions: " + ", ".join(actions))
+        load.stop()
+        assert not load.errors, load.errors[:3]
+        check_unique(load.tickets)
+        lid = cl.wait_leader()
+        c = Client(cl)
+        last = c.ticket()
+        c.close()
+        assert last > max(load.tickets)
+        s = cl.status(lid)
+        for i in cl.nodes:
+            wait_caught_up(cl, i, lid)
+        counters = {cl.status(i)["counter"] for i in cl.nodes}
+        log("%d tickets; leader %d term %d; counters %s" % (len(load.tickets), lid, s["term"], counters))
+        assert len(counters) == 1, counters
+    finally:
+        for nd in cl.nodes.values():
+            if nd.alive():
+                nd.proc.send_signal(signal.SIGCONT)
         cl.stop_all()
 
 
@@ -439,6 +486,7 @@ TESTS = [
     test_snapshot_catch_up,
     test_membership,
     test_join_idle_cluster,
+    test_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
 ]
