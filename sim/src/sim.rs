@@ -377,6 +377,7 @@ impl Sim {
         }
         let wall = t0.elapsed().as_secs_f64();
         let summary = self.summary();
+        let status = self.status_line();
         let w = self.w.borrow();
         let report = match &w.violation {
             None => String::new(),
@@ -385,6 +386,7 @@ impl Sim {
                 let _ = writeln!(r, "VIOLATION: {}", v.invariant);
                 let _ = writeln!(r, "  {}", v.detail);
                 let _ = writeln!(r, "  at step {} (virtual time {} ms)", v.step, v.now);
+                let _ = writeln!(r, "  servers then: {}", status);
                 let _ = writeln!(r, "  seed: {}", w.cfg.seed);
                 let _ = writeln!(r, "  replay: {}", w.cfg.command());
                 let _ = writeln!(r, "last {} events (oldest first):", w.ring.buf.len());
@@ -1288,7 +1290,7 @@ impl Sim {
             let sid = w.servers[s].id;
             unsafe {
                 let mine = raft_get_my_node(rs);
-                let self_voting = !mine.is_null() && raft_node_is_voting(mine) != 0;
+                let self_voting = !mine.is_null() && raft_node_is_voting(mine) != 0 && raft_node_is_active(mine) != 0;
                 for &t in &ups {
                     if t == s {
                         continue;
@@ -1303,7 +1305,7 @@ impl Sim {
                     let t_voting = !tm.is_null() && raft_node_is_voting(tm) != 0;
                     if !self_voting {
                         return Some(format!(
-                            "server {} counts server {} as a voter, but {}'s own latest (uncommitted) configuration makes it non-voting, so it refuses every vote",
+                            "server {} counts server {} as a voter, but {}'s own latest (uncommitted) configuration demotes or removes it, so it neither votes nor campaigns",
                             tid, sid, sid
                         ));
                     }
