@@ -1221,6 +1221,8 @@ static void status_line(world_t *w, node_t *n, int detail)
         buf_printf(&b, " snapshot=(%ld,%ld)", (long)raft_get_snapshot_last_idx(r), (long)raft_get_snapshot_last_term(r));
     if (!detail) {
         buf_printf(&b, " last=%ld", (long)raft_get_current_idx(r));
+        if (!raft_is_leader(r))
+            buf_printf(&b, " timer=%d/%d", raft_get_timeout_elapsed(r), raft_get_randomized_election_timeout(r));
         say_buf(w, &b);
         buf_free(&b);
         return;
