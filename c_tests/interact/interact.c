@@ -1726,6 +1726,45 @@ static void cmd_verbose(world_t *w, const args_t *a)
         usage_error(w, "verbose on|off");
 }
 
+/* fault ID NAME[,NAME...]|none: raft_set_fault_injection (testing only) */
+static void cmd_fault(world_t *w, const args_t *a)
+{
+    static const struct { const char *name; int bit; } faults[] = {
+        { "skip-persist-vote", RAFT_FAULT_SKIP_PERSIST_VOTE },
+        { "commit-previous-term", RAFT_FAULT_COMMIT_PREVIOUS_TERM },
+        { "no-log-check-on-vote", RAFT_FAULT_NO_LOG_CHECK_ON_VOTE },
+        { "no-truncate-on-conflict", RAFT_FAULT_NO_TRUNCATE_ON_CONFLICT },
+        { NULL, 0 }
+    };
+    node_t *n = arg_node(w, a, 1, 1);
+    const char *spec = pos(a, 2);
+    char tmp[128], *p, *save;
+    int bits = 0, k;
+    if (!n)
+        return;
+    if (!spec || strlen(spec) >= sizeof(tmp)) {
+        usage_error(w, "fault ID NAME[,NAME...]|none");
+        return;
+    }
+    strcpy(tmp, spec);
+    for (p = tmp; p; p = save) {
+        save = strchr(p, ',');
+        if (save)
+            *save++ = '\0';
+        if (!strcmp(p, "none"))
+            continue;
+        for (k = 0; faults[k].name && strcmp(faults[k].name, p); k++)
+            ;
+        if (!faults[k].name) {
+            usage_error(w, "unknown fault '%s'", p);
+            return;
+        }
+        bits |= faults[k].bit;
+    }
+    raft_set_fault_injection(n->r, bits);
+    say(w, "%d faults=%s", n->id, spec);
+}
+
 typedef struct {
     const char *name;
     void (*fn)(world_t *, const args_t *);
@@ -1751,6 +1790,7 @@ static const command_t commands[] = {
     { "log", cmd_log },
     { "raft-state", cmd_raft_state },
     { "verbose", cmd_verbose },
+    { "fault", cmd_fault },
     { NULL, NULL }
 };
 
