@@ -90,7 +90,7 @@ struct waiter {
 typedef struct {
     uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM];
     uint64_t drop_wrong_dest, drop_bad_sender, drop_unknown_sender, drop_bad_source, drop_inactive_sender,
-        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error;
+        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error, votes_unknown_candidate;
     uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
@@ -782,6 +782,38 @@ static void after_raft(int rc, const char *what)
         shutdown_server(S.removed ? "removed from the cluster" : "fatal error");
 }
 
+/* A leader appends configuration entries only once it has committed an
+ * entry of its own term (the no-op it appends on election): otherwise two
+ * single-server changes made by leaders of different terms can combine
+ * into disjoint quorums (Ongaro, raft-dev 2015; sim/LIB_BUGS.md #4). */
+static int leader_ready(void)
+{
+    if (!raft_is_leader(S.raft))
+        return 0;
+    raft_index_t ci = raft_get_commit_idx(S.raft);
+    raft_entry_t *e = raft_get_entry_from_idx(S.raft, ci);
+    raft_term_t t;
+    if (e)
+        t = e->term;
+    else if (ci > 0 && ci == raft_get_snapshot_last_idx(S.raft))
+        t = raft_get_snapshot_last_term(S.raft);
+    else
+        return 0;
+    return t == raft_get_current_term(S.raft);
+}
+
+/* thesis 4.2.3: a node that heard from a live leader within the election
+ * timeout ignores candidates with a higher term (a node being removed, or
+ * one that was cut off, must not depose a working leader) */
+static int leader_alive_for(raft_term_t term)
+{
+    if (term <= raft_get_current_term(S.raft))
+        return 0;
+    int st = raft_get_state(S.raft);
+    return st == RAFT_STATE_LEADER || (st == RAFT_STATE_FOLLOWER && raft_get_current_leader(S.raft) != -1 &&
+                                       raft_get_timeout_elapsed(S.raft) < S.election_ms);
+}
+
 /* ------------------------------------------------------------------ */
 /* snapshots */
 
@@ -935,11 +967,29 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     }
     raft_node_t *node = raft_get_node(S.raft, m->sender);
     peer_t *p = node ? raft_node_get_udata(node) : NULL;
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+    if (!node && m->type == WIRE_T_REQUESTVOTE && m->u.rv.candidate_id == m->sender && addr &&
+        sin->sin_family == AF_INET && !leader_alive_for(m->u.rv.term)) {
+        /* a candidate we do not know: it may have been added by entries we
+         * lack, and its vote may be needed (thesis 4.1); the library judges
+         * it on its log.  The answer goes back to where it came from. */
+        msg_requestvote_response_t r;
+        memset(&r, 0, sizeof r);
+        rc = raft_recv_requestvote(S.raft, NULL, &m->u.rv, &r);
+        after_raft(rc, "recv_requestvote(unknown)");
+        if (rc == 0 && !S.stopping) {
+            size_t n = wire_encode_rvr(txbuf, sizeof txbuf, S.id, m->sender, &r);
+            uv_buf_t b = uv_buf_init((char *)txbuf, (unsigned)n);
+            if (n && uv_udp_try_send(&S.udp, &b, 1, addr) >= 0)
+                S.c.tx++;
+            S.c.votes_unknown_candidate++;
+        }
+        return;
+    }
     if (!node || !p) {
         S.c.drop_unknown_sender++;
         return;
     }
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
     if (!addr || sin->sin_family != AF_INET || sin->sin_port != p->sa.sin_port ||
         sin->sin_addr.s_addr != p->sa.sin_addr.s_addr) {
         S.c.drop_bad_source++;
@@ -952,13 +1002,7 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
             S.c.drop_inactive_sender++;
             break;
         }
-        int st = raft_get_state(S.raft);
-        if (m->u.rv.term > raft_get_current_term(S.raft) &&
-            (st == RAFT_STATE_LEADER ||
-             (st == RAFT_STATE_FOLLOWER && raft_get_current_leader(S.raft) != -1 &&
-              raft_get_timeout_elapsed(S.raft) < S.election_ms))) {
-            /* thesis 4.2.3: we heard from a live leader within the minimum
-             * election timeout; ignore the disruptive candidate */
+        if (leader_alive_for(m->u.rv.term)) {
             S.c.drop_vote_leader_alive++;
             break;
         }
@@ -1090,6 +1134,8 @@ static void flush_ticket_queue(void)
 
 static void process_promotions(void)
 {
+    if (!leader_ready())
+        return; /* retried on a later tick */
     int keep = 0;
     for (int i = 0; i < S.n_promote; i++) {
         int32_t id = S.promote[i];
@@ -1121,6 +1167,11 @@ static void process_deferred(void)
         }
         if (!raft_is_leader(S.raft)) {
             req_unavailable(r, "leadership lost, retry");
+            continue;
+        }
+        if (!leader_ready() && uv_now(S.loop) < r->deadline) {
+            r->next = keep;
+            keep = r;
             continue;
         }
         raft_node_t *n = raft_get_node(S.raft, r->target);
@@ -1329,11 +1380,12 @@ static char *status_json(void)
               ",\"tickets_issued\":%" PRIu64 ",\"batches_appended\":%" PRIu64 ",\"entries_applied\":%" PRIu64
               ",\"store_commits\":%" PRIu64 ",\"http_requests\":%" PRIu64 ",\"http_redirects\":%" PRIu64
               ",\"http_unavailable\":%" PRIu64 ",\"http_bad_requests\":%" PRIu64 ",\"http_retry\":%" PRIu64
-              ",\"elections_won\":%" PRIu64 ",\"pending_clients\":%zu}}\n",
+              ",\"elections_won\":%" PRIu64 ",\"votes_unknown_candidate\":%" PRIu64
+              ",\"pending_clients\":%zu}}\n",
               S.c.partial_appendentries, S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken, S.c.tickets_issued,
               S.c.batches_appended, S.c.entries_applied, store_commits(S.store), S.c.http_requests,
               S.c.http_redirects, S.c.http_unavailable, S.c.http_bad_requests, S.c.http_retry, S.c.elections_won,
-              S.q_len);
+              S.c.votes_unknown_candidate, S.q_len);
     return b.p;
 }
 
@@ -1423,6 +1475,10 @@ static enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
     }
     if (id == S.id)
         return bad_request(c, MHD_HTTP_CONFLICT, "node id already in use");
+    if (!leader_ready()) {
+        S.c.http_unavailable++;
+        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"new leader, retry\"}\n", NULL, 1);
+    }
     /* make sure the newcomer starts from a snapshot, which carries the
      * exact membership */
     if (raft_get_snapshot_last_idx(S.raft) == 0 && take_snapshot() != 0) {

@@ -205,6 +205,11 @@ def test_membership():
         c.close()
         log("DELETE /peers/%d -> %d %s" % (victim, st, body.decode().strip()))
         assert st == 200, (st, body)
+        try:
+            rc = cl.nodes[victim].proc.wait(3)
+            log("removed node %d shut itself down (exit %d)" % (victim, rc))
+        except subprocess.TimeoutExpired:
+            log("removed node %d did not learn that its removal committed; killing it" % victim)
         cl.kill(victim, signal.SIGKILL)
         time.sleep(1.5)
         load.stop()
