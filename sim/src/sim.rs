@@ -692,8 +692,9 @@ impl Sim {
                     }
                     if w.up(s) {
                         w.send(to, from, Body::Aer(resp));
-                        w.check_node(s);
                         let lo = hdr.prev_log_idx + 1;
+                        w.check_matching_lib(s, lo, lo + n + 64);
+                        w.check_node(s);
                         w.check_range(s, lo, lo + n + 4);
                     }
                 });

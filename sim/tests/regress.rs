@@ -1,0 +1,34 @@
+//! Replaying seeds of library bugs the simulator found (sim/LIB_BUGS.md),
+//! kept once the bug was fixed: each must now run clean.
+
+mod common;
+use common::*;
+use raft_sim::Config;
+
+fn cmd(line: &str) -> Config {
+    let args: Vec<String> = line.split_whitespace().skip(1).map(String::from).collect();
+    let (mut c, _) = Config::parse(&args).unwrap();
+    c.quiet = true;
+    c
+}
+
+/// LIB_BUGS #1: a config entry's payload read after log_pop released it
+/// (first reported at step 3568).
+#[test]
+fn bug1_payload_read_after_pop() {
+    let mut c = cmd("sim --servers 5 --seed 7 --steps 200000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50 --crash 1");
+    c.steps = 8_000;
+    c.liveness_timeouts = 0;
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
+
+/// LIB_BUGS #2 (the part fixed in d94d884): a voter refusing votes because of
+/// its own uncommitted demotion, and unknown candidates refused: no leader
+/// ever again once chaos stopped.
+#[test]
+fn bug2_vote_refused_by_own_uncommitted_config() {
+    let c = cmd("sim --servers 5 --seed 473590850822433699 --steps 20000 --drop 3 --dupe 6 --reorder 8 --partition 28 --member 9 --compaction 17 --crash 2 --client 17");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
