@@ -46,6 +46,8 @@ static size_t reencode(const wire_msg_t *m, uint8_t *out, size_t cap)
         return wire_encode_aer(out, cap, m->sender, m->dest, &m->u.aer);
     case WIRE_T_SNAPSHOT:
         return wire_encode_snapshot(out, cap, m->sender, m->dest, &m->snap);
+    case WIRE_T_REMOVED:
+        return wire_encode_removed(out, cap, m->sender, m->dest, m->removed.term);
     }
     return 0;
 }
@@ -99,7 +101,9 @@ static uint64_t rnd(void)
 static size_t make_valid(uint8_t *buf, size_t cap)
 {
     int32_t s = (int32_t)(rnd() % 8) + 1, d = (int32_t)(rnd() % 8) + 1;
-    switch (rnd() % 5) {
+    switch (rnd() % 6) {
+    case 5:
+        return wire_encode_removed(buf, cap, s, d, (int64_t)(rnd() % 100));
     case 0: {
         msg_requestvote_t m = {(raft_term_t)(rnd() % 100), s, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 100)};
         return wire_encode_rv(buf, cap, s, d, &m);

@@ -90,7 +90,8 @@ struct waiter {
 typedef struct {
     uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM];
     uint64_t drop_wrong_dest, drop_bad_sender, drop_unknown_sender, drop_bad_source, drop_inactive_sender,
-        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error, votes_unknown_candidate;
+        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error, votes_unknown_candidate,
+        drop_stale_removal;
     uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
@@ -526,8 +527,15 @@ static void apply_cfg(const raft_entry_t *e)
         break;
     case RAFT_LOGTYPE_REMOVE_NODE:
         member_remove(&S.members, m.id);
-        if (m.id == S.id)
+        if (m.id == S.id) {
             S.removed = 1;
+        } else if (raft_is_leader(S.raft)) {
+            /* the library stops talking to it now: tell it (twice, UDP) */
+            peer_t *p = peer_find(m.id);
+            size_t n = wire_encode_removed(txbuf, sizeof txbuf, S.id, m.id, raft_get_current_term(S.raft));
+            udp_send(p, txbuf, n);
+            udp_send(p, txbuf, n);
+        }
         break;
     }
 }
@@ -1040,6 +1048,16 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     case WIRE_T_SNAPSHOT:
         handle_snapshot(p, &m->snap);
         break;
+    case WIRE_T_REMOVED:
+        /* only our current leader, in our term, can tell us */
+        if (m->removed.term == raft_get_current_term(S.raft) && raft_get_current_leader(S.raft) == m->sender) {
+            logf_("node %d (leader, term %ld) says our removal is committed", m->sender, (long)m->removed.term);
+            S.removed = 1;
+            shutdown_server("removed from the cluster");
+        } else {
+            S.c.drop_stale_removal++;
+        }
+        break;
     }
     if (S.mhd_kick)
         mhd_run();
@@ -1367,14 +1385,16 @@ static char *status_json(void)
         total += S.c.drop[i];
     }
     total += S.c.drop_wrong_dest + S.c.drop_bad_sender + S.c.drop_unknown_sender + S.c.drop_bad_source +
-             S.c.drop_inactive_sender + S.c.drop_vote_leader_alive + S.c.drop_stale_snapshot + S.c.drop_recv_error;
+             S.c.drop_inactive_sender + S.c.drop_vote_leader_alive + S.c.drop_stale_snapshot + S.c.drop_recv_error +
+             S.c.drop_stale_removal;
     sb_printf(&b,
               "\"wrong_dest\":%" PRIu64 ",\"bad_sender\":%" PRIu64 ",\"unknown_sender\":%" PRIu64
               ",\"bad_source\":%" PRIu64 ",\"inactive_sender\":%" PRIu64 ",\"vote_leader_alive\":%" PRIu64
-              ",\"stale_snapshot\":%" PRIu64 ",\"recv_error\":%" PRIu64 ",\"total\":%" PRIu64 "},",
+              ",\"stale_snapshot\":%" PRIu64 ",\"stale_removal\":%" PRIu64 ",\"recv_error\":%" PRIu64
+              ",\"total\":%" PRIu64 "},",
               S.c.drop_wrong_dest, S.c.drop_bad_sender, S.c.drop_unknown_sender, S.c.drop_bad_source,
-              S.c.drop_inactive_sender, S.c.drop_vote_leader_alive, S.c.drop_stale_snapshot, S.c.drop_recv_error,
-              total);
+              S.c.drop_inactive_sender, S.c.drop_vote_leader_alive, S.c.drop_stale_snapshot, S.c.drop_stale_removal,
+              S.c.drop_recv_error, total);
     sb_printf(&b,
               "\"partial_appendentries\":%" PRIu64 ",\"snapshots_sent\":%" PRIu64 ",\"snapshots_loaded\":%" PRIu64 ",\"snapshots_taken\":%" PRIu64
               ",\"tickets_issued\":%" PRIu64 ",\"batches_appended\":%" PRIu64 ",\"entries_applied\":%" PRIu64

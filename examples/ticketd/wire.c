@@ -275,6 +275,15 @@ size_t wire_encode_snapshot(uint8_t *buf, size_t cap, int32_t sender, int32_t de
     return hdr_finish(&w);
 }
 
+size_t wire_encode_removed(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, int64_t term)
+{
+    wbuf_t w;
+    hdr_begin(&w, buf, cap, WIRE_T_REMOVED, sender, dest);
+    w_i64(&w, term);
+    w_i32(&w, dest);
+    return hdr_finish(&w);
+}
+
 int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
 {
     if (len > WIRE_MAX_DGRAM)
@@ -401,6 +410,12 @@ int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
         }
         break;
     }
+    case WIRE_T_REMOVED:
+        out->removed.term = r_i64(&r);
+        out->removed.id = r_i32(&r);
+        if (out->removed.term < 0 || out->removed.id != dest)
+            return WIRE_E_MALFORMED;
+        break;
     default:
         return WIRE_E_TYPE;
     }

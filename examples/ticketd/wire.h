@@ -41,6 +41,7 @@ enum {
     WIRE_T_APPENDENTRIES = 3,
     WIRE_T_APPENDENTRIES_RESP = 4,
     WIRE_T_SNAPSHOT = 5,
+    WIRE_T_REMOVED = 6, /* leader -> removed node: your removal is committed */
 };
 
 /* Decode results; > 0 values are drop reasons. */
@@ -88,6 +89,10 @@ typedef struct {
         msg_appendentries_response_t aer;
     } u;
     wire_snapshot_t snap;
+    struct {
+        int64_t term;
+        int32_t id;
+    } removed;
     /* decoded appendentries entries; data.buf points into the input buffer */
     msg_entry_t entries[WIRE_MAX_ENTRIES];
 } wire_msg_t;
@@ -110,6 +115,7 @@ size_t wire_encode_aer(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
                        const msg_appendentries_response_t *m);
 size_t wire_encode_snapshot(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
                             const wire_snapshot_t *s);
+size_t wire_encode_removed(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, int64_t term);
 
 /* Configuration-entry payload: member id and addresses.
  *   u32 magic "TKCF", i32 id, u8 len + raft addr, u8 len + http addr */
