@@ -3,7 +3,7 @@
 # (c_tests/interact/README.md).  The runner is a C program linked with
 # target/release/libraft.so.
 #   make test-interact                    run every script, then again under valgrind
-#   make interact-rewrite [SCRIPTS=...]   regenerate the expected output (new scripts)
+#   make interact-rewrite [INTERACT_FILES=...]  (re)generate expected output (new scripts)
 INTERACT_DIR     := c_tests/interact
 INTERACT_OUT     := build/interact
 INTERACT_BIN     := $(INTERACT_OUT)/interact
@@ -11,7 +11,7 @@ INTERACT_SCRIPTS := $(sort $(wildcard $(INTERACT_DIR)/scripts/*.txt))
 INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude
 INTERACT_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 INTERACT_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
-SCRIPTS ?= $(INTERACT_SCRIPTS)
+INTERACT_FILES ?= $(INTERACT_SCRIPTS)
 
 .PHONY: test-interact interact-bin interact-rewrite
 
@@ -30,6 +30,6 @@ test-interact: build
 
 interact-rewrite: build
 	@$(MAKE) --no-print-directory interact-bin
-	./$(INTERACT_BIN) --rewrite $(SCRIPTS)
+	./$(INTERACT_BIN) --rewrite $(INTERACT_FILES)
 
 TEST_TARGETS += test-interact
