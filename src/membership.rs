@@ -56,6 +56,9 @@ impl<H: Host> Server<H> {
             entry_type::DEMOTE_NODE => {
                 if let Some(n) = self.node_mut(id) {
                     n.set_voting(false);
+                    // A demoted voter is not a joining node waiting to be
+                    // promoted: never offer it to node_has_sufficient_logs.
+                    n.set_has_sufficient_logs();
                 }
             }
             entry_type::REMOVE_NODE => {
