@@ -48,7 +48,7 @@ pub struct Config {
     /// Do not print the per-node table (the totals still are).
     pub quiet: bool,
     /// Known library bugs (LIB_BUGS.md) not to report, so other checks can
-    /// go on: "use-after-pop" (bug 1), "config-vote" (bug 2).
+    /// go on: "use-after-pop" (bug 1), "config-vote" (bug 2), "remove-voter" (3), "early-change" (4).
     pub tolerate: Vec<String>,
 }
 
@@ -87,7 +87,7 @@ impl Default for Config {
 }
 
 /// Names accepted by --tolerate.
-pub const KNOWN_BUGS: &[&str] = &["use-after-pop", "config-vote"];
+pub const KNOWN_BUGS: &[&str] = &["use-after-pop", "config-vote", "remove-voter", "early-change"];
 
 pub const HELP: &str = "\
 sim - deterministic chaos simulator for libraft (drives the C API)
@@ -147,7 +147,8 @@ TESTING / OUTPUT
   --trace                print every event as it happens (stderr)
   --quiet                no per-node table
   --tolerate BUGS        comma-separated known library bugs (LIB_BUGS.md) not
-                         to report, so the rest can still be explored:
+                         to report, so the rest can still be explored
+                         (open: those still open, as the matrix uses):
                          use-after-pop (1): a config entry's payload read
                            after log_pop released it (the read is made
                            harmless and not reported);
@@ -231,7 +232,8 @@ impl Config {
                 "trace" => c.trace = true,
                 "quiet" => c.quiet = true,
                 "tolerate" => {
-                    for b in val.split(',').filter(|b| !b.is_empty()) {
+                    let expanded = val.replace("open", &crate::suites::OPEN_BUGS.join(","));
+                    for b in expanded.split(',').filter(|b| !b.is_empty()) {
                         if !KNOWN_BUGS.contains(&b) {
                             return Err(format!("--tolerate: unknown bug {:?} (known: {})", b, KNOWN_BUGS.join(", ")));
                         }

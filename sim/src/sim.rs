@@ -920,7 +920,7 @@ impl Sim {
                 let id = w.servers[a.slot].id;
                 if rc == 1 && sl.c_set && !same {
                     w.fail(
-                        "State Machine Safety",
+                        "Client Acknowledgement",
                         format!(
                             "server {} reports entry (id {}, term {}, idx {}) committed, but (term {}, id {}) was committed there",
                             id, a.resp.id, a.resp.term, a.resp.idx, sl.c_term, sl.c_id
@@ -928,13 +928,10 @@ impl Sim {
                     );
                     return;
                 }
-                if rc == -1 && same {
-                    w.fail(
-                        "State Machine Safety",
-                        format!("server {} reports committed entry (id {}, idx {}) as overwritten", id, a.resp.id, a.resp.idx),
-                    );
-                    return;
-                }
+                // rc == -1 while the entry is committed elsewhere is allowed:
+                // this server's slot was overwritten by a stale leader and
+                // the entry survived on a majority (the API's -1 only means
+                // "this server now holds another term there").
                 if rc == 0 || (rc == 1 && !sl.c_set) {
                     w.acks.push_back(a);
                 }
@@ -989,7 +986,42 @@ impl Sim {
         }
     }
 
+    /// Host-side workarounds for open library bugs, when tolerated: whether
+    /// the leader may be asked for this voter-changing entry now.
+    fn change_allowed(&self, l: usize, etype: i32, nid: i32) -> bool {
+        let w = self.w.borrow();
+        let r = w.servers[l].raft;
+        let voter_change = etype == c::LOG_ADD_NODE
+            || etype == c::LOG_DEMOTE
+            || (etype == c::LOG_REMOVE && {
+                let n = unsafe { raft_get_node(r, nid) };
+                !n.is_null() && unsafe { raft_node_is_voting(n) } != 0
+            });
+        if !voter_change {
+            return true;
+        }
+        let log = &w.servers[l].disk.log;
+        let (applied, commit, term) = unsafe { (raft_get_last_applied_idx(r), raft_get_commit_idx(r), raft_get_current_term(r)) };
+        if w.cfg.tolerates("remove-voter") {
+            // LIB_BUGS #3: no other voter change (a REMOVE included) in flight
+            let busy = (applied + 1..=log.last()).any(|i| log.get(i).map(|e| is_cfg(e.etype) && e.etype != c::LOG_ADD_NONVOTING).unwrap_or(false));
+            if busy {
+                return false;
+            }
+        }
+        if w.cfg.tolerates("early-change") {
+            // LIB_BUGS #4: only once an entry of the leader's term is committed
+            if log.term_at(commit) != Some(term) {
+                return false;
+            }
+        }
+        true
+    }
+
     fn propose(&self, l: usize, etype: i32, nid: i32) -> i32 {
+        if !self.change_allowed(l, etype, nid) {
+            return c::ERR_ONE_VOTING_CHANGE_ONLY;
+        }
         let r = self.raft(l);
         let eid = self.with(|w| {
             w.next_eid += 1;
@@ -1306,7 +1338,7 @@ impl Sim {
                     let t_voting = !tm.is_null() && raft_node_is_voting(tm) != 0;
                     if !self_voting {
                         return Some(format!(
-                            "server {} counts server {} as a voter, but {}'s own latest (uncommitted) configuration demotes or removes it, so it neither votes nor campaigns",
+                            "server {} counts server {} as a voter, but {}'s own latest (uncommitted) configuration demotes or removes it, so it does not campaign (nor, before d94d884, vote)",
                             tid, sid, sid
                         ));
                     }

@@ -5,8 +5,12 @@
 use crate::config::Config;
 use crate::rng::Rng;
 
+/// Library bugs still open in LIB_BUGS.md that the matrix works around
+/// (--tolerate); remove a name once the library fixes it.
+pub const OPEN_BUGS: &[&str] = &["config-vote", "remove-voter", "early-change"];
+
 fn base(servers: u32, seed: u64, steps: u64) -> Config {
-    Config { servers, seed, steps, quiet: true, ..Config::default() }
+    Config { servers, seed, steps, quiet: true, tolerate: OPEN_BUGS.iter().map(|s| s.to_string()).collect(), ..Config::default() }
 }
 
 fn lossy(mut c: Config) -> Config {
@@ -28,15 +32,31 @@ fn members(mut c: Config) -> Config {
     c
 }
 
-/// 3, 5 and 7 servers; with and without crashes and membership changes.
+/// 3, 5 and 7 servers; with and without crashes and membership changes,
+/// plus one aggressive run each (about 7.5 million steps in all).
 pub fn matrix() -> Vec<Config> {
     let mut v = Vec::new();
-    for &(n, steps) in &[(3u32, 100_000u64), (5, 80_000), (7, 60_000)] {
+    for &(n, steps) in &[(3u32, 600_000u64), (5, 500_000), (7, 400_000)] {
         let s0 = n as u64 * 100;
         v.push(lossy(base(n, s0 + 1, steps)));
         v.push(crashes(lossy(base(n, s0 + 2, steps))));
         v.push(members(lossy(base(n, s0 + 3, steps))));
         v.push(members(crashes(lossy(base(n, s0 + 4, steps)))));
+        // fast elections, heavy loss and reordering, frequent short crashes
+        let mut a = members(base(n, s0 + 5, steps / 3));
+        a.drop = 15;
+        a.dupe = 5;
+        a.reorder = 25;
+        a.partition = 40;
+        a.crash = 20;
+        a.max_down = 20;
+        a.compaction = 30;
+        a.client = 50;
+        a.election_timeout = 60;
+        a.request_timeout = 20;
+        a.max_latency = 20;
+        a.reorder_delay = 60;
+        v.push(a);
     }
     v
 }
