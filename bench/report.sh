@@ -165,7 +165,7 @@ fi
 tmp=$(mktemp)
 awk -v sec="$section" '
   function emit(   line) { while ((getline line < sec) > 0) print line; close(sec); done = 1 }
-  /^## Library[[:space:]]*$/ { emit(); skipping = 1; next }
+  /^## Library[[:space:]]*$/ { if (last != "") print ""; emit(); skipping = 1; next }
   skipping && /^## / { skipping = 0 }
   skipping { next }
   { print; last = $0 }
