@@ -6,6 +6,7 @@
 # Prints lines:  TOTAL <Ir of OBJ>
 #                FN <Ir> <function>       (functions whose object matches OBJ)
 #                FILE <Ir> <source file>  (source files, inlined code included, within OBJ)
+#                CALLS <n> <function>     (times each OBJ function was called)
 #                LINE <Ir> <file>:<line>  (source lines within OBJ; needs a profile
 #                                         written with --compress-pos=no)
 # Costs of call lines (the line after "calls=") are inclusive costs of the
@@ -27,11 +28,11 @@ BEGIN { skip = 0; ob = ""; fn = ""; file = ""; }
 /^ob=/  { ob = name("ob", substr($0, 4)); next }
 /^cob=/ { name("ob", substr($0, 5)); next }
 /^fn=/  { fn = name("fn", substr($0, 4)); next }
-/^cfn=/ { name("fn", substr($0, 5)); next }
+/^cfn=/ { cfn = name("fn", substr($0, 5)); next }
 /^fl=/  { file = name("fl", substr($0, 4)); fnfile = file; next }
 /^(fi|fe)=/ { file = name("fl", substr($0, 4)); next }
 /^cf[il]=/ { name("fl", substr($0, 5)); next }
-/^calls=/ { skip = 1; next }
+/^calls=/ { skip = 1; split(substr($0, 7), c, " "); ncalls[cfn] += c[1]; next }
 /^[0-9+*-]/ {
     if (skip) { skip = 0; next }
     if (index(ob, OBJ) > 0) {
@@ -47,4 +48,5 @@ END {
     for (f in fncost) printf "FN %d %s\n", fncost[f], f
     for (f in filecost) printf "FILE %d %s\n", filecost[f], f
     for (f in linecost) printf "LINE %d %s\n", linecost[f], f
+    for (f in fncost) if (f in ncalls) printf "CALLS %d %s\n", ncalls[f], f
 }
