@@ -289,6 +289,80 @@ def test_chaos():
         cl.stop_all()
 
 
+def test_membership_chaos():
+    """joins, removals, crashes and frequent compaction together under load"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t9"), 29000, extra=FAST + ["--snapshot-every", "30"])
+    rnd = random.Random(int(os.environ.get("TICKETD_CHAOS_SEED", "4242")))
+    members = {1, 2, 3}
+    try:
+        cl.start_all()
+        cl.wait_leader()
+        load = Load(cl, 8).start()
+        steps = []
+        next_id = 4
+
+        def live_members():
+            return [i for i in members if cl.nodes[i].alive()]
+
+        for step in range(8):
+            time.sleep(rnd.uniform(0.3, 0.8))
+            op = rnd.choice(["join", "remove", "crash", "crash"]) if len(members) >= 3 else "join"
+            if op == "remove" and len(members) <= 3:
+                op = "join"
+            if op == "join" and len(members) >= 5:
+                op = "remove"
+            if op == "join":
+                nid = next_id
+                next_id += 1
+                via = rnd.choice(live_members())
+                cl.start(nid, join=cl.nodes[via].http)
+                members.add(nid)
+
+                def voter(nid=nid):
+                    s = cl.status(cl.wait_leader(5))
+                    return any(p["id"] == nid and p["voting"] for p in s["peers"])
+                cl.wait(voter, 40, "node %d to become a voter" % nid)
+                steps.append("join %d" % nid)
+            elif op == "remove":
+                lid = cl.wait_leader()
+                victim = rnd.choice([i for i in members if i != lid])
+                c = Client(cl, start=cl.nodes[rnd.choice(live_members())].http, deadline=40)
+                st, body = c.request("DELETE", "/peers/%d" % victim)
+                c.close()
+                assert st == 200, (st, body)
+                members.discard(victim)
+                try:
+                    cl.nodes[victim].proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+                cl.kill(victim)
+                steps.append("remove %d" % victim)
+            else:
+                victim = rnd.choice(list(members))
+                cl.kill(victim, signal.SIGKILL)
+                time.sleep(rnd.uniform(0.2, 1.0))
+                cl.start(victim)
+                steps.append("crash %d" % victim)
+        log("steps: " + ", ".join(steps))
+        load.stop()
+        assert not load.errors, load.errors[:3]
+        check_unique(load.tickets)
+        lid = cl.wait_leader()
+        c = Client(cl)
+        last = c.ticket()
+        c.close()
+        assert last > max(load.tickets)
+        s = cl.status(lid)
+        assert sorted([lid] + [p["id"] for p in s["peers"]]) == sorted(members), (s["peers"], members)
+        for i in members:
+            wait_caught_up(cl, i, lid)
+        counters = {i: cl.status(i)["counter"] for i in members}
+        log("%d tickets; members %s; counters %s" % (len(load.tickets), sorted(members), counters))
+        assert len(set(counters.values())) == 1, counters
+    finally:
+        cl.stop_all()
+
+
 def test_join_idle_cluster():
     """a node joins a fresh cluster that has issued no ticket yet, then serves"""
     cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t7"), 27000, extra=FAST)
@@ -490,6 +564,7 @@ TESTS = [
     test_membership,
     test_join_idle_cluster,
     test_chaos,
+    test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
 ]
