@@ -68,7 +68,7 @@ bench: build
 test-bench-smoke: bench-bins
 	@set -e; out=$(BENCH_OUT)/smoke; mkdir -p $$out; ok=0; \
 	for n in 3 5; do for b in 1 16 256; do \
-	  ./$(BENCH_OUT)/raft_bench -n $$n -b $$b -m 2000 --runs 1 > $$out/c.$$n.$$b.txt; \
+	  ./$(BENCH_OUT)/raft_bench -n $$n -b $$b -m 2000 --runs 1 --verify > $$out/c.$$n.$$b.txt; \
 	  grep -q '^RESULT .*entries_per_s=[1-9]' $$out/c.$$n.$$b.txt || { cat $$out/c.$$n.$$b.txt; exit 1; }; \
 	  ok=$$((ok + 1)); \
 	done; done; \

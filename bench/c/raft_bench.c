@@ -14,6 +14,7 @@
  *
  *   raft_bench -n 3 -b 16 -m 200000 --runs 5     one configuration
  *   raft_bench ... --instr                        no latency tracking (callgrind)
+ *   raft_bench ... --verify                       check every applied entry's id and payload
  *
  * Prints one human line and one "RESULT key=value ..." line.
  */
@@ -139,9 +140,16 @@ static int send_ae(raft_server_t *r, void *ud, raft_node_t *node, msg_appendentr
     return 0;
 }
 
+static char *g_payloads; /* the client's M payloads, owned by the application */
+static int g_verify;
+static unsigned long g_bad;
+
 static int log_apply(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx) {
-    (void)r; (void)ud; (void)e;
+    (void)r; (void)ud;
     C.applied_total++;
+    if (g_verify && (idx < 1 || idx > C.m || e->id != (raft_entry_id_t)idx || e->data.len != PAYLOAD ||
+                     memcmp(e->data.buf, g_payloads + (size_t)(idx - 1) * PAYLOAD, PAYLOAD) != 0))
+        g_bad++;
     if (C.track && idx >= 1 && idx <= C.m && ++C.applied_cnt[idx] == C.n)
         C.lat_apply[idx - 1] = (int)(C.ticks - (unsigned long)C.submit_tick[idx]);
     return 0;
@@ -215,8 +223,6 @@ typedef struct {
     long commit_p50, commit_p99, apply_p50, apply_p99;
     double lib_bytes_per_entry, lib_allocs_per_entry;
 } run_t;
-
-static char *g_payloads; /* the client's M payloads, owned by the application */
 
 static void run_once(int n, long m, int b, int track, run_t *out) {
     raft_cbs_t cbs = {0};
@@ -332,6 +338,7 @@ int main(int argc, char **argv) {
     long m = arg_long(argc, argv, "-m", 100000);
     int runs = (int)arg_long(argc, argv, "--runs", 5);
     int instr = arg_flag(argc, argv, "--instr");
+    g_verify = arg_flag(argc, argv, "--verify");
     if (n < 1 || n > MAXN || b < 1 || m < 1 || runs < 1) {
         fprintf(stderr, "usage: raft_bench -n N(1..%d) -b B -m M [--runs R] [--instr]\n", MAXN);
         return 2;
@@ -350,6 +357,10 @@ int main(int argc, char **argv) {
         rates[i] = (double)m / r.secs;
     }
     double rate = median(rates, runs);
+    if (g_verify) {
+        printf("verify: %lu entries applied with a wrong id or payload\n", g_bad);
+        if (g_bad) return 1;
+    }
     long rss = peak_rss_kb();
     free(g_payloads);
 
