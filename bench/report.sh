@@ -39,6 +39,8 @@ section=$(mktemp)
   echo "Commit latency: messages delivered between the retain and the leader's commit. Applied everywhere:"
   echo "ticks between the retain and the last server applying it (followers learn the commit index from the"
   echo "next appendentries). Heartbeats: \`raft_send_appendentries_all\` calls needed after the last batch."
+  echo "glibc malloc is set for a warm heap (\`mallopt\`: no trimming, mmap threshold 32 MiB), as in a long-running"
+  echo "process; otherwise page faults on memory the previous run gave back dominate (2-3x slower)."
   echo
   echo "| N | B | entries/s | msgs/entry | AE/entry | commit p50/p99 (deliveries) | applied everywhere p50/p99 (ticks) | ticks | heartbeats | library heap B/entry/node | peak RSS |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -133,15 +135,18 @@ section=$(mktemp)
   echo "Same workload in Rust, N = 3, M = $(fmt_int "$rm_") entries of 64 bytes per iteration, setup (cluster + election)"
   echo "excluded: libraft through its safe API (\`raft::Server\`, no FFI) against raft-rs 0.7 (\`RawNode<MemStorage>\`,"
   echo "protobuf-codec, \`batch_append: true\`, slog discarding), both copying append payloads as a wire would, in one"
-  echo "\`cargo bench\` run. Figures are Criterion's median estimates; ratio = libraft / raft-rs throughput."
+  echo "\`cargo bench\` run. Throughputs are Criterion's median estimates; ratio = libraft / raft-rs throughput from"
+  echo "them; paired ratio = median over 15 interleaved runs (libraft, then raft-rs) of the time ratio, which"
+  echo "is less sensitive to the load of a shared machine changing between Criterion's measurements."
+  echo "Warm heap as above (\`mallopt\` in the benchmark's main)."
   echo "raft-rs broadcasts every commit-index advance with an extra append round, hence its 8 messages/entry at B = 1."
   echo
-  echo "| N | B | libraft entries/s | raft-rs entries/s | ratio | msgs/entry libraft / raft-rs |"
-  echo "|---|---|---|---|---|---|"
+  echo "| N | B | libraft entries/s | raft-rs entries/s | ratio | paired ratio | msgs/entry libraft / raft-rs |"
+  echo "|---|---|---|---|---|---|---|"
   for b in 1 16 256; do
     sel="rust n=3 b=$b "
     [ -n "$(get "$res/rust.txt" "$sel" m)" ] || continue
-    echo "| 3 | $b | $(fmt_int "$(get "$res/rust.txt" "$sel" ours_eps)") | $(fmt_int "$(get "$res/rust.txt" "$sel" theirs_eps)") | $(get "$res/rust.txt" "$sel" ratio)x | $(get "$res/rust.txt" "$sel" ours_msgs_per_entry) / $(get "$res/rust.txt" "$sel" theirs_msgs_per_entry) |"
+    echo "| 3 | $b | $(fmt_int "$(get "$res/rust.txt" "$sel" ours_eps)") | $(fmt_int "$(get "$res/rust.txt" "$sel" theirs_eps)") | $(get "$res/rust.txt" "$sel" ratio)x | $(get "$res/rust.txt" "$sel" paired_ratio)x | $(get "$res/rust.txt" "$sel" ours_msgs_per_entry) / $(get "$res/rust.txt" "$sel" theirs_msgs_per_entry) |"
   done
   echo
 

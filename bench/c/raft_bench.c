@@ -19,6 +19,7 @@
  * Prints one human line and one "RESULT key=value ..." line.
  */
 #include "bench_common.h"
+#include <malloc.h>
 
 #define MAXN 7
 #define PAYLOAD 64
@@ -344,6 +345,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (instr) runs = 1;
+    /* A warm heap, as in a long-running process: freed memory is kept and
+     * large blocks are not mmapped one by one, so runs do not pay page faults
+     * that depend on what the previous run freed. */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     if (!arg_flag(argc, argv, "--no-heap-count")) bench_count_library_heap();
 
     g_payloads = malloc((size_t)m * PAYLOAD);
