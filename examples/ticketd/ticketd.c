@@ -1899,7 +1899,22 @@ static void usage(FILE *f)
             "  -h, --help             this text\n"
             "\n"
             "Only the first start uses --peer/--join: afterwards the node recovers\n"
-            "its membership, term, vote, log and snapshot from DIR alone.\n");
+            "its membership, term, vote, log and snapshot from DIR alone.\n"
+            "\n"
+            "HTTP API:\n"
+            "  POST /ticket        200 {\"ticket\":N,...} once committed and applied;\n"
+            "                      307 to the leader on a follower; 503 + Retry-After\n"
+            "                      when there is no leader or the entry was lost\n"
+            "  GET /status         JSON: state, term, leader, indexes, peers, counters\n"
+            "  GET /peers          members, one per line\n"
+            "  POST /peers         id=N&raft=IP:PORT&http=IP:PORT: add a node\n"
+            "  DELETE /peers/ID    remove a node (demote, then remove)\n"
+            "\n"
+            "Example (3 nodes; repeat with --id 2/3 and their addresses):\n"
+            "  ticketd --id 1 --raft 127.0.0.1:9001 --http 127.0.0.1:8001 --dir data1 \\\n"
+            "    --peer 1@127.0.0.1:9001@127.0.0.1:8001 --peer 2@127.0.0.1:9002@127.0.0.1:8002 \\\n"
+            "    --peer 3@127.0.0.1:9003@127.0.0.1:8003\n"
+            "  curl -L -X POST http://127.0.0.1:8002/ticket\n");
 }
 
 static int add_cli_peer(const char *spec)

@@ -127,7 +127,7 @@ def main():
     ap.add_argument("--clients", default="1,16,64")
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--modes", default="callback,group,callback+commit")
-    ap.add_argument("--base", type=int, default=27000)
+    ap.add_argument("--base", type=int, default=31000)
     ap.add_argument("--write", help="update the '## ticketd' section of this markdown file")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)

@@ -55,7 +55,7 @@ class Cluster:
     def __init__(self, ticketd, workdir, base, n=3, extra=()):
         self.ticketd = ticketd
         self.workdir = workdir
-        self.base = base
+        self.base = base + int(os.environ.get("TICKETD_PORT_OFFSET", "0"))
         self.extra = list(extra)
         os.makedirs(workdir, exist_ok=True)
         self.nodes = {i: Node(self, i) for i in range(1, n + 1)}
