@@ -27,10 +27,10 @@ for b in $batches; do
   per=$(awk -v a="$t1" -v b="$t2" -v m="$m" 'BEGIN{printf "%.1f", (b-a)/m}')
   echo "RESULT instr n=$n b=$b m=$m per_entry=$per lib_m=$t1 lib_2m=$t2"
   # Per-entry cost of each function / source file: (2M run - M run) / M.
-  for kind in FN FILE LINE; do
+  for kind in FN CALLS FILE LINE; do
     awk -v K="$kind" -v m="$m" '
       FNR==NR { if ($1==K) { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); a[k]=$2 } next }
-      $1==K { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); d=($2-a[k])/m; if (d>=0.5) printf "%s %.1f %s\n", K, d, k }
+      $1==K { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); d=($2-a[k])/m; if (d>=0.5 || (K=="CALLS" && d>=0.001)) printf "%s %.4g %s\n", K, d, k }
     ' "$s1" "$s2" | sort -k2 -g -r | head -"$([ "$kind" = LINE ] && echo 40 || echo 15)" | sed "s/^/PROFILE n=$n b=$b /"
   done
 done

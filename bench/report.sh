@@ -67,10 +67,13 @@ section=$(mktemp)
   echo "| 3 | 256 | $i256 | ≤ 300 | $(le "$i256" 300) |"
   echo
   for b in 1 256; do
-    echo "Per-entry profile, B = $b (self instructions per entry, libraft.so functions after inlining):"
+    echo "Per-entry profile, B = $b (self instructions per entry of libraft.so functions after inlining, calls"
+    echo "per entry, instructions per call):"
     echo
     echo '```'
-    grep "^PROFILE n=3 b=$b FN" "$res/instr.txt" | head -10 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); printf "%8s  %s\n", v, $0 }'
+    grep "^PROFILE n=3 b=$b \(FN\|CALLS\)" "$res/instr.txt" | awk '
+      { v = $5; k = $4; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); if (k == "CALLS") calls[$0] = v; else { n++; name[n] = $0; ir[n] = v } }
+      END { for (i = 1; i <= n && i <= 10; i++) { c = calls[name[i]]; printf "%8s instr/entry %8s calls/entry %8s instr/call  %s\n", ir[i], (c == "" ? "-" : c), (c == "" || c == 0 ? "-" : sprintf("%.0f", ir[i] / c)), name[i] } }'
     echo '```'
     echo
   done
