@@ -795,11 +795,13 @@ impl World {
             self.fail("No Committed Entry Popped", format!("server {} pops idx {} (term {}, id {}) at or below its commit idx {}", id, idx, mt, mi, commit));
             return 0;
         }
-        if let Some(sl) = self.slots.get((idx - 1) as usize) {
-            if sl.c_set && sl.c_term == mt && sl.c_id == mi {
-                self.fail("No Committed Entry Popped", format!("server {} pops idx {} (term {}, id {}), which is committed (server {} committed it)", id, idx, mt, mi, sl.c_by));
-                return 0;
-            }
+        // (A follower outside the quorum may still lose an entry that was
+        // committed at a later term than its own, to a stale leader: only
+        // its own commit index binds it.)
+        let durable = self.servers[s].disk.applied;
+        if idx <= durable {
+            self.fail("No Committed Entry Popped", format!("server {} pops idx {} (term {}, id {}) at or below its durably applied idx {}", id, idx, mt, mi, durable));
+            return 0;
         }
         if let Some(m) = self.servers[s].disk.log.entries.pop_back() {
             self.graveyard.push(m.payload);
