@@ -193,7 +193,7 @@ def write_section(path, rate, rows, seconds):
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
     open(path, "w").write(text)
     print("updated the '## ticketd' section of %s" % path)
 
