@@ -185,6 +185,14 @@ def write_section(path, rate, rows, seconds):
         "the queued requests as soon as no batch is in flight, so a lone client does not wait for a tick and "
         "under load a batch holds what arrived during the previous commit.",
         "",
+        "Reading the table: with `--flush tick` the leader appends at most one entry per tick, so throughput is "
+        "about 100 entries/s times the tickets per entry (the number of waiting clients) and a lone client waits "
+        "about one tick; that holds whatever the disk. `--flush commit` is bounded by the commit round trip "
+        "instead (leader fsync, follower fsync, two datagrams), so it gains the most on a fast disk. This machine "
+        "is shared with other builds: the disk probe before each run shows what the disk did at the time (it has "
+        "ranged from under 100 to over 10,000 fdatasync/s during one afternoon), and figures vary by tens of percent "
+        "between runs.",
+        "",
     ]
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
     start = text.find("## ticketd")
