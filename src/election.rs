@@ -19,7 +19,7 @@ impl<H: Host> Server<H> {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
-        } else {
+        } else if self.fewer_than_two_voters() {
             let (voters, me_voting) = self.voters_and_me();
             if voters == 1 && me_voting {
                 // A lone voter needs nobody's vote (willemt: become leader at once).
@@ -27,11 +27,9 @@ impl<H: Host> Server<H> {
                 if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
                     self.become_leader();
                 }
-            } else if self.election_timeout_rand <= self.timeout_elapsed
-                && !self.snapshot_in_progress
-                && voters > 1
-                && me_voting
-            {
+            }
+        } else if self.election_timeout_rand <= self.timeout_elapsed && !self.snapshot_in_progress {
+            if self.voters_and_me().1 {
                 self.election_start()?;
             }
         }
@@ -40,6 +38,20 @@ impl<H: Host> Server<H> {
             self.apply_all()?;
         }
         Ok(())
+    }
+
+    /// Whether at most one node is an active voter (stops at the second).
+    fn fewer_than_two_voters(&self) -> bool {
+        let mut voters = 0;
+        for n in self.nodes.iter() {
+            if n.is_active() && n.is_voting() {
+                voters += 1;
+                if voters == 2 {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Active voting nodes, and whether we are one of them (one pass).

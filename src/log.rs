@@ -55,6 +55,21 @@ impl<D> Log<D> {
         }
     }
 
+    /// The newest entry, mutably.
+    #[inline]
+    pub fn last_mut(&mut self) -> Option<&mut Entry<D>> {
+        if self.entries.len() > self.head {
+            self.entries.last_mut()
+        } else {
+            None
+        }
+    }
+
+    /// Makes room for `n` more entries.
+    pub fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+    }
+
     /// The entry at `idx`, if it is held.
     #[inline]
     pub fn get(&self, idx: Index) -> Option<&Entry<D>> {

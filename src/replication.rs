@@ -155,7 +155,8 @@ impl<H: Host> Server<H> {
         // 4. Append any new entries not already in the log.
         let mut k = 0;
         // (When the entries start right after our last one, all are new.)
-        while k < ae.entries.len() && ae.prev_log_idx != self.log.current_idx() {
+        let appending_at_end = ae.prev_log_idx == self.log.current_idx();
+        while k < ae.entries.len() && !appending_at_end {
             let idx = ae.prev_log_idx + 1 + k as Index;
             if idx <= self.log.base() {
                 resp.current_idx = idx;
@@ -202,13 +203,20 @@ impl<H: Host> Server<H> {
 
     /// Leader side of an AppendEntries answer from `from`.
     pub fn recv_appendentries_response(&mut self, from: NodeId, r: &AppendEntriesResponse) -> RaftResult {
-        let pos = match self.node_pos(from) {
-            Some(p) if from != self.self_id => p,
+        match self.node_pos(from) {
+            Some(pos) => self.recv_appendentries_response_at(pos, r),
+            None => Err(err::FAIL),
+        }
+    }
+
+    /// [`Server::recv_appendentries_response`] from the node at position `pos`
+    /// of the node list.
+    pub(crate) fn recv_appendentries_response_at(&mut self, pos: usize, r: &AppendEntriesResponse) -> RaftResult {
+        let (from, next_idx, match_idx, catching_up) = match self.nodes.get(pos) {
+            Some(n) if n.id() != self.self_id => {
+                (n.id(), n.next_idx(), n.match_idx(), !n.is_voting() && n.is_active() && !n.has_sufficient_logs())
+            }
             _ => return Err(err::FAIL),
-        };
-        let (next_idx, match_idx, catching_up) = {
-            let n = &self.nodes[pos];
-            (n.next_idx(), n.match_idx(), !n.is_voting() && n.is_active() && !n.has_sufficient_logs())
         };
         log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
@@ -241,7 +249,9 @@ impl<H: Host> Server<H> {
                 next_idx - 1
             };
             new_next = new_next.max(match_idx + 1);
-            self.nodes[pos].set_next_idx(new_next);
+            if let Some(n) = self.nodes.get_mut(pos) {
+                n.set_next_idx(new_next);
+            }
             return match self.send_appendentries(from) {
                 Err(err::NEEDS_SNAPSHOT) => Ok(()),
                 other => other,
@@ -481,11 +491,16 @@ impl<H: Host> Server<H> {
     }
 
     /// Applies the next committed entry through `log_apply`.
-    #[inline(always)]
     pub fn apply_entry(&mut self) -> RaftResult {
         if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
             return Err(err::FAIL);
         }
+        self.apply_next()
+    }
+
+    /// Applies entry `last_applied_idx + 1` (the caller checked it is committed).
+    #[inline(always)]
+    fn apply_next(&mut self) -> RaftResult {
         let idx = self.last_applied_idx + 1;
         let etype = match self.log.get(idx) {
             Some(e) => e.etype,
@@ -514,7 +529,10 @@ impl<H: Host> Server<H> {
             return Ok(());
         }
         while self.last_applied_idx < self.commit_idx {
-            self.apply_entry()?;
+            self.apply_next()?;
+            if self.snapshot_in_progress && !self.is_apply_allowed() {
+                break; // a callback started a blocking snapshot
+            }
         }
         Ok(())
     }

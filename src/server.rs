@@ -231,6 +231,10 @@ impl<H: Host> Server<H> {
     pub fn entry_mut(&mut self, idx: Index) -> Option<&mut Entry<H::Data>> {
         self.log.get_mut(idx)
     }
+    /// The newest entry, mutably (what `log_offer` is about).
+    pub fn last_entry_mut(&mut self) -> Option<&mut Entry<H::Data>> {
+        self.log.last_mut()
+    }
     /// Up to `n` contiguous entries from `idx`.
     pub fn entries_from(&self, idx: Index, n: usize) -> &[Entry<H::Data>] {
         self.log.slice_from(idx, n)
@@ -285,9 +289,6 @@ impl<H: Host> Server<H> {
     /// Active voting nodes, ourselves included.
     pub fn num_voting_nodes(&self) -> i32 {
         self.nodes.iter().filter(|n| n.is_active() && n.is_voting()).count() as i32
-    }
-    pub(crate) fn me_is_voting(&self) -> bool {
-        self.my_node().is_some_and(|n| n.is_voting() && n.is_active())
     }
     #[inline]
     pub(crate) fn node_pos(&self, id: NodeId) -> Option<usize> {

@@ -282,7 +282,7 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
-        let Some(id) = member_id(s, node) else { return err::FAIL };
+        let Some(pos) = member_pos(s, node) else { return err::FAIL };
         if r.term < 0 || r.current_idx < 0 {
             return INVALID;
         }
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
             current_idx: r.current_idx,
             first_idx: r.first_idx,
         };
-        rc(s.recv_appendentries_response(id, &resp))
+        rc(s.recv_appendentries_response_at(pos, &resp))
     })
 }
 

@@ -101,6 +101,15 @@ pub(crate) fn member_id(s: &CServer, node: *mut raft_node_t) -> Option<NodeId> {
     s.nodes().find(|n| std::ptr::eq(*n as *const CNode as *const raft_node_t, node)).map(|n| n.id())
 }
 
+/// The position in `s`'s node list of the member whose handle is `node`.
+#[inline]
+pub(crate) fn member_pos(s: &CServer, node: *mut raft_node_t) -> Option<usize> {
+    if node.is_null() {
+        return None;
+    }
+    s.nodes().position(|n| std::ptr::eq(n as *const CNode as *const raft_node_t, node))
+}
+
 /// A standalone node handle (from `raft_node_new`) or a member's.
 ///
 /// # Safety
@@ -203,8 +212,18 @@ impl Host for CHost {
     }
 
     fn log_offer(raft: &mut CServer, idx: Index) -> i32 {
-        let f = raft.host.cbs.log_offer;
-        entry_event(raft, f, idx).unwrap_or(0)
+        // The offered entry is always the newest: no index lookup.
+        let Some(f) = raft.host.cbs.log_offer else { return 0 };
+        let udata = raft.host.udata;
+        let me = server_handle(raft);
+        // SAFETY: as in `entry_event`.
+        unsafe {
+            let ety = match (*(me as *mut CServer)).last_entry_mut() {
+                Some(e) => e as *mut CEntry as *mut raft_entry_t,
+                None => std::ptr::null_mut(),
+            };
+            f(me, udata, ety, idx)
+        }
     }
 
     fn log_poll(raft: &mut CServer, idx: Index) -> i32 {
