@@ -95,6 +95,8 @@ sim - deterministic chaos simulator for libraft (drives the C API)
 USAGE: sim [OPTIONS]
        sim --matrix            run the fixed regression matrix (make test-sim)
        sim --soak SECONDS      random seeds until a violation or time is up
+                               (--steps: steps per seed, 20000 by default)
+  --jobs J                     with --matrix/--soak: runs on J threads [1]
 
 A step is one tick of the virtual clock: chaos events fire, client entries
 are offered, due messages are delivered, raft_periodic runs on every live
