@@ -19,17 +19,16 @@ impl<H: Host> Server<H> {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
-        } else if self.fewer_than_two_voters() {
-            let (voters, me_voting) = self.voters_and_me();
-            if voters == 1 && me_voting {
-                // A lone voter needs nobody's vote (willemt: become leader at once).
-                self.become_candidate()?;
-                if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
-                    self.become_leader();
-                }
+        } else if self.fewer_than_two_voters() && self.voters_and_me() == (1, true) {
+            // A lone voter needs nobody's vote (willemt: become leader at once).
+            self.become_candidate()?;
+            if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
+                self.become_leader();
             }
         } else if self.election_timeout_rand <= self.timeout_elapsed && !self.snapshot_in_progress {
-            if self.voters_and_me().1 {
+            // A server being demoted or removed by an uncommitted entry still
+            // campaigns: it may be needed until that entry commits (thesis §4.1).
+            if self.voters_and_me().1 || self.my_demotion_is_pending() {
                 self.election_start()?;
             }
         }

@@ -9,7 +9,8 @@ use crate::server::Server;
 use crate::types::*;
 
 impl<H: Host> Server<H> {
-    /// Whether a voting configuration change is appended and not yet applied.
+    /// Whether a configuration change that may change the voters (ADD_NODE,
+    /// DEMOTE_NODE, REMOVE_NODE) is appended and not yet applied.
     pub fn voting_change_is_in_progress(&self) -> bool {
         self.voting_cfg_change_log_idx != -1
     }
@@ -19,7 +20,7 @@ impl<H: Host> Server<H> {
         let mut idx = self.current_idx();
         while idx > self.last_applied_idx {
             match self.log.get(idx) {
-                Some(e) if e.is_voting_cfg_change() => return idx,
+                Some(e) if changes_voters(e.etype) => return idx,
                 Some(_) => idx -= 1,
                 None => break,
             }
@@ -27,16 +28,43 @@ impl<H: Host> Server<H> {
         -1
     }
 
-    pub(crate) fn apply_cfg_change_on_append(&mut self, idx: Index) {
+    /// Whether an appended, uncommitted DEMOTE_NODE or REMOVE_NODE entry names
+    /// us: such a server must keep starting elections, since it may still be
+    /// needed until that entry commits (thesis §4.1).
+    pub(crate) fn my_demotion_is_pending(&mut self) -> bool {
+        if self.my_node().is_none() {
+            return false;
+        }
+        let mut idx = self.current_idx();
+        while idx > self.commit_idx {
+            let etype = match self.log.get(idx) {
+                Some(e) => e.etype,
+                None => break,
+            };
+            if (etype == entry_type::DEMOTE_NODE || etype == entry_type::REMOVE_NODE)
+                && H::log_get_node_id(self, idx) == Some(self.self_id)
+            {
+                return true;
+            }
+            idx -= 1;
+        }
+        false
+    }
+
+    /// Gives effect to the configuration entry just appended at `idx`.
+    /// Returns whether it may change the voters: ADD_NODE and DEMOTE_NODE
+    /// always, REMOVE_NODE when it names a voter (or an unknown node).
+    pub(crate) fn apply_cfg_change_on_append(&mut self, idx: Index) -> bool {
         let etype = match self.log.get(idx) {
             Some(e) => e.etype,
-            None => return,
+            None => return false,
         };
         let id = match H::log_get_node_id(self, idx) {
             Some(id) => id,
-            None => return,
+            None => return changes_voters(etype),
         };
         let is_self = id == self.self_id;
+        let mut changes = changes_voters(etype);
         match etype {
             entry_type::ADD_NONVOTING_NODE => match self.node_mut(id) {
                 Some(n) => n.set_active(true),
@@ -63,12 +91,14 @@ impl<H: Host> Server<H> {
             }
             entry_type::REMOVE_NODE => {
                 if let Some(n) = self.node_mut(id) {
+                    changes = n.is_voting() && n.is_active();
                     n.set_active(false);
                 }
             }
             _ => {}
         }
         log_msg!(self, Some(id), "cfg change type {} appended at {}", etype, idx);
+        changes
     }
 
     /// Undoes the effect of a popped configuration entry of type `etype`

@@ -358,7 +358,7 @@ impl<H: Host> Server<H> {
     /// `entry` in the current term and starts replicating it.
     pub fn retain_entry(&mut self, mut entry: Entry<H::Data>) -> RaftResult<EntryResponse> {
         if entry.is_cfg_change() {
-            if self.entry_changes_voters(&entry) && self.voting_change_is_in_progress() {
+            if self.entry_changes_voters(&entry) && !self.may_change_voters() {
                 return Err(err::ONE_VOTING_CHANGE_ONLY);
             }
             if self.snapshot_in_progress {
@@ -392,23 +392,34 @@ impl<H: Host> Server<H> {
         Ok(EntryResponse { id, term: self.current_term, idx })
     }
 
-    /// Whether the proposal changes who votes: ADD_NODE, DEMOTE_NODE, or
-    /// REMOVE_NODE of a voter.
+    /// Whether a proposed configuration entry may change the voters: ADD_NODE,
+    /// DEMOTE_NODE, or REMOVE_NODE of a voter (asked of `log_get_node_id`).
     fn entry_changes_voters(&mut self, entry: &Entry<H::Data>) -> bool {
-        if entry.is_voting_cfg_change() {
-            return true;
-        }
         if entry.etype != entry_type::REMOVE_NODE {
-            return false;
+            return changes_voters(entry.etype);
         }
-        // Ask the host which node it names: put it where the callback can see it.
+        // Put the entry where the callback can see it, then take it back.
         self.log.push(entry.clone());
         let idx = self.current_idx();
         let id = H::log_get_node_id(self, idx);
         if self.current_idx() == idx {
             self.log.pop_back();
         }
-        id.and_then(|id| self.node(id)).is_some_and(|n| n.is_voting())
+        match id {
+            Some(id) => self.node(id).is_some_and(|n| n.is_voting() && n.is_active()),
+            None => true,
+        }
+    }
+
+    /// Whether a leader may append a change of the voters now: none is in
+    /// flight, and an entry of its own term is committed — otherwise an
+    /// uncommitted change appended by an earlier leader, which this log may
+    /// not even hold, could still commit beside ours and let two disjoint
+    /// majorities form (the single-server change bug; Ongaro, raft-dev 2015).
+    /// In term 1 there was no earlier leader, so the second condition holds.
+    pub fn may_change_voters(&self) -> bool {
+        !self.voting_change_is_in_progress()
+            && (self.current_term <= 1 || self.log.term_at(self.commit_idx) == Some(self.current_term))
     }
 
     /// 1 when the proposal `r` is committed, 0 while it is not (yet), -1 when
@@ -448,11 +459,8 @@ impl<H: Host> Server<H> {
             }
             return Err(e);
         }
-        if etype != entry_type::NORMAL && is_cfg_change_type(etype) {
-            if etype == entry_type::ADD_NODE || etype == entry_type::DEMOTE_NODE {
-                self.voting_cfg_change_log_idx = idx;
-            }
-            self.apply_cfg_change_on_append(idx);
+        if etype != entry_type::NORMAL && is_cfg_change_type(etype) && self.apply_cfg_change_on_append(idx) {
+            self.voting_cfg_change_log_idx = idx;
         }
         Ok(())
     }

@@ -358,14 +358,17 @@ impl<H: Host> Server<H> {
         }
     }
 
-    /// Votes granted to us in this election, our own included.
+    /// Votes granted to us in this election, our own included when we are an
+    /// active voter.
     pub fn nvotes_for_me(&self) -> i32 {
         let mut votes = self
             .nodes
             .iter()
             .filter(|n| n.id() != self.self_id && n.is_active() && n.is_voting() && n.has_vote_for_me())
             .count() as i32;
-        if self.self_id != NO_NODE && self.voted_for == self.self_id {
+        // Our own vote counts only if we are in our latest configuration.
+        let me_voting = self.my_node().is_some_and(|n| n.is_voting() && n.is_active());
+        if me_voting && self.voted_for == self.self_id {
             votes += 1;
         }
         votes

@@ -54,6 +54,13 @@ impl<D> Entry<D> {
     }
 }
 
+/// Whether an entry of this type may change the set of voters, and so must
+/// be the only such change in flight (thesis §4.1): ADD_NODE, DEMOTE_NODE
+/// and REMOVE_NODE (which may remove a voter).
+pub fn changes_voters(etype: i32) -> bool {
+    matches!(etype, entry_type::ADD_NODE | entry_type::DEMOTE_NODE | entry_type::REMOVE_NODE)
+}
+
 /// See [`Entry::is_cfg_change`].
 pub fn is_cfg_change_type(etype: i32) -> bool {
     matches!(
