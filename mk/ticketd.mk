@@ -2,6 +2,7 @@
 #   make ticketd          build build/ticketd/ticketd
 #   make demo             3-node cluster on 127.0.0.1: tickets through a follower, /status, clean stop
 #   make test-ticketd     cluster tests (real processes, sockets, files) + decoder fuzz run
+#   make test-ticketd-asan  the same tests against an ASan/UBSan/LSan build of ticketd
 #   make bench-ticketd    throughput/latency on a 3-node loopback cluster with fsync on
 #   make deps             install the Debian packages ticketd needs (only if missing)
 TICKETD_DIR   := examples/ticketd
@@ -16,7 +17,7 @@ TICKETD_SRCS  := $(TICKETD_DIR)/ticketd.c $(TICKETD_DIR)/wire.c $(TICKETD_DIR)/s
 TICKETD_HDRS  := $(TICKETD_DIR)/wire.h $(TICKETD_DIR)/store.h
 TICKETD_PY    ?= python3
 
-.PHONY: deps deps-ticketd ticketd demo test-ticketd bench-ticketd fuzz-ticketd
+.PHONY: deps deps-ticketd ticketd demo test-ticketd test-ticketd-asan bench-ticketd fuzz-ticketd
 
 deps: deps-ticketd
 
@@ -43,6 +44,11 @@ $(TICKETD_FUZZ): $(TICKETD_DIR)/fuzz_wire.c $(TICKETD_DIR)/wire.c $(TICKETD_DIR)
 	$(CC) $(TICKETD_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  $(TICKETD_DIR)/fuzz_wire.c $(TICKETD_DIR)/wire.c -o $@
 
+$(TICKETD)-asan: $(TICKETD_SRCS) $(TICKETD_HDRS) $(HEADER) mk/ticketd.mk | deps-ticketd build
+	@mkdir -p $(dir $@)
+	$(CC) $(TICKETD_CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  $$(pkg-config --cflags $(TICKETD_PKGS)) $(TICKETD_SRCS) -o $@ $(TICKETD_LIBS) $$(pkg-config --libs $(TICKETD_PKGS))
+
 ticketd: $(TICKETD)
 
 fuzz-ticketd: $(TICKETD_FUZZ)
@@ -53,6 +59,10 @@ demo: $(TICKETD)
 
 test-ticketd: $(TICKETD) $(TICKETD_FUZZ)
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/test_ticketd.py --ticketd $(TICKETD) --fuzz $(TICKETD_FUZZ)
+
+test-ticketd-asan: $(TICKETD)-asan $(TICKETD_FUZZ)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(TICKETD_PY) $(TICKETD_DIR)/tests/test_ticketd.py --ticketd $(TICKETD)-asan --fuzz $(TICKETD_FUZZ)
 
 bench-ticketd: $(TICKETD)
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/bench.py --ticketd $(TICKETD)

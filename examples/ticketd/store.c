@@ -270,6 +270,12 @@ int store_put_hardstate(store_t *s, const store_hardstate_t *hs)
     return put_meta(s, "hardstate", b, sb.len);
 }
 
+int store_put_removed(store_t *s)
+{
+    uint8_t b[1] = {1};
+    return put_meta(s, "removed", b, 1);
+}
+
 static size_t members_put(sbuf_t *sb, const wire_snapshot_t *snap)
 {
     put_u32(sb, snap->n_members);
@@ -453,6 +459,9 @@ int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char 
         }
         st->has_snapshot = 1;
     }
+    if ((r = get_meta(txn, s->meta, "removed", &p, &len, err, errlen)) < 0)
+        goto out;
+    st->removed = r > 0;
     if ((r = get_meta(txn, s->meta, "bootstrap", &p, &len, err, errlen)) < 0)
         goto out;
     if (r) {

@@ -33,6 +33,7 @@ typedef struct {
     store_hardstate_t hs;
     int has_snapshot;
     wire_snapshot_t snap; /* snap.term unused */
+    int removed; /* this node was removed from the cluster */
     int has_bootstrap;
     wire_snapshot_t boot; /* only n_members/members used; counter unused */
 } store_state_t;
@@ -57,6 +58,7 @@ int store_put_node_id(store_t *s, int32_t id);
 int store_put_hardstate(store_t *s, const store_hardstate_t *hs);
 int store_put_snapshot(store_t *s, const wire_snapshot_t *snap);
 int store_put_bootstrap(store_t *s, const wire_snapshot_t *boot);
+int store_put_removed(store_t *s);
 int store_put_entry(store_t *s, raft_index_t idx, const raft_entry_t *e);
 int store_del_entry(store_t *s, raft_index_t idx);
 int store_clear_log(store_t *s);

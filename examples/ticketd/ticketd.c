@@ -2082,10 +2082,16 @@ int main(int argc, char **argv)
         return 3;
     }
     if (check) {
-        printf("node_id %d term %" PRId64 " vote %d snapshot %" PRId64 "/%" PRId64 " counter %" PRIu64 ": ok\n",
-               st.node_id, st.hs.term, st.hs.vote, st.snap.snap_idx, st.snap.snap_term, st.snap.counter);
+        printf("node_id %d term %" PRId64 " vote %d snapshot %" PRId64 "/%" PRId64 " counter %" PRIu64 "%s: ok\n",
+               st.node_id, st.hs.term, st.hs.vote, st.snap.snap_idx, st.snap.snap_term, st.snap.counter,
+               st.removed ? " (removed from its cluster)" : "");
         store_close(S.store);
         return 0;
+    }
+    if (st.removed) {
+        fprintf(stderr, "ticketd: node %d was removed from the cluster; wipe %s and use --join to come back\n",
+                st.node_id, S.dir);
+        return 7;
     }
     if (st.has_node_id && st.node_id != S.id) {
         fprintf(stderr, "ticketd: %s belongs to node %d, not %d\n", S.dir, st.node_id, S.id);
@@ -2223,6 +2229,8 @@ int main(int argc, char **argv)
     uv_run(S.loop, UV_RUN_DEFAULT);
 
     flush_before_io();
+    if (S.removed && (store_put_removed(S.store) != 0 || store_commit(S.store) != 0))
+        logf_("could not record the removal in %s", S.dir);
     /* answer whoever still waits, then let the process exit close the
      * sockets (MHD must not be stopped with suspended connections) */
     for (req_t *r = S.q_head, *nx; r; r = nx) {

@@ -209,6 +209,10 @@ def test_membership():
         rc = cl.nodes[victim].proc.wait(10)
         log("removed node %d shut itself down (exit %d)" % (victim, rc))
         assert rc == 0, rc
+        nd = cl.start(victim)
+        rc = nd.proc.wait(10)
+        assert rc == 7 and "was removed" in open(nd.log).read(), rc
+        log("and refuses to start again on its old directory (exit %d)" % rc)
         time.sleep(1.5)
         load.stop()
         assert not load.errors, load.errors[:3]
