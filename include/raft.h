@@ -915,9 +915,12 @@ int raft_poll_entry(raft_server_t *me, raft_entry_t **ety);
  * Starts loading a snapshot received from the leader, whose last entry has
  * index `last_included_index` and term `last_included_term`: the log is
  * discarded (`log_clear` for each entry), commit and applied indexes jump
- * to the snapshot, and every node but ourselves is removed. Re-add the
- * snapshot's members (`raft_add_node` / `raft_add_non_voting_node`), then
- * call `raft_end_load_snapshot`. Returns 0; -1 for a non-positive index or
+ * to the snapshot, every node but ourselves is removed, and our own node is
+ * reset to a voting, active member (its status came from the discarded
+ * log). Re-add the snapshot's members (`raft_add_node` /
+ * `raft_add_non_voting_node`; for our own node use `raft_node_set_voting` /
+ * `raft_node_set_active` on `raft_get_my_node`), then call
+ * `raft_end_load_snapshot`. Returns 0; -1 for a non-positive index or
  * term, an index below the applied index, or a snapshot our log already
  * holds; RAFT_ERR_SNAPSHOT_ALREADY_LOADED; a callback's error.
  */

@@ -111,8 +111,10 @@ impl<H: Host> Server<H> {
     }
 
     /// Replaces the log by a snapshot ending at (`term`, `idx`) received from
-    /// the leader. Every node but ourselves is dropped: the host re-adds the
-    /// snapshot's members, then calls [`Server::end_load_snapshot`].
+    /// the leader. Every node but ourselves is dropped and our own node is
+    /// reset to a voting, active member (its status came from the discarded
+    /// log): the host re-adds the snapshot's members, adjusts its own node if
+    /// the snapshot says otherwise, then calls [`Server::end_load_snapshot`].
     pub fn begin_load_snapshot(&mut self, term: Term, idx: Index) -> RaftResult {
         if idx <= 0 || term <= 0 {
             return Err(err::FAIL);
@@ -154,6 +156,13 @@ impl<H: Host> Server<H> {
         let me = self.self_id;
         self.nodes.retain(|n| n.id() == me);
         self.node_ids.retain(|&id| id == me);
+        // Our own status came from the discarded log: the snapshot supersedes
+        // it. We are a plain voting member unless the host says otherwise
+        // (raft_node_set_voting / raft_node_set_active on raft_get_my_node).
+        if let Some(n) = self.node_mut(me) {
+            n.set_voting(true);
+            n.set_active(true);
+        }
         log_msg!(self, None, "loaded snapshot sli:{} slt:{}", idx, term);
         Ok(())
     }

@@ -7,7 +7,7 @@ use crate::rng::Rng;
 
 /// Library bugs still open in LIB_BUGS.md that the matrix works around
 /// (--tolerate); remove a name once the library fixes it.
-pub const OPEN_BUGS: &[&str] = &["config-vote", "remove-voter", "early-change"];
+pub const OPEN_BUGS: &[&str] = &[];
 
 fn base(servers: u32, seed: u64, steps: u64) -> Config {
     Config { servers, seed, steps, quiet: true, tolerate: OPEN_BUGS.iter().map(|s| s.to_string()).collect(), ..Config::default() }
