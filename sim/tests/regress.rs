@@ -32,3 +32,33 @@ fn bug2_vote_refused_by_own_uncommitted_config() {
     let out = run(c);
     assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
 }
+
+/// LIB_BUGS #2 (second part): a server named by its own uncommitted
+/// REMOVE_NODE stopped campaigning, so a 2-server cluster lost its leader for good.
+#[test]
+fn bug2_pending_self_removal_still_campaigns() {
+    let c = cmd("sim --servers 2 --seed 7877210163607965688 --steps 20000 --drop 13 --dupe 1 --reorder 7 --partition 16 --member 9 --compaction 94 --crash 2 --client 25");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
+
+/// LIB_BUGS #3: REMOVE_NODE of a voter was not a voting change, two removals
+/// could be in flight and two leaders' quorums were disjoint (Leader
+/// Completeness at step 11124).
+#[test]
+fn bug3_two_voter_removals_in_flight() {
+    let mut c = cmd("sim --servers 5 --seed 7 --steps 200000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50 --crash 1");
+    c.steps = 20_000;
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
+
+/// LIB_BUGS #5: after loading a snapshot a server kept the membership status
+/// its discarded log had given it (inactive), refused every vote, and the
+/// cluster never elected a leader again (Liveness).
+#[test]
+fn bug5_own_status_reset_by_snapshot_load() {
+    let c = cmd("sim --servers 3 --seed 303 --steps 600000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
