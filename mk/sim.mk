@@ -32,7 +32,7 @@ test-sim: sim
 	$(SIM_CARGO) test --release
 
 soak: sim
-	$(SIM_BIN) --soak $(SOAK_SECONDS) --jobs $(SOAK_JOBS) --tolerate open
+	$(SIM_BIN) --soak $(SOAK_SECONDS) --jobs $(SOAK_JOBS)
 
 sim-replay: sim
 	$(SIM_BIN) $(SIM_ARGS)
