@@ -374,16 +374,23 @@ TEST(test_granting_vote_forgets_current_leader)
     ASSERT_EQ(raft_get_current_leader(f->r), -1);
 }
 
-TEST(test_nonvoting_server_does_not_grant_votes)
+/* Thesis §4.1: a server does not consult its own configuration to vote — it
+ * may be stale (a server its log calls non-voting may have been promoted by
+ * entries it lacks; refusing left the simulator's clusters leaderless). The
+ * candidate decides whose votes count. (willemt/raft refuses here.) */
+TEST(test_nonvoting_server_grants_votes_on_the_log_rule)
 {
     fx_t *f = fx_new_empty();
     msg_requestvote_response_t resp;
     raft_add_non_voting_node(f->r, NULL, 1, 1);
     raft_add_node(f->r, NULL, 2, 0);
     raft_add_node(f->r, NULL, 3, 0);
-    ASSERT_EQ(fx_recv_rv(f, 2, 1, 0, 0, &resp), 0);
-    ASSERT_NE(resp.vote_granted, RAFT_REQUESTVOTE_ERR_GRANTED);
-    ASSERT_NE(raft_get_voted_for(f->r), 2);
+    fx_append(f, 1, 1);
+    ASSERT_EQ(fx_recv_rv(f, 2, 2, 0, 0, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_NOT_GRANTED);
+    ASSERT_EQ(fx_recv_rv(f, 3, 2, 1, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_GRANTED);
+    ASSERT_EQ(raft_get_voted_for(f->r), 3);
 }
 
 TEST(test_candidate_rejects_other_candidate_of_same_term)

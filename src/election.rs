@@ -154,16 +154,11 @@ impl<H: Host> Server<H> {
 
     /// Whether a RequestVote may be granted (Figure 2, RequestVote receiver
     /// rules 1 and 2; §5.4.1 election restriction). The candidate decides
-    /// whose votes count, so granting is always safe; a non-voting server
-    /// abstains (willemt) unless its own status is an uncommitted change,
-    /// which may yet be undone (thesis §4.1: servers vote regardless of their
-    /// latest, possibly uncommitted, configuration).
+    /// whose votes count, so granting is always safe, and a server does not
+    /// consult its own configuration, which may be stale: a server that its
+    /// log says is non-voting may have been promoted by entries it lacks, and
+    /// refusing would leave the cluster without a leader (thesis §4.1).
     fn should_grant_vote(&self, rv: &RequestVote) -> bool {
-        if let Some(me) = self.my_node() {
-            if !(me.is_voting() && me.is_active()) && !self.voting_change_is_in_progress() {
-                return false;
-            }
-        }
         if rv.term < self.current_term {
             return false;
         }

@@ -62,3 +62,13 @@ fn bug5_own_status_reset_by_snapshot_load() {
     let out = run(c);
     assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
 }
+
+/// LIB_BUGS #6: a server whose (stale) log said it was non-voting refused
+/// every vote, although the others' newer logs had promoted it again and
+/// their candidates needed it: no leader after chaos stopped (Liveness).
+#[test]
+fn bug6_nonvoting_in_stale_log_still_votes() {
+    let c = cmd("sim --servers 3 --seed 1074091989613508305 --steps 20000 --drop 9 --dupe 2 --reorder 13 --partition 21 --member 6 --compaction 18 --crash 4 --client 10");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
