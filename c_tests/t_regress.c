@@ -113,3 +113,22 @@ TEST(test_regress_sim_bug4_no_voting_change_before_an_entry_of_the_term_commits)
     ASSERT_EQ(raft_get_commit_idx(f->r), r.idx);
     ASSERT_EQ(fx_retain_cfg(f, 4, RAFT_LOGTYPE_REMOVE_NODE, 3, NULL), 0);
 }
+
+/* Bug 5: after loading a snapshot a server kept the membership status that
+ * its discarded log had given it (inactive, from a superseded REMOVE of
+ * itself) and refused to take part; the snapshot supersedes the log. */
+TEST(test_regress_sim_bug5_loading_a_snapshot_resets_our_own_status)
+{
+    fx_t *f = fx_new(1, 3);
+    fx_append_cfg(f, 1, 1, RAFT_LOGTYPE_REMOVE_NODE, 1);
+    ASSERT_EQ(raft_node_is_active(raft_get_my_node(f->r)), 0);
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 2, 5), 0);
+    ASSERT_NE(raft_node_is_active(raft_get_my_node(f->r)), 0);
+    ASSERT_NE(raft_node_is_voting(raft_get_my_node(f->r)), 0);
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 2, 0));
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 3, 0));
+    ASSERT_EQ(raft_end_load_snapshot(f->r), 0);
+    ASSERT_EQ(raft_get_num_voting_nodes(f->r), 3);
+    ASSERT_EQ(raft_periodic(f->r, 2500), 0);
+    ASSERT(raft_is_candidate(f->r));
+}

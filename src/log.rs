@@ -118,9 +118,21 @@ impl<D> Log<D> {
         }
     }
 
-    /// Appends an entry at `current_idx() + 1`.
+    /// Appends an entry at `current_idx() + 1`. The buffer grows by half
+    /// its size (not doubling), so slots never take more than 1.5 entries'
+    /// worth of memory per entry held.
+    #[inline]
     pub fn push(&mut self, e: Entry<D>) {
+        if self.entries.len() == self.entries.capacity() {
+            self.grow();
+        }
         self.entries.push(e);
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let extra = (self.entries.capacity() / 2).max(16);
+        self.entries.reserve_exact(extra);
     }
 
     /// Removes the newest entry.
@@ -221,6 +233,16 @@ mod tests {
             assert_eq!(l.get(idx).unwrap().term, idx - 1);
         }
         assert!(l.capacity_bytes() < 40_000 * std::mem::size_of::<Entry<u32>>());
+    }
+
+    #[test]
+    fn slots_grow_by_half() {
+        let mut l = Log::default();
+        for i in 0..100_000 {
+            l.push(e(i));
+            let slot_bytes = l.capacity_bytes() as f64 / l.count() as f64;
+            assert!(l.count() < 64 || slot_bytes <= 1.5 * std::mem::size_of::<Entry<u32>>() as f64 + 1.0, "count {} cap bytes {}", l.count(), l.capacity_bytes());
+        }
     }
 
     #[test]
