@@ -31,6 +31,6 @@ for b in $batches; do
     awk -v K="$kind" -v m="$m" '
       FNR==NR { if ($1==K) { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); a[k]=$2 } next }
       $1==K { k=$0; sub(/^[A-Z]+ [0-9]+ /,"",k); d=($2-a[k])/m; if (d>=0.5 || (K=="CALLS" && d>=0.001)) printf "%s %.4g %s\n", K, d, k }
-    ' "$s1" "$s2" | sort -k2 -g -r | head -"$([ "$kind" = LINE ] && echo 40 || echo 15)" | sed "s/^/PROFILE n=$n b=$b /"
+    ' "$s1" "$s2" | sort -k2 -g -r | awk -v n="$([ "$kind" = LINE ] && echo 40 || echo 15)" 'NR <= n' | sed "s/^/PROFILE n=$n b=$b /"
   done
 done

@@ -1,6 +1,7 @@
 //! The exported C functions. Each checks its pointers, converts to core
 //! types, calls the core and converts back; none lets a panic unwind into C.
 
+use super::guard;
 use super::host::*;
 use super::types::*;
 use crate::server::Server;
@@ -9,10 +10,6 @@ use libc::{c_int, c_void};
 
 const INVALID: c_int = err::INVALID;
 
-/// Runs `f`, turning a panic into `default` so that none crosses into C.
-fn guard<T>(default: T, f: impl FnOnce() -> T) -> T {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(default)
-}
 
 fn rc(r: RaftResult) -> c_int {
     match r {

@@ -91,23 +91,20 @@ pub(crate) fn node_handle(s: &mut CServer, id: NodeId) -> *mut raft_node_t {
     }
 }
 
-/// The id of the member whose handle is `node`, without dereferencing it:
-/// pointers that are not members of `s` are rejected.
-#[inline]
-pub(crate) fn member_id(s: &CServer, node: *mut raft_node_t) -> Option<NodeId> {
-    if node.is_null() {
-        return None;
-    }
-    s.nodes().find(|n| std::ptr::eq(*n as *const CNode as *const raft_node_t, node)).map(|n| n.id())
-}
-
-/// The position in `s`'s node list of the member whose handle is `node`.
+/// The position in `s`'s node list of the member whose handle is `node`,
+/// found without dereferencing it: pointers that are not members are rejected.
 #[inline]
 pub(crate) fn member_pos(s: &CServer, node: *mut raft_node_t) -> Option<usize> {
     if node.is_null() {
         return None;
     }
     s.nodes().position(|n| std::ptr::eq(n as *const CNode as *const raft_node_t, node))
+}
+
+/// The id of the member whose handle is `node` (see [`member_pos`]).
+#[inline]
+pub(crate) fn member_id(s: &CServer, node: *mut raft_node_t) -> Option<NodeId> {
+    member_pos(s, node).and_then(|p| s.node_at(p)).map(|n| n.id())
 }
 
 /// A standalone node handle (from `raft_node_new`) or a member's.

@@ -9,6 +9,11 @@ pub mod types;
 
 pub use host::{CHost, UData};
 
+/// Runs `f`, turning a panic into `default` so that none crosses into C.
+pub(crate) fn guard<T>(default: T, f: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(default)
+}
+
 #[cfg(feature = "c-heap")]
 #[global_allocator]
 static GLOBAL: alloc::RaftAllocator = alloc::RaftAllocator;

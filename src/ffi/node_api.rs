@@ -3,14 +3,12 @@
 //! `raft_node_new` (owned by the caller). NULL handles are ignored (getters
 //! return 0, NULL or -1).
 
+use super::guard;
 use super::host::*;
 use super::types::*;
 use crate::node::Node;
 use libc::{c_int, c_void};
 
-fn guard<T>(default: T, f: impl FnOnce() -> T) -> T {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(default)
-}
 
 macro_rules! with_node {
     ($n:expr, $default:expr, |$node:ident| $body:expr) => {
