@@ -304,9 +304,9 @@ impl<H: Host> Server<H> {
     /// A match index rose to `new_match`: the commit index can only move if
     /// `new_match` is above it and (Figure 2, §5.4.2) from the current term;
     /// entries of the current term form a suffix of the log, so otherwise
-    /// nothing at or below `new_match` is committable. The commit index
-    /// already is the quorum index, so if a majority holds `new_match` it is
-    /// the new quorum index; else the full computation decides.
+    /// nothing at or below `new_match` is committable. If a majority holds
+    /// `new_match`, it is committed (one pass over the nodes, the common
+    /// case); otherwise the full quorum computation decides.
     #[inline(always)]
     fn commit_up_to(&mut self, new_match: Index) {
         if new_match <= self.commit_idx {
