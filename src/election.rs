@@ -19,7 +19,7 @@ impl<H: Host> Server<H> {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
-        } else if self.fewer_than_two_voters() && self.voters_and_me() == (1, true) {
+        } else if self.is_lone_voter() {
             // A lone voter needs nobody's vote (willemt: become leader at once).
             self.become_candidate()?;
             if votes_is_majority(self.num_voting_nodes(), self.nvotes_for_me()) {
@@ -28,7 +28,7 @@ impl<H: Host> Server<H> {
         } else if self.election_timeout_rand <= self.timeout_elapsed && !self.snapshot_in_progress {
             // A server being demoted or removed by an uncommitted entry still
             // campaigns: it may be needed until that entry commits (thesis §4.1).
-            if self.voters_and_me().1 || self.my_demotion_is_pending() {
+            if self.is_active_voter() || self.my_demotion_is_pending() {
                 self.election_start()?;
             }
         }
@@ -39,30 +39,24 @@ impl<H: Host> Server<H> {
         Ok(())
     }
 
-    /// Whether at most one node is an active voter (stops at the second).
-    fn fewer_than_two_voters(&self) -> bool {
-        let mut voters = 0;
+    /// Whether we are the only active voter (stops at a second voter).
+    fn is_lone_voter(&self) -> bool {
+        let (mut voters, mut me) = (0, false);
         for n in self.nodes.iter() {
             if n.is_active() && n.is_voting() {
                 voters += 1;
                 if voters == 2 {
                     return false;
                 }
+                me = n.id() == self.self_id;
             }
         }
-        true
+        voters == 1 && me
     }
 
-    /// Active voting nodes, and whether we are one of them (one pass).
-    fn voters_and_me(&self) -> (i32, bool) {
-        let (mut voters, mut me) = (0, false);
-        for n in self.nodes.iter() {
-            if n.is_active() && n.is_voting() {
-                voters += 1;
-                me |= n.id() == self.self_id;
-            }
-        }
-        (voters, me)
+    /// Whether we are an active voter in our latest configuration.
+    pub(crate) fn is_active_voter(&self) -> bool {
+        self.my_node().is_some_and(|n| n.is_voting() && n.is_active())
     }
 
     /// Starts an election (willemt's `raft_election_start`).

@@ -367,8 +367,7 @@ impl<H: Host> Server<H> {
             .filter(|n| n.id() != self.self_id && n.is_active() && n.is_voting() && n.has_vote_for_me())
             .count() as i32;
         // Our own vote counts only if we are in our latest configuration.
-        let me_voting = self.my_node().is_some_and(|n| n.is_voting() && n.is_active());
-        if me_voting && self.voted_for == self.self_id {
+        if self.voted_for == self.self_id && self.is_active_voter() {
             votes += 1;
         }
         votes
