@@ -70,8 +70,7 @@ def main():
             print("-- node %d: %s, term %d, leader %d, commit %d, applied %d, counter %d" % (
                 i, st["state"], st["term"], st["leader"], st["commit_index"], st["applied_index"], st["counter"]))
             print("{")
-            for k, v in st.items():
-                print('  "%s": %s,' % (k, json.dumps(v)))
+            print(",\n".join('  "%s": %s' % (k, json.dumps(v)) for k, v in st.items()))
             print("}")
         ok = True
     finally:
