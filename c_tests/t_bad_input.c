@@ -611,3 +611,25 @@ TEST(test_add_node_with_duplicate_self_does_not_replace_self)
     ASSERT_PTR_EQ(raft_get_my_node(f->r), me);
     ASSERT_EQ(raft_get_num_nodes(f->r), 3);
 }
+
+/* Entries that point into the receiver's own log (which an append may move)
+ * are copied first: appending them must neither crash nor read freed memory. */
+TEST(test_appendentries_whose_entries_point_into_the_receivers_own_log)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_appendentries_t ae;
+    msg_appendentries_response_t resp;
+    int i;
+    for (i = 1; i <= 15; i++)
+        fx_append(f, 1, i);
+    memset(&ae, 0, sizeof(ae));
+    ae.term = 1;
+    ae.prev_log_idx = 15;
+    ae.prev_log_term = 1;
+    ae.n_entries = 15;
+    ae.entries = raft_get_entry_from_idx(f->r, 1); /* our own first 15 entries */
+    ASSERT_EQ(raft_recv_appendentries(f->r, fx_node(f, 2), &ae, &resp), 0);
+    ASSERT_EQ(resp.success, 1);
+    ASSERT_EQ(raft_get_current_idx(f->r), 30);
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 30)->id, raft_get_entry_from_idx(f->r, 15)->id);
+}

@@ -171,6 +171,15 @@ impl<D> Log<D> {
         self.base_term = base_term;
     }
 
+    /// Whether `other` shares memory with the entry slots (a caller handing
+    /// the log its own entries, which an append could move).
+    pub fn overlaps(&self, other: &[Entry<D>]) -> bool {
+        let size = std::mem::size_of::<Entry<D>>();
+        let (a0, a1) = (self.entries.as_ptr() as usize, self.entries.as_ptr() as usize + self.entries.capacity() * size);
+        let (b0, b1) = (other.as_ptr() as usize, other.as_ptr() as usize + other.len() * size);
+        !other.is_empty() && a0 < b1 && b0 < a1
+    }
+
     /// Bytes reserved for entry slots (for memory accounting).
     pub fn capacity_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Entry<D>>()

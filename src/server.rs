@@ -231,6 +231,10 @@ impl<H: Host> Server<H> {
     pub fn entry_mut(&mut self, idx: Index) -> Option<&mut Entry<H::Data>> {
         self.log.get_mut(idx)
     }
+    /// Whether `entries` lie in this server's own log storage.
+    pub fn log_overlaps(&self, entries: &[Entry<H::Data>]) -> bool {
+        self.log.overlaps(entries)
+    }
     /// The newest entry, mutably (what `log_offer` is about).
     pub fn last_entry_mut(&mut self) -> Option<&mut Entry<H::Data>> {
         self.log.last_mut()

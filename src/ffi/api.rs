@@ -243,10 +243,17 @@ pub unsafe extern "C" fn raft_recv_appendentries(
             Ok(f) => f,
             Err(e) => return e,
         };
-        let entries = match ae_entries(ae) {
+        let mut entries = match ae_entries(ae) {
             Ok(e) => e,
             Err(e) => return e,
         };
+        // Entries pointing into this server's own log (e.g. from
+        // raft_get_entry_from_idx) would move when the log grows: copy them.
+        let copied: Vec<CEntry>;
+        if s.log_overlaps(entries) {
+            copied = entries.to_vec();
+            entries = &copied;
+        }
         let msg = AppendEntries {
             term: ae.term,
             prev_log_idx: ae.prev_log_idx,
