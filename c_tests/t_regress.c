@@ -132,3 +132,21 @@ TEST(test_regress_sim_bug5_loading_a_snapshot_resets_our_own_status)
     ASSERT_EQ(raft_periodic(f->r, 2500), 0);
     ASSERT(raft_is_candidate(f->r));
 }
+
+/* Bug 6: a server whose (stale) log said it was non-voting refused every
+ * vote, although newer logs had promoted it again and their candidates
+ * needed its vote: no leader after chaos stopped. A server votes on the log
+ * rule alone (thesis §4.1). */
+TEST(test_regress_sim_bug6_server_demoted_in_its_stale_log_still_votes)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_requestvote_response_t resp;
+    fx_append_cfg(f, 1, 1, RAFT_LOGTYPE_DEMOTE_NODE, 1);
+    raft_set_commit_idx(f->r, 1);
+    ASSERT_EQ(raft_apply_all(f->r), 0);
+    ASSERT_EQ(raft_node_is_voting(raft_get_my_node(f->r)), 0);
+    /* Candidate 2's log is longer: it holds the entry that promoted us again. */
+    ASSERT_EQ(fx_recv_rv(f, 2, 3, 2, 2, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, RAFT_REQUESTVOTE_ERR_GRANTED);
+    ASSERT_EQ(raft_get_voted_for(f->r), 2);
+}
