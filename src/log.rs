@@ -176,7 +176,7 @@ impl<D> Log<D> {
     pub fn overlaps(&self, other: &[Entry<D>]) -> bool {
         let size = std::mem::size_of::<Entry<D>>();
         let (a0, a1) = (self.entries.as_ptr() as usize, self.entries.as_ptr() as usize + self.entries.capacity() * size);
-        let (b0, b1) = (other.as_ptr() as usize, other.as_ptr() as usize + other.len() * size);
+        let (b0, b1) = (other.as_ptr() as usize, other.as_ptr() as usize + std::mem::size_of_val(other));
         !other.is_empty() && a0 < b1 && b0 < a1
     }
 

@@ -105,10 +105,8 @@ impl<H: Host> Server<H> {
     /// naming node `id`.
     pub(crate) fn revert_cfg_change(&mut self, etype: i32, id: NodeId) {
         match etype {
-            entry_type::ADD_NONVOTING_NODE => {
-                if id != self.self_id {
-                    self.remove_node(id);
-                }
+            entry_type::ADD_NONVOTING_NODE if id != self.self_id => {
+                self.remove_node(id);
             }
             entry_type::ADD_NODE => {
                 if let Some(n) = self.node_mut(id) {

@@ -8,7 +8,7 @@ pub fn votes_is_majority(nvoters: i32, nvotes: i32) -> bool {
     if nvoters <= 0 || nvotes > nvoters {
         return false;
     }
-    nvotes >= nvoters / 2 + 1
+    nvotes > nvoters / 2
 }
 
 /// The highest index held by a majority of the voters' match indexes: the

@@ -292,11 +292,12 @@ impl<H: Host> Server<H> {
     /// Tells the host once when a non-voting node has caught up (so it can
     /// propose promoting it).
     fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
-        if !self.voting_change_is_in_progress() && self.current_idx() <= current_idx + 1 {
-            if H::node_has_sufficient_logs(self, from) == 0 {
-                if let Some(n) = self.node_mut(from) {
-                    n.set_has_sufficient_logs();
-                }
+        if !self.voting_change_is_in_progress()
+            && self.current_idx() <= current_idx + 1
+            && H::node_has_sufficient_logs(self, from) == 0
+        {
+            if let Some(n) = self.node_mut(from) {
+                n.set_has_sufficient_logs();
             }
         }
     }
@@ -324,7 +325,7 @@ impl<H: Host> Server<H> {
                 holding += (m >= new_match) as i32;
             }
         }
-        if holding >= voters / 2 + 1 {
+        if holding > voters / 2 {
             self.set_commit_idx(new_match);
         } else {
             self.advance_commit_idx();

@@ -23,7 +23,7 @@ impl Rng {
         Rng(t ^ c ^ u64::from(std::process::id()).rotate_left(32))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,8 +39,8 @@ mod tests {
         let mut a = super::Rng::new(7);
         let mut b = super::Rng::new(7);
         for _ in 0..100 {
-            assert_eq!(a.next(), b.next());
+            assert_eq!(a.next_u64(), b.next_u64());
         }
-        assert_ne!(super::Rng::new(1).next(), super::Rng::new(2).next());
+        assert_ne!(super::Rng::new(1).next_u64(), super::Rng::new(2).next_u64());
     }
 }

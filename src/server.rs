@@ -153,7 +153,7 @@ impl<H: Host> Server<H> {
     /// (paper §5.2).
     pub fn randomize_election_timeout(&mut self) {
         let t = self.election_timeout;
-        self.election_timeout_rand = if t > 0 { t + (self.rng.next() % t as u64) as i32 } else { 0 };
+        self.election_timeout_rand = if t > 0 { t + (self.rng.next_u64() % t as u64) as i32 } else { 0 };
     }
     /// Seeds this server's generator, so that runs replay exactly.
     pub fn set_random_seed(&mut self, seed: u64) {
