@@ -434,6 +434,7 @@ raft_server_t *raft_new(void);
 /**
  * Frees a server, its nodes and its log. Payload buffers are not touched
  * (the application owns them). `me` may be NULL; it is invalid afterwards.
+ * Never call it (or `raft_clear`) from within one of this server's callbacks.
  */
 void raft_free(raft_server_t *me);
 

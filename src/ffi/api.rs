@@ -40,6 +40,7 @@ pub extern "C" fn raft_new() -> *mut raft_server_t {
 
 /// Frees a server, its nodes and its log. Payload buffers are not touched
 /// (the application owns them). `me` may be NULL; it is invalid afterwards.
+/// Never call it (or `raft_clear`) from within one of this server's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn raft_free(me: *mut raft_server_t) {
     guard((), || {
