@@ -65,10 +65,6 @@ impl<D> Log<D> {
         }
     }
 
-    /// Makes room for `n` more entries.
-    pub fn reserve(&mut self, n: usize) {
-        self.entries.reserve(n);
-    }
 
     /// The entry at `idx`, if it is held.
     #[inline]
