@@ -13,17 +13,24 @@ CXX       ?= c++
 VERSION   := 0.1.0
 SOVERSION := 0
 LIBDIR    := $(CURDIR)/target/release
+# The same library built with the test-only `fault-injection` feature (for
+# the tests that prove the checkers catch broken rules; never installed).
+FAULT_LIBDIR := $(CURDIR)/target/fault/release
 HEADER    := include/raft.h
 
 TEST_TARGETS :=
 
-.PHONY: all build test clean install test-rust test-header test-install
+.PHONY: all build fault-lib test clean install test-rust test-header test-install
 
 all: build
 
 build:
 	$(CARGO) build --release --lib
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
+
+fault-lib:
+	$(CARGO) build --release --lib --features fault-injection --target-dir target/fault
+	@ln -sf libraft.so $(FAULT_LIBDIR)/libraft.so.$(SOVERSION)
 
 -include mk/*.mk
 

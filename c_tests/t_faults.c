@@ -2,6 +2,7 @@
  * rule. These tests show that the rule checks used elsewhere in this suite
  * do detect the broken behaviour, and that faults are off by default. */
 #include "fixture.h"
+#include "raft_fault.h"
 
 static const raft_term_t T1[] = {1, 1, 1};
 static const raft_term_t T2[] = {2, 2};

@@ -36,26 +36,6 @@
 #define RAFT_SNAPSHOT_NONBLOCKING_APPLY 1
 
 /**
- * Fault-injection bit (testing only): votes are not passed to `persist_vote`.
- */
-#define RAFT_FAULT_SKIP_PERSIST_VOTE 1
-
-/**
- * Fault-injection bit (testing only): leaders commit earlier terms' entries by counting.
- */
-#define RAFT_FAULT_COMMIT_PREVIOUS_TERM 2
-
-/**
- * Fault-injection bit (testing only): votes are granted without the log check.
- */
-#define RAFT_FAULT_NO_LOG_CHECK_ON_VOTE 4
-
-/**
- * Fault-injection bit (testing only): conflicting entries are overwritten, later ones kept.
- */
-#define RAFT_FAULT_NO_TRUNCATE_ON_CONFLICT 8
-
-/**
  * Error codes. Functions return 0 on success.
  */
 typedef enum {
@@ -144,14 +124,18 @@ typedef enum {
 } raft_state_e;
 
 /**
- * A Raft server (opaque). Always used as `raft_server_t*`, from `raft_new`.
+ * A cluster member as seen by one server (opaque). Always used as
+ * `raft_node_t*`: from a server (owned by it) or from `raft_node_new`.
  */
-typedef void *raft_server_t;
+typedef struct raft_node_t raft_node_t;
 
 /**
- * A cluster member as seen by one server (opaque). Always used as `raft_node_t*`.
+ * A Raft server (opaque). Always used as `raft_server_t*`, from `raft_new`.
+ * A distinct type from `raft_node_t`, so that passing one for the other is
+ * a compile-time diagnostic; at run time a handle of the wrong kind is
+ * recognised by a tag and refused with RAFT_ERR_INVALID.
  */
-typedef void *raft_node_t;
+typedef struct raft_server_t raft_server_t;
 
 /**
  * A term. Terms start at 0 and only grow.
@@ -515,13 +499,6 @@ void raft_set_random_seed(raft_server_t *me, uint64_t seed);
 void raft_set_max_entries_per_msg(raft_server_t *me, int n);
 
 /**
- * (extension, TESTING ONLY) Deliberately breaks Raft rules, so that a
- * simulator can prove it detects the violation: a bitwise OR of the
- * RAFT_FAULT_* constants; 0 (the default) disables all faults.
- */
-void raft_set_fault_injection(raft_server_t *me, int faults);
-
-/**
  * Advances the server's clock by `msec_elapsed` ms: a leader sends
  * heartbeats every request timeout; a follower or candidate starts an
  * election when its randomized election timeout has passed (a lone voter
@@ -610,6 +587,134 @@ int raft_msg_entry_response_committed(raft_server_t *me, const msg_entry_respons
  * entries take effect at once. Returns 0, `log_offer`'s error, or -9.
  */
 int raft_append_entry(raft_server_t *me, raft_entry_t *ety);
+
+/**
+ * Votes for `node` (NULL: clears the vote) after `persist_vote` succeeds.
+ * Returns 0, `persist_vote`'s error (nothing changed), or -9 if `node` is
+ * not a member.
+ */
+int raft_vote(raft_server_t *me, raft_node_t *node);
+
+/**
+ * Votes for node id `nodeid` after `persist_vote` succeeds.
+ * Returns 0 or `persist_vote`'s error (nothing changed).
+ */
+int raft_vote_for_nodeid(raft_server_t *me, raft_node_id_t nodeid);
+
+/**
+ * Moves to term `term` if it is higher than the current one, clearing the
+ * vote, after `persist_term(term, -1)` succeeds. Lower or equal terms are
+ * ignored. Returns 0 or `persist_term`'s error (nothing changed).
+ */
+int raft_set_current_term(raft_server_t *me, raft_term_t term);
+
+/**
+ * Raises the commit index to `commit_idx` (never lowers it, never beyond
+ * the last log index). Entries are applied by `raft_periodic`.
+ */
+void raft_set_commit_idx(raft_server_t *me, raft_index_t commit_idx);
+
+/**
+ * Applies every committed entry not yet applied (`log_apply`), unless a
+ * blocking snapshot is in progress. Returns 0 or the first callback error.
+ */
+int raft_apply_all(raft_server_t *me);
+
+/**
+ * (lower-level) Applies the next committed entry with `log_apply`.
+ * Returns 0; -1 if there is nothing to apply, the entry is not held, or a
+ * blocking snapshot is in progress; `log_apply`'s error (the entry still
+ * counts as applied).
+ */
+int raft_apply_entry(raft_server_t *me);
+
+/**
+ * Returns 1 if entries may be applied now (no blocking snapshot in progress).
+ */
+int raft_is_apply_allowed(raft_server_t *me);
+
+/**
+ * (lower-level) Sets the last applied index (recovery, tests).
+ */
+void raft_set_last_applied_idx(raft_server_t *me, raft_index_t idx);
+
+/**
+ * Becomes leader: next index of every other node = last index + 1, match
+ * index 0, and an appendentries is sent to each active node.
+ */
+void raft_become_leader(raft_server_t *me);
+
+/**
+ * Becomes follower with a fresh randomized election timeout.
+ */
+void raft_become_follower(raft_server_t *me);
+
+/**
+ * (lower-level) Becomes candidate: term + 1 (`persist_term`), votes for
+ * itself (`persist_vote`), sends requestvote to every other active voter.
+ * Returns 0 or a persistence callback's error (then it stays as it was).
+ */
+int raft_become_candidate(raft_server_t *me);
+
+/**
+ * (lower-level) Starts an election; same as `raft_become_candidate`.
+ */
+int raft_election_start(raft_server_t *me);
+
+/**
+ * (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE or
+ * _LEADER; other values are ignored). Forcing leader makes us the current leader.
+ */
+void raft_set_state(raft_server_t *me, int state);
+
+/**
+ * (lower-level) Draws a new randomized election timeout.
+ */
+void raft_randomize_election_timeout(raft_server_t *me);
+
+/**
+ * (lower-level) Sends a requestvote to `node`. Returns 0, the send
+ * callback's error, or -9 if `node` is not a member.
+ */
+int raft_send_requestvote(raft_server_t *me, raft_node_t *node);
+
+/**
+ * (lower-level) Sends `node` an appendentries with the entries from its
+ * next index. If those were compacted, calls `send_snapshot` instead and
+ * returns RAFT_ERR_NEEDS_SNAPSHOT. Returns 0, the send callback's error
+ * (-1 if `send_appendentries` is not set), or -9 if `node` is not a member
+ * or is ourselves.
+ */
+int raft_send_appendentries(raft_server_t *me, raft_node_t *node);
+
+/**
+ * (lower-level) Sends an appendentries to every other active node (a
+ * heartbeat) and resets the timer. Returns 0 or the first send error.
+ */
+int raft_send_appendentries_all(raft_server_t *me);
+
+/**
+ * (lower-level) Returns 1 if `nvotes` is a majority of `nnodes` voters
+ * (never when nvotes > nnodes), else 0.
+ */
+int raft_votes_is_majority(int nnodes, int nvotes);
+
+/**
+ * Returns 1 if `ety` changes who votes (RAFT_LOGTYPE_ADD_NODE or
+ * RAFT_LOGTYPE_DEMOTE_NODE), else 0 (also for NULL).
+ */
+int raft_entry_is_voting_cfg_change(raft_entry_t *ety);
+
+/**
+ * Returns 1 if `ety` is a configuration change (ADD_NONVOTING_NODE,
+ * ADD_NODE, DEMOTE_NODE or REMOVE_NODE), else 0 (also for NULL).
+ */
+int raft_entry_is_cfg_change(raft_entry_t *ety);
+
+/**
+ * Returns 1 while a voting configuration change is appended but not applied.
+ */
+int raft_voting_change_is_in_progress(raft_server_t *me);
 
 /**
  * Returns our node's id, or -1 if no node was added with `is_self` (or it was removed).
@@ -744,220 +849,6 @@ raft_entry_t *raft_get_last_applied_entry(raft_server_t *me);
 raft_index_t raft_get_first_entry_idx(raft_server_t *me);
 
 /**
- * Votes for `node` (NULL: clears the vote) after `persist_vote` succeeds.
- * Returns 0, `persist_vote`'s error (nothing changed), or -9 if `node` is
- * not a member.
- */
-int raft_vote(raft_server_t *me, raft_node_t *node);
-
-/**
- * Votes for node id `nodeid` after `persist_vote` succeeds.
- * Returns 0 or `persist_vote`'s error (nothing changed).
- */
-int raft_vote_for_nodeid(raft_server_t *me, raft_node_id_t nodeid);
-
-/**
- * Moves to term `term` if it is higher than the current one, clearing the
- * vote, after `persist_term(term, -1)` succeeds. Lower or equal terms are
- * ignored. Returns 0 or `persist_term`'s error (nothing changed).
- */
-int raft_set_current_term(raft_server_t *me, raft_term_t term);
-
-/**
- * Raises the commit index to `commit_idx` (never lowers it, never beyond
- * the last log index). Entries are applied by `raft_periodic`.
- */
-void raft_set_commit_idx(raft_server_t *me, raft_index_t commit_idx);
-
-/**
- * Applies every committed entry not yet applied (`log_apply`), unless a
- * blocking snapshot is in progress. Returns 0 or the first callback error.
- */
-int raft_apply_all(raft_server_t *me);
-
-/**
- * (lower-level) Applies the next committed entry with `log_apply`.
- * Returns 0; -1 if there is nothing to apply, the entry is not held, or a
- * blocking snapshot is in progress; `log_apply`'s error (the entry still
- * counts as applied).
- */
-int raft_apply_entry(raft_server_t *me);
-
-/**
- * Returns 1 if entries may be applied now (no blocking snapshot in progress).
- */
-int raft_is_apply_allowed(raft_server_t *me);
-
-/**
- * (lower-level) Sets the last applied index (recovery, tests).
- */
-void raft_set_last_applied_idx(raft_server_t *me, raft_index_t idx);
-
-/**
- * Becomes leader: next index of every other node = last index + 1, match
- * index 0, and an appendentries is sent to each active node.
- */
-void raft_become_leader(raft_server_t *me);
-
-/**
- * Becomes follower with a fresh randomized election timeout.
- */
-void raft_become_follower(raft_server_t *me);
-
-/**
- * (lower-level) Becomes candidate: term + 1 (`persist_term`), votes for
- * itself (`persist_vote`), sends requestvote to every other active voter.
- * Returns 0 or a persistence callback's error (then it stays as it was).
- */
-int raft_become_candidate(raft_server_t *me);
-
-/**
- * (lower-level) Starts an election; same as `raft_become_candidate`.
- */
-int raft_election_start(raft_server_t *me);
-
-/**
- * (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE or
- * _LEADER; other values are ignored). Forcing leader makes us the current leader.
- */
-void raft_set_state(raft_server_t *me, int state);
-
-/**
- * (lower-level) Draws a new randomized election timeout.
- */
-void raft_randomize_election_timeout(raft_server_t *me);
-
-/**
- * (lower-level) Sends a requestvote to `node`. Returns 0, the send
- * callback's error, or -9 if `node` is not a member.
- */
-int raft_send_requestvote(raft_server_t *me, raft_node_t *node);
-
-/**
- * (lower-level) Sends `node` an appendentries with the entries from its
- * next index. If those were compacted, calls `send_snapshot` instead and
- * returns RAFT_ERR_NEEDS_SNAPSHOT. Returns 0, the send callback's error
- * (-1 if `send_appendentries` is not set), or -9 if `node` is not a member
- * or is ourselves.
- */
-int raft_send_appendentries(raft_server_t *me, raft_node_t *node);
-
-/**
- * (lower-level) Sends an appendentries to every other active node (a
- * heartbeat) and resets the timer. Returns 0 or the first send error.
- */
-int raft_send_appendentries_all(raft_server_t *me);
-
-/**
- * (lower-level) Returns 1 if `nvotes` is a majority of `nnodes` voters
- * (never when nvotes > nnodes), else 0.
- */
-int raft_votes_is_majority(int nnodes, int nvotes);
-
-/**
- * Returns 1 if `ety` changes who votes (RAFT_LOGTYPE_ADD_NODE or
- * RAFT_LOGTYPE_DEMOTE_NODE), else 0 (also for NULL).
- */
-int raft_entry_is_voting_cfg_change(raft_entry_t *ety);
-
-/**
- * Returns 1 if `ety` is a configuration change (ADD_NONVOTING_NODE,
- * ADD_NODE, DEMOTE_NODE or REMOVE_NODE), else 0 (also for NULL).
- */
-int raft_entry_is_cfg_change(raft_entry_t *ety);
-
-/**
- * Returns 1 while a voting configuration change is appended but not applied.
- */
-int raft_voting_change_is_in_progress(raft_server_t *me);
-
-/**
- * Starts a snapshot of everything committed: applies all committed entries
- * and records the snapshot's last index/term. Save the state machine (and
- * membership), then call `raft_end_snapshot`. `flags` may be
- * RAFT_SNAPSHOT_NONBLOCKING_APPLY. Returns 0; -1 if a snapshot is in
- * progress, fewer than two entries are held, nothing is committed, or the
- * committed entry was compacted;
- * `log_apply`'s error.
- */
-int raft_begin_snapshot(raft_server_t *me, int flags);
-
-/**
- * Ends the snapshot: removes (`log_poll`, oldest first) every entry it
- * covers; a leader then calls `send_snapshot` for nodes that need compacted
- * entries. Returns 0, -1 if no snapshot is in progress, or `log_poll`'s error.
- */
-int raft_end_snapshot(raft_server_t *me);
-
-/**
- * Abandons the snapshot in progress. Returns 0, or -1 if none is in progress.
- */
-int raft_cancel_snapshot(raft_server_t *me);
-
-/**
- * Returns the index of the last entry in the snapshot (0 if none).
- */
-raft_index_t raft_get_snapshot_entry_idx(raft_server_t *me);
-
-/**
- * Returns 1 while a snapshot is being taken.
- */
-int raft_snapshot_is_in_progress(raft_server_t *me);
-
-/**
- * Removes the oldest log entry, which must be committed, after `log_poll`
- * succeeds. If `ety` is not NULL, `*ety` points to a copy of the removed
- * entry, owned by the server and valid until the next poll. Returns 0; -1
- * if the log is empty or the oldest entry is not committed; `log_poll`'s error.
- */
-int raft_poll_entry(raft_server_t *me, raft_entry_t **ety);
-
-/**
- * Starts loading a snapshot received from the leader, whose last entry has
- * index `last_included_index` and term `last_included_term`: the log is
- * discarded (`log_clear` for each entry), commit and applied indexes jump
- * to the snapshot, every node but ourselves is removed, and our own node is
- * reset to a voting, active member (its status came from the discarded
- * log). Re-add the snapshot's members (`raft_add_node` /
- * `raft_add_non_voting_node`; for our own node use `raft_node_set_voting` /
- * `raft_node_set_active` on `raft_get_my_node`), then call
- * `raft_end_load_snapshot`. Returns 0; -1 for a non-positive index or
- * term, an index below the applied index, or a snapshot our log already
- * holds; RAFT_ERR_SNAPSHOT_ALREADY_LOADED; a callback's error.
- */
-int raft_begin_load_snapshot(raft_server_t *me,
-                             raft_term_t last_included_term,
-                             raft_index_t last_included_index);
-
-/**
- * Ends loading a snapshot: marks the re-added members' voting status and
- * addition as committed. Returns 0.
- */
-int raft_end_load_snapshot(raft_server_t *me);
-
-/**
- * Returns the index of the last entry covered by the snapshot (0 if none).
- */
-raft_index_t raft_get_snapshot_last_idx(raft_server_t *me);
-
-/**
- * Returns the term of the last entry covered by the snapshot (0 if none).
- */
-raft_term_t raft_get_snapshot_last_term(raft_server_t *me);
-
-/**
- * Records the snapshot's last included term and index (metadata only).
- */
-void raft_set_snapshot_metadata(raft_server_t *me, raft_term_t term, raft_index_t idx);
-
-/**
- * (lower-level) Returns how many entries a snapshot taken now would
- * compact: 0 if the log holds at most one entry, else the commit index minus
- * the index of the last compacted entry.
- */
-raft_index_t raft_get_num_snapshottable_logs(raft_server_t *me);
-
-/**
  * (lower-level) Creates a standalone node (voting, active, next index 1,
  * match index 0) holding `udata`, not attached to any server. The caller
  * owns it and releases it with `raft_node_free`. Returns NULL on failure.
@@ -1064,6 +955,92 @@ int raft_node_is_addition_committed(raft_node_t *me);
  * Sets whether the node's addition is committed.
  */
 void raft_node_set_addition_committed(raft_node_t *me, int committed);
+
+/**
+ * Starts a snapshot of everything committed: applies all committed entries
+ * and records the snapshot's last index/term. Save the state machine (and
+ * membership), then call `raft_end_snapshot`. `flags` may be
+ * RAFT_SNAPSHOT_NONBLOCKING_APPLY. Returns 0; -1 if a snapshot is in
+ * progress, fewer than two entries are held, nothing is committed, or the
+ * committed entry was compacted;
+ * `log_apply`'s error.
+ */
+int raft_begin_snapshot(raft_server_t *me, int flags);
+
+/**
+ * Ends the snapshot: removes (`log_poll`, oldest first) every entry it
+ * covers; a leader then calls `send_snapshot` for nodes that need compacted
+ * entries. Returns 0, -1 if no snapshot is in progress, or `log_poll`'s error.
+ */
+int raft_end_snapshot(raft_server_t *me);
+
+/**
+ * Abandons the snapshot in progress. Returns 0, or -1 if none is in progress.
+ */
+int raft_cancel_snapshot(raft_server_t *me);
+
+/**
+ * Returns the index of the last entry in the snapshot (0 if none).
+ */
+raft_index_t raft_get_snapshot_entry_idx(raft_server_t *me);
+
+/**
+ * Returns 1 while a snapshot is being taken.
+ */
+int raft_snapshot_is_in_progress(raft_server_t *me);
+
+/**
+ * Removes the oldest log entry, which must be committed, after `log_poll`
+ * succeeds. If `ety` is not NULL, `*ety` points to a copy of the removed
+ * entry, owned by the server and valid until the next poll. Returns 0; -1
+ * if the log is empty or the oldest entry is not committed; `log_poll`'s error.
+ */
+int raft_poll_entry(raft_server_t *me, raft_entry_t **ety);
+
+/**
+ * Starts loading a snapshot received from the leader, whose last entry has
+ * index `last_included_index` and term `last_included_term`: the log is
+ * discarded (`log_clear` for each entry), commit and applied indexes jump
+ * to the snapshot, every node but ourselves is removed, and our own node is
+ * reset to a voting, active member (its status came from the discarded
+ * log). Re-add the snapshot's members (`raft_add_node` /
+ * `raft_add_non_voting_node`; for our own node use `raft_node_set_voting` /
+ * `raft_node_set_active` on `raft_get_my_node`), then call
+ * `raft_end_load_snapshot`. Returns 0; -1 for a non-positive index or
+ * term, an index below the applied index, or a snapshot our log already
+ * holds; RAFT_ERR_SNAPSHOT_ALREADY_LOADED; a callback's error.
+ */
+int raft_begin_load_snapshot(raft_server_t *me,
+                             raft_term_t last_included_term,
+                             raft_index_t last_included_index);
+
+/**
+ * Ends loading a snapshot: marks the re-added members' voting status and
+ * addition as committed. Returns 0.
+ */
+int raft_end_load_snapshot(raft_server_t *me);
+
+/**
+ * Returns the index of the last entry covered by the snapshot (0 if none).
+ */
+raft_index_t raft_get_snapshot_last_idx(raft_server_t *me);
+
+/**
+ * Returns the term of the last entry covered by the snapshot (0 if none).
+ */
+raft_term_t raft_get_snapshot_last_term(raft_server_t *me);
+
+/**
+ * Records the snapshot's last included term and index (metadata only).
+ */
+void raft_set_snapshot_metadata(raft_server_t *me, raft_term_t term, raft_index_t idx);
+
+/**
+ * (lower-level) Returns how many entries a snapshot taken now would
+ * compact: 0 if the log holds at most one entry, else the commit index minus
+ * the index of the last compacted entry.
+ */
+raft_index_t raft_get_num_snapshottable_logs(raft_server_t *me);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -9,9 +9,12 @@ C_TESTS_DIR   := c_tests
 C_TESTS_OUT   := build/c_tests
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
-C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
+# t_faults.c needs the test-only fault-injection library: its own binary.
+C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c $(C_TESTS_DIR)/t_faults.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
 C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster.c
 C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
+C_FAULT_BIN   := $(C_TESTS_OUT)/raft_fault_tests
+C_FAULT_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_DIR)/t_faults.c) $(C_TESTS_OUT)/fault_registry.o
 C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
 C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR)
 C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
@@ -26,11 +29,13 @@ $(C_TESTS_OUT)/%.o: $(C_TESTS_DIR)/%.c $(C_TESTS_HDRS) $(HEADER) mk/c_tests.mk
 
 # registry: every `TEST(name)` at the start of a line, in file order
 $(C_TESTS_OUT)/registry.c: $(C_TESTS_TSRCS) mk/c_tests.mk
+$(C_TESTS_OUT)/fault_registry.c: $(C_TESTS_DIR)/t_faults.c mk/c_tests.mk
+$(C_TESTS_OUT)/registry.c $(C_TESTS_OUT)/fault_registry.c:
 	@mkdir -p $(C_TESTS_OUT)
 	@{ echo '#include "harness.h"'; \
-	   sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/void \1(void);/p' $(C_TESTS_TSRCS); \
+	   sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/void \1(void);/p' $(filter %.c,$^); \
 	   echo 'const th_test_t th_tests[] = {'; \
-	   for f in $(C_TESTS_TSRCS); do \
+	   for f in $(filter %.c,$^); do \
 	     sed -n "s|^TEST(\([A-Za-z0-9_]*\)).*|    { \"\1\", \1, \"$$f\" },|p" $$f; done; \
 	   echo '    { 0, 0, 0 } };'; \
 	   echo 'const int th_num_tests = (int)(sizeof(th_tests) / sizeof(th_tests[0])) - 1;'; } > $@.tmp
@@ -38,7 +43,7 @@ $(C_TESTS_OUT)/registry.c: $(C_TESTS_TSRCS) mk/c_tests.mk
 	  if [ -n "$$d" ]; then echo "duplicate test names: $$d"; rm -f $@.tmp; exit 1; fi
 	@mv $@.tmp $@
 
-$(C_TESTS_OUT)/registry.o: $(C_TESTS_OUT)/registry.c $(C_TESTS_DIR)/harness.h
+$(C_TESTS_OUT)/registry.o $(C_TESTS_OUT)/fault_registry.o: $(C_TESTS_OUT)/%.o: $(C_TESTS_OUT)/%.c $(C_TESTS_DIR)/harness.h
 	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
 
 $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
@@ -51,13 +56,17 @@ c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
 	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
 
+$(C_FAULT_BIN): $(C_FAULT_OBJS) $(FAULT_LIBDIR)/libraft.so
+	$(CC) $(C_FAULT_OBJS) -o $@ -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
+
 c-tests-bin: $(C_TESTS_BIN)
 
 # `build` first (cargo), then the test binary in a sub-make so that it is
 # linked against the freshly built library.
-test-c: build
-	@$(MAKE) --no-print-directory c-tests-bin c-tests-cxx-check
+test-c: build fault-lib
+	@$(MAKE) --no-print-directory c-tests-bin c-tests-cxx-check $(C_FAULT_BIN)
 	./$(C_TESTS_BIN) $(C_TESTS_ARGS)
+	./$(C_FAULT_BIN)
 
 memcheck: build
 	@$(MAKE) --no-print-directory c-tests-bin

@@ -9,13 +9,14 @@ INTERACT_OUT     := build/interact
 INTERACT_BIN     := $(INTERACT_OUT)/interact
 INTERACT_SCRIPTS := $(sort $(wildcard $(INTERACT_DIR)/scripts/*.txt))
 INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude
-INTERACT_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
+# Linked with the fault-injection build: the scripts include a `fault` command.
+INTERACT_LDFLAGS := -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
 INTERACT_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
 INTERACT_FILES ?= $(INTERACT_SCRIPTS)
 
 .PHONY: test-interact interact-bin interact-rewrite
 
-$(INTERACT_BIN): $(INTERACT_DIR)/interact.c $(HEADER) mk/interact.mk $(LIBDIR)/libraft.so
+$(INTERACT_BIN): $(INTERACT_DIR)/interact.c $(HEADER) mk/interact.mk $(FAULT_LIBDIR)/libraft.so
 	@mkdir -p $(INTERACT_OUT)
 	$(CC) $(INTERACT_CFLAGS) $(INTERACT_DIR)/interact.c -o $@ $(INTERACT_LDFLAGS)
 
@@ -23,12 +24,12 @@ interact-bin: $(INTERACT_BIN)
 
 # `build` first (cargo), then the runner in a sub-make so that it is linked
 # against the freshly built library.
-test-interact: build
+test-interact: build fault-lib
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 	$(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 
-interact-rewrite: build
+interact-rewrite: build fault-lib
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) --rewrite $(INTERACT_FILES)
 

@@ -10,6 +10,7 @@ fn main() {
     let header = manifest.join("../include/raft.h");
     println!("cargo:rerun-if-changed={}", header.display());
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=../c_tests/raft_fault.h");
     if !header.exists() {
         panic!(
             "{} does not exist: build the library first (`make build` or `cargo build --release` at the top)",
@@ -24,6 +25,9 @@ fn main() {
         if text.contains("raft_new") && text.trim_end().ends_with("#endif") || text.contains("raft_new") && attempt > 5 {
             match bindgen::Builder::default()
                 .header_contents("raft.h", &text)
+                // The test-only fault-injection ABI (the library is built with
+                // the `fault-injection` feature for the simulator).
+                .header(manifest.join("../c_tests/raft_fault.h").display().to_string())
                 .clang_arg(format!("-I{}", header.parent().unwrap().display()))
                 .allowlist_function("raft_.*")
                 .allowlist_type("raft_.*|msg_.*|func_.*")

@@ -1,21 +1,18 @@
 //! The callbacks through which the core does all its I/O (willemt's
-//! `raft_cbs_t`). Every callback receives the server itself, so a host may
-//! call back into it (read state, add a node from `log_offer`, ...); the core
-//! re-reads whatever it needs after each callback returns.
+//! `raft_cbs_t`). The core calls out only once it has decided: persistence
+//! callbacks before the state they protect changes (if one fails, nothing
+//! changes), `log_offer` before an entry counts in the log, `log_pop` and
+//! `log_poll` while the entry is still there, sends and notifications after
+//! the state change they report. Every callback receives the server itself,
+//! so a host may read its state (or call back in) from a callback.
 //!
 //! Return values: 0 is success; any other value is an error the core hands
-//! back to its caller unchanged (see each method for what the core does
-//! first).
+//! back to its caller unchanged.
 
 use crate::server::Server;
-use crate::types::{AppendEntriesHeader, Index, Membership, NodeId, RequestVote, Term};
+use crate::types::{AppendEntriesHeader, Entry, HostTypes, Index, Membership, NodeId, RequestVote, Term};
 
-pub trait Host: Sized {
-    /// Entry payload. The core stores and clones it, never inspects it.
-    type Data: Clone;
-    /// Per-node data, e.g. a connection.
-    type NodeData: Default;
-
+pub trait Host: HostTypes {
     /// Send a RequestVote to `node`.
     fn send_requestvote(raft: &mut Server<Self>, node: NodeId, msg: &RequestVote) -> i32;
 
@@ -42,18 +39,22 @@ pub trait Host: Sized {
         0
     }
 
-    /// The entry at `idx` was appended; persist it. The host may rewrite the
-    /// entry's payload (`raft.entry_mut(idx)`). On error the entry is dropped.
-    fn log_offer(_raft: &mut Server<Self>, _idx: Index) -> i32 {
+    /// `entry` is about to be appended at `idx`; persist it. It is not yet in
+    /// the log (`raft.current_idx()` is `idx - 1`); the host may rewrite its
+    /// payload. On error the entry is not appended and nothing about it
+    /// takes effect.
+    fn log_offer(_raft: &mut Server<Self>, _entry: &mut Entry<Self::Data>, _idx: Index) -> i32 {
         0
     }
 
-    /// The oldest entry (`idx`) is about to be compacted away. On error it stays.
+    /// The oldest entry (`idx`, still in the log) is about to be compacted
+    /// away. On error it stays.
     fn log_poll(_raft: &mut Server<Self>, _idx: Index) -> i32 {
         0
     }
 
-    /// The newest entry (`idx`) is about to be removed (conflict). On error it stays.
+    /// The newest entry (`idx`, still in the log) is about to be removed
+    /// (conflict). On error it stays.
     fn log_pop(_raft: &mut Server<Self>, _idx: Index) -> i32 {
         0
     }
@@ -61,12 +62,6 @@ pub trait Host: Sized {
     /// The entry at `idx` is being discarded because a snapshot is loaded.
     fn log_clear(_raft: &mut Server<Self>, _idx: Index) -> i32 {
         0
-    }
-
-    /// The node a configuration-change entry names; `None` when the host
-    /// cannot tell (then the core leaves the membership to the host).
-    fn log_get_node_id(_raft: &mut Server<Self>, _idx: Index) -> Option<NodeId> {
-        None
     }
 
     /// A non-voting node has caught up with the leader's log. Return 0 once
@@ -87,4 +82,13 @@ pub trait Host: Sized {
 
     /// A debug message, about `node` when it concerns one.
     fn log(_raft: &mut Server<Self>, _node: Option<NodeId>, _msg: &str) {}
+}
+
+impl<H: Host> Server<H> {
+    pub(crate) fn log_enabled(&self) -> bool {
+        H::log_enabled(self)
+    }
+    pub(crate) fn emit_log(&mut self, node: Option<NodeId>, msg: &str) {
+        H::log(self, node, msg);
+    }
 }

@@ -3,7 +3,8 @@
 //! shipped as a C library with willemt/raft's interface.
 //!
 //! Rust users drive a [`Server`] with a [`Host`] that performs all I/O; C
-//! users use `include/raft.h` (the `ffi` module). See ARCHITECTURE.md.
+//! users use `include/raft.h` (the `ffi` module). See ARCHITECTURE.md for
+//! where each rule lives.
 
 #![deny(unsafe_code)]
 
@@ -17,24 +18,33 @@ macro_rules! log_msg {
     };
 }
 
-pub mod election;
-pub mod host;
+// State and the questions asked of it.
 pub mod log;
-pub mod membership;
-pub mod node;
 pub mod quorum;
-pub mod replication;
 pub mod rng;
 pub mod server;
-pub mod snapshot;
+pub mod tracker;
 pub mod types;
+
+// The callbacks, and the rules, each over the state above.
+pub mod host;
+mod append;
+mod apply;
+mod election;
+pub mod fault;
+mod follower;
+mod membership;
+mod replication;
+mod role;
+mod snapshot;
 
 #[allow(unsafe_code)]
 pub mod ffi;
 
 pub use host::Host;
-pub use node::Node;
-pub use server::{fault, Server, SNAPSHOT_NONBLOCKING_APPLY};
+pub use server::{Server, SNAPSHOT_NONBLOCKING_APPLY};
+pub use tracker::config::{ChangeKind, ConfigChange};
+pub use tracker::node::{NodeSlot, NodeState};
 pub use types::*;
 
 #[cfg(test)]

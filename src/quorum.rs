@@ -13,21 +13,23 @@ pub fn votes_is_majority(nvoters: i32, nvotes: i32) -> bool {
 
 /// The highest index held by a majority of the voters' match indexes: the
 /// quorum-th largest value (paper Figure 2, "Rules for Servers, Leaders",
-/// last bullet). Returns 0 for no voters. Counts instead of sorting: no
-/// buffer, and for the handful of voters a cluster has, fewer steps.
-pub fn majority_index<I>(match_indexes: I) -> Index
-where
-    I: Iterator<Item = Index> + Clone,
-{
-    let n = match_indexes.clone().count();
-    let quorum = n / 2 + 1;
-    let mut best = 0;
-    for candidate in match_indexes.clone() {
-        if candidate > best && match_indexes.clone().filter(|&m| m >= candidate).count() >= quorum {
-            best = candidate;
+/// last bullet); 0 for no voters. Reorders `match_indexes`. Linear time:
+/// three values need two comparisons, larger sets a selection (not a sort).
+#[inline(always)]
+pub fn majority_index(match_indexes: &mut [Index]) -> Index {
+    match *match_indexes {
+        [] => 0,
+        [a] => a,
+        [a, b] => a.min(b),
+        // The median of three.
+        [a, b, c] => a.max(b).min(a.min(b).max(c)),
+        _ => {
+            // The quorum-th largest is the (n - quorum)-th smallest.
+            let n = match_indexes.len();
+            let quorum = n / 2 + 1;
+            *match_indexes.select_nth_unstable(n - quorum).1
         }
     }
-    best
 }
 
 #[cfg(test)]
@@ -48,7 +50,7 @@ mod tests {
 
     #[test]
     fn quorum_index_is_the_median_from_above() {
-        let m = |v: &[Index]| majority_index(v.iter().copied());
+        let m = |v: &[Index]| majority_index(&mut v.to_vec());
         assert_eq!(m(&[]), 0);
         assert_eq!(m(&[5]), 5);
         assert_eq!(m(&[5, 1]), 1);
@@ -68,7 +70,7 @@ mod tests {
             let mut sorted = v.clone();
             sorted.sort_unstable_by(|a, b| b.cmp(a));
             let expected = if n == 0 { 0 } else { sorted[n / 2] };
-            assert_eq!(majority_index(v.iter().copied()), expected, "{v:?}");
+            assert_eq!(majority_index(&mut v.clone()), expected, "{v:?}");
         }
     }
 }

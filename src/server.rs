@@ -1,11 +1,13 @@
-//! The server's state (paper Figure 2, "State") and the small operations on
-//! it: terms, votes, roles, membership list, timers. The protocol rules live
-//! in `election`, `replication`, `membership` and `snapshot`.
+//! The server's state (paper Figure 2, "State") and its read-only view:
+//! terms and votes, role, timers, the tracker (members and progress), the log
+//! with its commit and applied indexes, snapshot metadata and options. The
+//! rules that change this state live in `role`, `election`, `replication`,
+//! `follower`, `apply`, `membership` and `snapshot`; this file holds no rule.
 
-use crate::host::Host;
 use crate::log::Log;
-use crate::node::Node;
 use crate::rng::Rng;
+use crate::tracker::node::NodeSlot;
+use crate::tracker::Tracker;
 use crate::types::*;
 
 /// Default election timeout, ms (willemt: 1000).
@@ -17,55 +19,72 @@ pub const DEFAULT_REQUEST_TIMEOUT: i32 = 200;
 /// snapshot is taken (C `RAFT_SNAPSHOT_NONBLOCKING_APPLY`).
 pub const SNAPSHOT_NONBLOCKING_APPLY: i32 = 1;
 
-/// Deliberate rule violations, so that a simulator can prove it catches them.
-/// Never set them outside such tests.
-pub mod fault {
-    /// Votes are not handed to `persist_vote`.
-    pub const SKIP_PERSIST_VOTE: u32 = 1;
-    /// A leader commits entries of earlier terms by counting replicas (paper §5.4.2, Figure 8).
-    pub const COMMIT_PREVIOUS_TERM: u32 = 2;
-    /// Votes are granted without the log up-to-date check (paper §5.4.1).
-    pub const NO_LOG_CHECK_ON_VOTE: u32 = 4;
-    /// A follower overwrites a conflicting entry without removing the entries after it.
-    pub const NO_TRUNCATE_ON_CONFLICT: u32 = 8;
+/// The election and heartbeat clocks (paper §5.2).
+#[derive(Debug)]
+pub(crate) struct Timers {
+    /// Milliseconds since the election or heartbeat timer was reset.
+    pub elapsed: i32,
+    pub election_timeout: i32,
+    /// This term's election timeout, drawn from [timeout, 2 × timeout).
+    pub election_timeout_rand: i32,
+    pub request_timeout: i32,
+    pub rng: Rng,
+}
+
+impl Timers {
+    /// Draws the election timeout uniformly from [timeout, 2 × timeout)
+    /// (paper §5.2: randomized timeouts make split votes rare).
+    pub fn randomize(&mut self) {
+        let t = self.election_timeout;
+        self.election_timeout_rand = if t > 0 { t + (self.rng.next_u64() % t as u64) as i32 } else { 0 };
+    }
+    /// Restarts the election (or heartbeat) timer.
+    pub fn reset(&mut self) {
+        self.elapsed = 0;
+    }
+}
+
+/// A snapshot's metadata and the one being taken (thesis §5.1).
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotState {
+    /// The last entry the newest snapshot covers.
+    pub last_idx: Index,
+    pub last_term: Term,
+    /// (index, term) before the snapshot in progress, for `cancel_snapshot`.
+    pub saved: (Index, Term),
+    pub in_progress: bool,
+    pub flags: i32,
+}
+
+/// Settings that do not change the protocol's rules.
+#[derive(Debug)]
+pub(crate) struct Options {
+    pub max_entries_per_msg: usize,
 }
 
 /// One Raft server. Not thread-safe; all calls on one server must be serialized.
-pub struct Server<H: Host> {
+pub struct Server<H: HostTypes> {
     /// The host's own state, reachable from every callback.
     pub host: H,
+    /// Latest term seen (Figure 2, persistent); changed only by `role`.
     pub(crate) current_term: Term,
+    /// Candidate voted for in this term, or [`NO_NODE`] (persistent).
     pub(crate) voted_for: NodeId,
     pub(crate) state: State,
     pub(crate) current_leader: NodeId,
+    pub(crate) timers: Timers,
+    pub(crate) tracker: Tracker<H::NodeData>,
+    pub(crate) log: Log<H::Data>,
     pub(crate) commit_idx: Index,
     pub(crate) last_applied_idx: Index,
-    pub(crate) timeout_elapsed: i32,
-    pub(crate) election_timeout: i32,
-    pub(crate) election_timeout_rand: i32,
-    pub(crate) request_timeout: i32,
-    pub(crate) nodes: Vec<Box<Node<H::NodeData>>>,
-    /// `nodes[i].id()`, kept beside them so lookups scan a flat array.
-    pub(crate) node_ids: Vec<NodeId>,
-    /// Ids whose removal we applied (newest last, bounded): their votes
-    /// requests must not disturb the cluster (thesis §4.2.3).
-    pub(crate) removed_ids: Vec<NodeId>,
-    pub(crate) self_id: NodeId,
-    pub(crate) log: Log<H::Data>,
-    /// Index of the newest voting configuration change not yet applied, or -1.
-    pub(crate) voting_cfg_change_log_idx: Index,
-    pub(crate) snapshot_last_idx: Index,
-    pub(crate) snapshot_last_term: Term,
-    pub(crate) saved_snapshot: (Index, Term),
-    pub(crate) snapshot_in_progress: bool,
-    pub(crate) snapshot_flags: i32,
-    pub(crate) max_entries_per_msg: usize,
-    pub(crate) rng: Rng,
-    /// Deliberate rule violations for simulator self-tests ([`fault`]).
+    pub(crate) snapshot: SnapshotState,
+    pub(crate) opts: Options,
+    /// Deliberate rule violations for simulator self-tests.
+    #[cfg(feature = "fault-injection")]
     pub(crate) faults: u32,
 }
 
-impl<H: Host> Server<H> {
+impl<H: HostTypes> Server<H> {
     /// A follower in term 0 with no nodes and an empty log.
     pub fn new(host: H) -> Self {
         let mut s = Server {
@@ -74,28 +93,23 @@ impl<H: Host> Server<H> {
             voted_for: NO_NODE,
             state: State::Follower,
             current_leader: NO_NODE,
+            timers: Timers {
+                elapsed: 0,
+                election_timeout: DEFAULT_ELECTION_TIMEOUT,
+                election_timeout_rand: DEFAULT_ELECTION_TIMEOUT,
+                request_timeout: DEFAULT_REQUEST_TIMEOUT,
+                rng: Rng::from_entropy(),
+            },
+            tracker: Tracker::default(),
+            log: Log::default(),
             commit_idx: 0,
             last_applied_idx: 0,
-            timeout_elapsed: 0,
-            election_timeout: DEFAULT_ELECTION_TIMEOUT,
-            election_timeout_rand: DEFAULT_ELECTION_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            nodes: Vec::new(),
-            node_ids: Vec::new(),
-            removed_ids: Vec::new(),
-            self_id: NO_NODE,
-            log: Log::default(),
-            voting_cfg_change_log_idx: -1,
-            snapshot_last_idx: 0,
-            snapshot_last_term: 0,
-            saved_snapshot: (0, 0),
-            snapshot_in_progress: false,
-            snapshot_flags: 0,
-            max_entries_per_msg: usize::MAX,
-            rng: Rng::from_entropy(),
+            snapshot: SnapshotState::default(),
+            opts: Options { max_entries_per_msg: usize::MAX },
+            #[cfg(feature = "fault-injection")]
             faults: 0,
         };
-        s.randomize_election_timeout();
+        s.timers.randomize();
         s
     }
 
@@ -105,67 +119,57 @@ impl<H: Host> Server<H> {
     pub fn clear(&mut self) {
         self.current_term = 0;
         self.voted_for = NO_NODE;
-        self.timeout_elapsed = 0;
-        self.randomize_election_timeout();
-        self.voting_cfg_change_log_idx = -1;
+        self.timers.reset();
+        self.timers.randomize();
         self.state = State::Follower;
         self.current_leader = NO_NODE;
         self.commit_idx = 0;
         self.last_applied_idx = 0;
-        self.nodes.clear();
-        self.node_ids.clear();
-        self.removed_ids.clear();
-        self.self_id = NO_NODE;
+        self.tracker.clear();
         self.log.reset(0, 0);
-        self.snapshot_last_idx = 0;
-        self.snapshot_last_term = 0;
-        self.saved_snapshot = (0, 0);
-        self.snapshot_in_progress = false;
-        self.snapshot_flags = 0;
+        self.snapshot = SnapshotState::default();
     }
 
-    // ---- timers -------------------------------------------------------
+    // ---- timers and options ---------------------------------------------
 
     /// Sets the election timeout (ms) and draws a new randomized timeout.
     pub fn set_election_timeout(&mut self, msec: i32) {
-        self.election_timeout = msec.max(0);
-        self.randomize_election_timeout();
+        self.timers.election_timeout = msec.max(0);
+        self.timers.randomize();
     }
     pub fn election_timeout(&self) -> i32 {
-        self.election_timeout
+        self.timers.election_timeout
     }
     /// The current randomized election timeout, in [timeout, 2 × timeout).
     pub fn election_timeout_rand(&self) -> i32 {
-        self.election_timeout_rand
+        self.timers.election_timeout_rand
     }
     /// Sets the heartbeat interval (ms).
     pub fn set_request_timeout(&mut self, msec: i32) {
-        self.request_timeout = msec.max(0);
+        self.timers.request_timeout = msec.max(0);
     }
     pub fn request_timeout(&self) -> i32 {
-        self.request_timeout
+        self.timers.request_timeout
     }
     /// Milliseconds since the election timer or heartbeat timer was reset.
     pub fn timeout_elapsed(&self) -> i32 {
-        self.timeout_elapsed
+        self.timers.elapsed
     }
-    /// Draws the election timeout uniformly from [timeout, 2 × timeout)
-    /// (paper §5.2).
+    /// Draws a new randomized election timeout.
     pub fn randomize_election_timeout(&mut self) {
-        let t = self.election_timeout;
-        self.election_timeout_rand = if t > 0 { t + (self.rng.next_u64() % t as u64) as i32 } else { 0 };
+        self.timers.randomize();
     }
     /// Seeds this server's generator, so that runs replay exactly.
     pub fn set_random_seed(&mut self, seed: u64) {
-        self.rng = Rng::new(seed);
-        self.randomize_election_timeout();
+        self.timers.rng = Rng::new(seed);
+        self.timers.randomize();
     }
     /// Caps the entries carried by one AppendEntries (0 = no cap).
     pub fn set_max_entries_per_msg(&mut self, n: usize) {
-        self.max_entries_per_msg = if n == 0 { usize::MAX } else { n };
+        self.opts.max_entries_per_msg = if n == 0 { usize::MAX } else { n };
     }
 
-    // ---- plain getters --------------------------------------------------
+    // ---- role and terms ---------------------------------------------------
 
     pub fn current_term(&self) -> Term {
         self.current_term
@@ -190,6 +194,9 @@ impl<H: Host> Server<H> {
     pub fn current_leader(&self) -> NodeId {
         self.current_leader
     }
+
+    // ---- log --------------------------------------------------------------
+
     pub fn commit_idx(&self) -> Index {
         self.commit_idx
     }
@@ -207,10 +214,10 @@ impl<H: Host> Server<H> {
     /// willemt's `raft_get_first_entry_idx`: 1 before any snapshot, else the
     /// snapshot's last index. (The oldest entry held is `log_base() + 1`.)
     pub fn first_entry_idx(&self) -> Index {
-        if self.snapshot_last_idx == 0 {
+        if self.snapshot.last_idx == 0 {
             1
         } else {
-            self.snapshot_last_idx
+            self.snapshot.last_idx
         }
     }
     /// Index of the last compacted entry (0 when none).
@@ -235,183 +242,94 @@ impl<H: Host> Server<H> {
     pub fn log_overlaps(&self, entries: &[Entry<H::Data>]) -> bool {
         self.log.overlaps(entries)
     }
-    /// The newest entry, mutably (what `log_offer` is about).
-    pub fn last_entry_mut(&mut self) -> Option<&mut Entry<H::Data>> {
-        self.log.last_mut()
-    }
     /// Up to `n` contiguous entries from `idx`.
     pub fn entries_from(&self, idx: Index, n: usize) -> &[Entry<H::Data>] {
         self.log.slice_from(idx, n)
-    }
-    /// The most recently applied entry, while it is still in the log.
-    pub fn last_applied_entry(&self) -> Option<&Entry<H::Data>> {
-        self.log.get(self.last_applied_idx)
     }
     /// Bytes of log slots reserved (payloads excluded).
     pub fn log_capacity_bytes(&self) -> usize {
         self.log.capacity_bytes()
     }
 
-    // ---- nodes ----------------------------------------------------------
+    // ---- members ------------------------------------------------------------
 
     /// Our own id, or -1 when no node was added as self (or it was removed).
     pub fn node_id(&self) -> NodeId {
-        if self.my_node().is_some() {
-            self.self_id
+        if self.tracker.self_pos().is_some() {
+            self.tracker.self_id()
         } else {
             NO_NODE
         }
     }
-    pub fn node(&self, id: NodeId) -> Option<&Node<H::NodeData>> {
-        self.node_pos(id).and_then(|p| self.nodes.get(p)).map(|b| &**b)
-    }
-    pub fn node_mut(&mut self, id: NodeId) -> Option<&mut Node<H::NodeData>> {
-        match self.node_pos(id) {
-            Some(p) => self.nodes.get_mut(p).map(|b| &mut **b),
-            None => None,
-        }
-    }
-    /// The `i`-th node in insertion order.
-    pub fn node_at(&self, i: usize) -> Option<&Node<H::NodeData>> {
-        self.nodes.get(i).map(|b| &**b)
-    }
-    pub fn node_at_mut(&mut self, i: usize) -> Option<&mut Node<H::NodeData>> {
-        self.nodes.get_mut(i).map(|b| &mut **b)
-    }
-    pub fn my_node(&self) -> Option<&Node<H::NodeData>> {
-        if self.self_id == NO_NODE {
-            return None;
-        }
-        self.node(self.self_id)
-    }
     pub fn num_nodes(&self) -> usize {
-        self.nodes.len()
-    }
-    pub fn nodes(&self) -> impl Iterator<Item = &Node<H::NodeData>> {
-        self.nodes.iter().map(|b| &**b)
+        self.tracker.len()
     }
     /// Active voting nodes, ourselves included.
     pub fn num_voting_nodes(&self) -> i32 {
-        self.nodes.iter().filter(|n| n.is_active() && n.is_voting()).count() as i32
+        self.tracker.num_voters() as i32
     }
-    #[inline]
-    pub(crate) fn node_pos(&self, id: NodeId) -> Option<usize> {
-        self.node_ids.iter().position(|&n| n == id)
+    /// Position of member `id` in the member list.
+    pub fn node_pos(&self, id: NodeId) -> Option<usize> {
+        self.tracker.pos(id)
     }
-
-    /// Adds a voting node. If `id` is already a non-voting member it becomes
-    /// voting; if it is already voting nothing changes and `false` is returned.
-    pub fn add_node(&mut self, udata: H::NodeData, id: NodeId, is_self: bool) -> bool {
-        self.add_node_internal(None, udata, id, is_self, true)
+    /// Id of the member at position `pos` (members in the order they joined).
+    pub fn node_id_at(&self, pos: usize) -> Option<NodeId> {
+        self.tracker.id_at(pos)
     }
-
-    /// Adds a non-voting node; `false` if `id` is already a member.
-    pub fn add_non_voting_node(&mut self, udata: H::NodeData, id: NodeId, is_self: bool) -> bool {
-        if self.node(id).is_some() {
-            return false;
-        }
-        self.add_node_internal(None, udata, id, is_self, false)
+    /// Flags and progress of the member at `pos`.
+    pub fn node_slot(&mut self, pos: usize) -> Option<NodeSlot<'_>> {
+        self.tracker.slot(pos)
     }
-
-    pub(crate) fn add_node_internal(
-        &mut self,
-        entry_idx: Option<Index>,
-        udata: H::NodeData,
-        id: NodeId,
-        is_self: bool,
-        voting: bool,
-    ) -> bool {
-        if let Some(n) = self.node_mut(id) {
-            if voting && !n.is_voting() {
-                n.set_voting(true);
-                return true;
-            }
-            return false;
-        }
-        let mut node = Node::new(udata, id);
-        node.set_voting(voting);
-        if self.is_leader() {
-            node.set_next_idx(self.current_idx() + 1);
-        }
-        self.nodes.push(Box::new(node));
-        self.node_ids.push(id);
-        self.removed_ids.retain(|&r| r != id);
-        if is_self {
-            self.self_id = id;
-        }
-        H::notify_membership_event(self, id, entry_idx, Membership::Add);
-        true
+    /// The host's data for the member at `pos`.
+    pub fn node_data(&self, pos: usize) -> Option<&H::NodeData> {
+        self.tracker.data(pos)
     }
-
-    /// Removes node `id` (after telling the host), if it is a member.
-    pub fn remove_node(&mut self, id: NodeId) -> bool {
-        if self.node(id).is_none() {
-            return false;
-        }
-        H::notify_membership_event(self, id, None, Membership::Remove);
-        match self.node_pos(id) {
-            Some(pos) => {
-                self.nodes.remove(pos);
-                self.node_ids.remove(pos);
-                if self.current_leader == id {
-                    self.current_leader = NO_NODE;
-                }
-                true
-            }
-            None => false,
-        }
+    pub fn node_data_mut(&mut self, pos: usize) -> Option<&mut H::NodeData> {
+        self.tracker.data_mut(pos)
     }
-
     /// Votes granted to us in this election, our own included when we are an
     /// active voter.
     pub fn nvotes_for_me(&self) -> i32 {
-        let mut votes = self
-            .nodes
-            .iter()
-            .filter(|n| n.id() != self.self_id && n.is_active() && n.is_voting() && n.has_vote_for_me())
-            .count() as i32;
-        // Our own vote counts only if we are in our latest configuration.
-        if self.voted_for == self.self_id && self.is_active_voter() {
-            votes += 1;
-        }
-        votes
+        self.tracker.votes_for_me(self.voted_for_self())
+    }
+    pub(crate) fn voted_for_self(&self) -> bool {
+        self.voted_for != NO_NODE && self.voted_for == self.tracker.self_id()
+    }
+    /// Whether a configuration change that may change the voters (ADD_NODE,
+    /// DEMOTE_NODE, REMOVE_NODE of a voter) is appended and not yet applied.
+    pub fn voting_change_is_in_progress(&self) -> bool {
+        self.tracker.voting_change_in_progress()
     }
 
-    // ---- persistent state: term and vote (paper Figure 2) ----------------
+    // ---- snapshots --------------------------------------------------------
 
-    /// Moves to a higher term, clearing the vote. `persist_term` is called
-    /// first; if it fails nothing changes. Lower or equal terms are ignored.
-    pub fn set_current_term(&mut self, term: Term) -> RaftResult {
-        if self.current_term < term {
-            let e = H::persist_term(self, term, NO_NODE);
-            if e != 0 {
-                return Err(e);
-            }
-            self.current_term = term;
-            self.voted_for = NO_NODE;
-        }
-        Ok(())
+    pub fn snapshot_is_in_progress(&self) -> bool {
+        self.snapshot.in_progress
     }
-
-    /// Records our vote for `id` (-1 clears it) after `persist_vote` succeeds.
-    pub fn vote_for(&mut self, id: NodeId) -> RaftResult {
-        let e = if self.has_fault(fault::SKIP_PERSIST_VOTE) { 0 } else { H::persist_vote(self, id) };
-        if e != 0 {
-            return Err(e);
+    /// Entries may be applied unless a blocking snapshot is being taken.
+    pub fn is_apply_allowed(&self) -> bool {
+        !self.snapshot.in_progress || self.snapshot.flags & SNAPSHOT_NONBLOCKING_APPLY != 0
+    }
+    pub fn snapshot_last_idx(&self) -> Index {
+        self.snapshot.last_idx
+    }
+    pub fn snapshot_last_term(&self) -> Term {
+        self.snapshot.last_term
+    }
+    /// Records the snapshot's last included entry (metadata only).
+    pub fn set_snapshot_metadata(&mut self, term: Term, idx: Index) {
+        self.snapshot.last_term = term;
+        self.snapshot.last_idx = idx;
+    }
+    /// Entries a snapshot ending at the commit index would compact.
+    pub fn num_snapshottable_logs(&self) -> Index {
+        if self.log.count() <= 1 {
+            return 0;
         }
-        self.voted_for = id;
-        Ok(())
+        (self.commit_idx.min(self.current_idx()) - self.log.base()).max(0)
     }
 
     // ---- low-level setters (tests, simulators, recovery) ----------------
-
-    /// Forces the role. Becoming leader this way makes us the current leader.
-    pub fn set_state(&mut self, state: State) {
-        if state == State::Leader {
-            self.current_leader = self.self_id;
-        }
-        self.state = state;
-    }
 
     /// Raises the commit index, up to the last log index; never lowers it.
     pub fn set_commit_idx(&mut self, idx: Index) {
@@ -420,24 +338,8 @@ impl<H: Host> Server<H> {
             self.commit_idx = idx;
         }
     }
-
     /// Sets the last applied index (recovery and tests).
     pub fn set_last_applied_idx(&mut self, idx: Index) {
         self.last_applied_idx = idx.max(0);
-    }
-
-    /// Enables the [`fault`] bits (testing only).
-    pub fn set_fault_injection(&mut self, faults: u32) {
-        self.faults = faults;
-    }
-    pub(crate) fn has_fault(&self, f: u32) -> bool {
-        self.faults & f != 0
-    }
-
-    pub(crate) fn log_enabled(&self) -> bool {
-        H::log_enabled(self)
-    }
-    pub(crate) fn emit_log(&mut self, node: Option<NodeId>, msg: &str) {
-        H::log(self, node, msg);
     }
 }

@@ -24,10 +24,12 @@ struct TestHost {
     sufficient: Vec<NodeId>,
 }
 
-impl Host for TestHost {
+impl HostTypes for TestHost {
     type Data = u64;
     type NodeData = ();
+}
 
+impl Host for TestHost {
     fn send_requestvote(raft: &mut Server<Self>, node: NodeId, msg: &RequestVote) -> i32 {
         raft.host.outbox.push((node, Msg::Rv(*msg)));
         0
@@ -60,7 +62,7 @@ impl Host for TestHost {
         raft.host.persisted = (term, vote);
         0
     }
-    fn log_offer(raft: &mut Server<Self>, _idx: Index) -> i32 {
+    fn log_offer(raft: &mut Server<Self>, _entry: &mut Entry<u64>, _idx: Index) -> i32 {
         if raft.host.fail_offer {
             -43
         } else {
@@ -74,9 +76,6 @@ impl Host for TestHost {
     fn log_poll(raft: &mut Server<Self>, idx: Index) -> i32 {
         raft.host.polled.push(idx);
         0
-    }
-    fn log_get_node_id(raft: &mut Server<Self>, idx: Index) -> Option<NodeId> {
-        raft.entry(idx).map(|e| e.data as NodeId)
     }
     fn node_has_sufficient_logs(raft: &mut Server<Self>, node: NodeId) -> i32 {
         raft.host.sufficient.push(node);
@@ -95,6 +94,18 @@ fn server(id: NodeId, n: NodeId) -> Server<TestHost> {
 
 fn entry(term: Term, data: u64) -> Entry<u64> {
     Entry { term, id: data as EntryId, etype: entry_type::NORMAL, data }
+}
+
+/// The node each configuration entry names: these tests' cfg entries carry
+/// the node id as their payload.
+fn cfg_nodes(entries: &[Entry<u64>]) -> Vec<NodeId> {
+    entries.iter().map(|e| if e.is_cfg_change() { e.data as NodeId } else { NO_NODE }).collect()
+}
+
+/// Whether member `id` of `s` votes (None if not a member).
+fn voting(s: &mut Server<TestHost>, id: NodeId) -> Option<bool> {
+    let pos = s.node_pos(id)?;
+    s.node_slot(pos).map(|n| n.is_voting())
 }
 
 struct Cluster {
@@ -148,6 +159,7 @@ impl Cluster {
                     prev_log_term: h.prev_log_term,
                     leader_commit: h.leader_commit,
                     entries: &entries,
+                    cfg_nodes: &cfg_nodes(&entries),
                 };
                 let mut r = AppendEntriesResponse::default();
                 s.recv_appendentries(Some(from), &ae, &mut r).unwrap();
@@ -181,7 +193,7 @@ fn lone_voter_becomes_leader_on_first_tick() {
     assert!(s.is_leader());
     assert_eq!(s.current_term(), 1);
     assert_eq!(s.voted_for(), 1);
-    let r = s.retain_entry(entry(0, 7)).unwrap();
+    let r = s.retain_entry(entry(0, 7), NO_NODE).unwrap();
     assert_eq!(r.idx, 1);
     assert_eq!(s.commit_idx(), 1);
     s.periodic(0).unwrap();
@@ -194,7 +206,7 @@ fn three_nodes_elect_and_replicate() {
     c.elect(1);
     assert_eq!(c.leaders(), vec![1]);
     for i in 0..10 {
-        c.s(1).retain_entry(entry(0, 100 + i)).unwrap();
+        c.s(1).retain_entry(entry(0, 100 + i), NO_NODE).unwrap();
         c.deliver();
     }
     assert_eq!(c.s(1).commit_idx(), 10);
@@ -222,7 +234,7 @@ fn election_timeout_starts_election_and_someone_wins() {
 #[test]
 fn follower_refuses_vote_to_stale_log() {
     let mut s = server(1, 3);
-    s.append_entry(entry(2, 1)).unwrap();
+    s.append_entry(entry(2, 1), NO_NODE).unwrap();
     s.set_current_term(2).unwrap();
     let mut r = RequestVoteResponse::default();
     let rv = RequestVote { term: 3, candidate_id: 2, last_log_idx: 5, last_log_term: 1 };
@@ -260,7 +272,7 @@ fn unknown_candidate_is_voted_for_on_its_log_and_told_when_refused() {
     // if its log is up to date (the candidate may be a member we have not
     // heard of yet); a refusal says UNKNOWN_NODE so a removed server learns it.
     let mut s = server(1, 3);
-    s.append_entry(entry(1, 0)).unwrap();
+    s.append_entry(entry(1, 0), NO_NODE).unwrap();
     let mut r = RequestVoteResponse::default();
     let stale = RequestVote { term: 9, candidate_id: 77, last_log_idx: 0, last_log_term: 0 };
     s.recv_requestvote(None, &stale, &mut r).unwrap();
@@ -273,17 +285,18 @@ fn unknown_candidate_is_voted_for_on_its_log_and_told_when_refused() {
 }
 
 #[test]
-fn popped_cfg_entry_is_named_before_log_pop_releases_it() {
-    // The host may free a payload in log_pop: the library must have asked
-    // log_get_node_id about it before.
+fn popped_cfg_entry_is_undone_while_log_pop_still_sees_it() {
+    // The host may free a payload in log_pop: the entry must still be in the
+    // log then, and undoing its change must not need the payload afterwards.
     #[derive(Default)]
     struct H2 {
-        released: Vec<Index>,
-        asked_after_release: bool,
+        popped_while_held: Vec<Index>,
     }
-    impl Host for H2 {
+    impl HostTypes for H2 {
         type Data = u64;
         type NodeData = ();
+    }
+    impl Host for H2 {
         fn send_requestvote(_: &mut Server<Self>, _: NodeId, _: &RequestVote) -> i32 {
             0
         }
@@ -294,25 +307,21 @@ fn popped_cfg_entry_is_named_before_log_pop_releases_it() {
             0
         }
         fn log_pop(raft: &mut Server<Self>, idx: Index) -> i32 {
-            raft.host.released.push(idx);
-            0
-        }
-        fn log_get_node_id(raft: &mut Server<Self>, idx: Index) -> Option<NodeId> {
-            if raft.host.released.contains(&idx) {
-                raft.host.asked_after_release = true;
+            if raft.entry(idx).is_some() && raft.current_idx() == idx {
+                raft.host.popped_while_held.push(idx);
             }
-            raft.entry(idx).map(|e| e.data as NodeId)
+            0
         }
     }
     let mut s = Server::new(H2::default());
     s.add_node((), 1, true);
     s.add_node((), 2, false);
     let add = Entry { term: 1, id: 1, etype: entry_type::ADD_NONVOTING_NODE, data: 9 };
-    s.append_entry(add).unwrap();
-    assert!(s.node(9).is_some());
+    s.append_entry(add, 9).unwrap();
+    assert!(s.node_pos(9).is_some());
     s.delete_entries_from(1).unwrap();
-    assert!(s.node(9).is_none());
-    assert!(!s.host.asked_after_release);
+    assert!(s.node_pos(9).is_none());
+    assert_eq!(s.host.popped_while_held, vec![1]);
 }
 
 #[test]
@@ -320,10 +329,10 @@ fn conflicting_suffix_is_popped_and_replaced() {
     let mut s = server(2, 3);
     s.set_current_term(2).unwrap();
     for t in [1, 1, 2, 2] {
-        s.append_entry(entry(t, 0)).unwrap();
+        s.append_entry(entry(t, 0), NO_NODE).unwrap();
     }
     let new = [entry(3, 9), entry(3, 10)];
-    let ae = AppendEntries { term: 3, prev_log_idx: 2, prev_log_term: 1, leader_commit: 3, entries: &new };
+    let ae = AppendEntries { term: 3, prev_log_idx: 2, prev_log_term: 1, leader_commit: 3, entries: &new, cfg_nodes: &[] };
     let mut r = AppendEntriesResponse::default();
     s.recv_appendentries(Some(1), &ae, &mut r).unwrap();
     assert!(r.success);
@@ -337,8 +346,8 @@ fn conflicting_suffix_is_popped_and_replaced() {
 #[test]
 fn mismatched_prev_fails_and_reports_last_index() {
     let mut s = server(2, 3);
-    s.append_entry(entry(1, 0)).unwrap();
-    let ae = AppendEntries { term: 1, prev_log_idx: 5, prev_log_term: 1, leader_commit: 0, entries: &[] };
+    s.append_entry(entry(1, 0), NO_NODE).unwrap();
+    let ae = AppendEntries { term: 1, prev_log_idx: 5, prev_log_term: 1, leader_commit: 0, entries: &[], cfg_nodes: &[] };
     let mut r = AppendEntriesResponse::default();
     s.recv_appendentries(Some(1), &ae, &mut r).unwrap();
     assert!(!r.success);
@@ -350,7 +359,7 @@ fn mismatched_prev_fails_and_reports_last_index() {
 fn stale_term_appendentries_is_rejected() {
     let mut s = server(2, 3);
     s.set_current_term(5).unwrap();
-    let ae = AppendEntries { term: 4, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[entry(4, 1)] };
+    let ae = AppendEntries { term: 4, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[entry(4, 1)], cfg_nodes: &[] };
     let mut r = AppendEntriesResponse::default();
     s.recv_appendentries(Some(1), &ae, &mut r).unwrap();
     assert!(!r.success);
@@ -364,12 +373,12 @@ fn leader_does_not_commit_previous_term_entries_by_counting() {
     // until an entry of the leader's own term is.
     let mut c = Cluster::new(3);
     c.s(1).set_current_term(1).unwrap();
-    c.s(1).append_entry(entry(1, 5)).unwrap();
+    c.s(1).append_entry(entry(1, 5), NO_NODE).unwrap();
     c.elect(1); // term 2
     c.tick(200);
     assert_eq!(c.s(2).current_idx(), 1);
     assert_eq!(c.s(1).commit_idx(), 0);
-    c.s(1).retain_entry(entry(0, 6)).unwrap();
+    c.s(1).retain_entry(entry(0, 6), NO_NODE).unwrap();
     c.deliver();
     assert_eq!(c.s(1).commit_idx(), 2);
 }
@@ -378,13 +387,13 @@ fn leader_does_not_commit_previous_term_entries_by_counting() {
 fn partitioned_leader_is_replaced_and_its_entries_overwritten() {
     let mut c = Cluster::new(3);
     c.elect(1);
-    c.s(1).retain_entry(entry(0, 1)).unwrap();
+    c.s(1).retain_entry(entry(0, 1), NO_NODE).unwrap();
     c.deliver();
     c.isolated = vec![1];
-    c.s(1).retain_entry(entry(0, 99)).unwrap();
+    c.s(1).retain_entry(entry(0, 99), NO_NODE).unwrap();
     c.deliver();
     c.elect(2);
-    c.s(2).retain_entry(entry(0, 2)).unwrap();
+    c.s(2).retain_entry(entry(0, 2), NO_NODE).unwrap();
     c.deliver();
     assert_eq!(c.s(2).commit_idx(), 2);
     c.isolated.clear();
@@ -402,7 +411,7 @@ fn snapshot_compacts_and_lagging_follower_needs_snapshot() {
     c.elect(1);
     c.isolated = vec![3];
     for i in 0..5 {
-        c.s(1).retain_entry(entry(0, i)).unwrap();
+        c.s(1).retain_entry(entry(0, i), NO_NODE).unwrap();
         c.deliver();
     }
     c.tick(200);
@@ -426,7 +435,7 @@ fn snapshot_compacts_and_lagging_follower_needs_snapshot() {
     }
     s3.end_load_snapshot().unwrap();
     assert_eq!(s3.commit_idx(), 5);
-    c.s(1).retain_entry(entry(0, 42)).unwrap();
+    c.s(1).retain_entry(entry(0, 42), NO_NODE).unwrap();
     c.deliver();
     c.tick(200);
     c.tick(200);
@@ -446,27 +455,27 @@ fn membership_add_nonvoting_then_promote_then_remove() {
     s4.add_non_voting_node((), 4, true);
     c.servers.push(s4);
     let add = Entry { term: 0, id: 1, etype: entry_type::ADD_NONVOTING_NODE, data: 4 };
-    c.s(1).retain_entry(add).unwrap();
-    assert!(c.s(1).node(4).is_some_and(|n| !n.is_voting()));
+    c.s(1).retain_entry(add, 4).unwrap();
+    assert_eq!(voting(c.s(1), 4), Some(false));
     c.deliver();
     c.tick(200);
     c.tick(200);
     assert_eq!(c.s(1).host.sufficient, vec![4]);
     let promote = Entry { term: 0, id: 2, etype: entry_type::ADD_NODE, data: 4 };
-    c.s(1).retain_entry(promote).unwrap();
+    c.s(1).retain_entry(promote, 4).unwrap();
     assert!(c.s(1).voting_change_is_in_progress());
     let another = Entry { term: 0, id: 3, etype: entry_type::DEMOTE_NODE, data: 2 };
-    assert_eq!(c.s(1).retain_entry(another), Err(err::ONE_VOTING_CHANGE_ONLY));
+    assert_eq!(c.s(1).retain_entry(another, 2), Err(err::ONE_VOTING_CHANGE_ONLY));
     c.deliver();
     c.tick(200);
     assert!(!c.s(1).voting_change_is_in_progress());
     assert_eq!(c.s(1).num_voting_nodes(), 4);
-    assert!(c.s(4).node(4).unwrap().is_voting());
+    assert_eq!(voting(c.s(4), 4), Some(true));
     let remove = Entry { term: 0, id: 4, etype: entry_type::REMOVE_NODE, data: 3 };
-    c.s(1).retain_entry(remove).unwrap();
+    c.s(1).retain_entry(remove, 3).unwrap();
     c.deliver();
     c.tick(200);
-    assert!(c.s(1).node(3).is_none());
+    assert!(c.s(1).node_pos(3).is_none());
     assert_eq!(c.s(1).num_voting_nodes(), 3);
 }
 
@@ -475,15 +484,15 @@ fn popped_cfg_entry_is_reverted() {
     let mut s = server(2, 3);
     s.set_current_term(1).unwrap();
     let add = Entry { term: 1, id: 1, etype: entry_type::ADD_NONVOTING_NODE, data: 9 };
-    let ae = AppendEntries { term: 1, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[add] };
+    let ae = AppendEntries { term: 1, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[add], cfg_nodes: &[9] };
     let mut r = AppendEntriesResponse::default();
     s.recv_appendentries(Some(1), &ae, &mut r).unwrap();
-    assert!(s.node(9).is_some());
+    assert!(s.node_pos(9).is_some());
     let other = entry(2, 0);
-    let ae = AppendEntries { term: 2, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[other] };
+    let ae = AppendEntries { term: 2, prev_log_idx: 0, prev_log_term: 0, leader_commit: 0, entries: &[other], cfg_nodes: &[] };
     s.recv_appendentries(Some(1), &ae, &mut r).unwrap();
     assert!(r.success);
-    assert!(s.node(9).is_none());
+    assert!(s.node_pos(9).is_none());
 }
 
 #[test]
@@ -491,7 +500,7 @@ fn failed_offer_drops_the_entry() {
     let mut s = server(1, 1);
     s.periodic(0).unwrap();
     s.host.fail_offer = true;
-    assert_eq!(s.retain_entry(entry(0, 1)), Err(-43));
+    assert_eq!(s.retain_entry(entry(0, 1), NO_NODE), Err(-43));
     assert_eq!(s.log_count(), 0);
 }
 
@@ -499,7 +508,7 @@ fn failed_offer_drops_the_entry() {
 fn entry_response_committed_detects_overwrite() {
     let mut s = server(2, 3);
     s.set_current_term(1).unwrap();
-    s.append_entry(entry(1, 1)).unwrap();
+    s.append_entry(entry(1, 1), NO_NODE).unwrap();
     let r = EntryResponse { id: 1, term: 1, idx: 1 };
     assert_eq!(s.entry_response_committed(&r), 0);
     s.set_commit_idx(1);

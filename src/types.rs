@@ -46,27 +46,8 @@ pub struct Entry<D> {
 impl<D> Entry<D> {
     /// Whether the entry changes the membership (any of ADD_NONVOTING, ADD, DEMOTE, REMOVE).
     pub fn is_cfg_change(&self) -> bool {
-        is_cfg_change_type(self.etype)
+        crate::tracker::config::is_cfg_change_type(self.etype)
     }
-    /// Whether the entry changes who votes, as willemt/raft defines it (ADD_NODE or DEMOTE_NODE).
-    pub fn is_voting_cfg_change(&self) -> bool {
-        self.etype == entry_type::ADD_NODE || self.etype == entry_type::DEMOTE_NODE
-    }
-}
-
-/// Whether an entry of this type may change the set of voters, and so must
-/// be the only such change in flight (thesis §4.1): ADD_NODE, DEMOTE_NODE
-/// and REMOVE_NODE (which may remove a voter).
-pub fn changes_voters(etype: i32) -> bool {
-    matches!(etype, entry_type::ADD_NODE | entry_type::DEMOTE_NODE | entry_type::REMOVE_NODE)
-}
-
-/// See [`Entry::is_cfg_change`].
-pub fn is_cfg_change_type(etype: i32) -> bool {
-    matches!(
-        etype,
-        entry_type::ADD_NONVOTING_NODE | entry_type::ADD_NODE | entry_type::DEMOTE_NODE | entry_type::REMOVE_NODE
-    )
 }
 
 /// RequestVote RPC arguments (paper Figure 2).
@@ -105,6 +86,10 @@ pub struct AppendEntries<'a, D> {
     pub leader_commit: Index,
     /// The entries, which have indexes `prev_log_idx + 1 ..`.
     pub entries: &'a [Entry<D>],
+    /// The node each configuration entry names, by position in `entries`
+    /// ([`NO_NODE`] where unknown or not a configuration entry); empty when
+    /// the message carries no configuration entry.
+    pub cfg_nodes: &'a [NodeId],
 }
 
 /// AppendEntries RPC arguments as sent. The entries are not in the message:
@@ -177,3 +162,12 @@ pub mod err {
 /// Result type of core operations: `Err` carries a negative error code or a
 /// callback's non-zero return value.
 pub type RaftResult<T = ()> = Result<T, i32>;
+
+/// What a host stores in the server: entry payloads and per-node data. The
+/// server's state needs only these; the callbacks are [`crate::Host`]'s.
+pub trait HostTypes: Sized {
+    /// Entry payload. The core stores and clones it, never inspects it.
+    type Data: Clone;
+    /// Per-node data, e.g. a connection.
+    type NodeData: Default;
+}

@@ -14,6 +14,7 @@
  * status is non-zero if any script failed.
  */
 #include "raft.h"
+#include "../raft_fault.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,18 +4,15 @@
 //! return 0, NULL or -1).
 
 use super::guard;
-use super::host::*;
+use super::handle::*;
 use super::types::*;
-use crate::node::Node;
 use libc::{c_int, c_void};
 
-
+/// Runs `$body` with `$node`, the node's flags and progress (a
+/// [`crate::NodeSlot`]); `$default` for NULL or a handle of another kind.
 macro_rules! with_node {
     ($n:expr, $default:expr, |$node:ident| $body:expr) => {
-        guard($default, || match unsafe { node($n) } {
-            Some($node) => $body,
-            None => $default,
-        })
+        guard($default, || unsafe { with_node_slot($n, |_, #[allow(unused_mut)] mut $node| $body) }.unwrap_or($default))
     };
 }
 
@@ -24,36 +21,36 @@ macro_rules! with_node {
 /// owns it and releases it with `raft_node_free`. Returns NULL on failure.
 #[no_mangle]
 pub extern "C" fn raft_node_new(udata: *mut c_void, id: raft_node_id_t) -> *mut raft_node_t {
-    guard(std::ptr::null_mut(), || Box::into_raw(Box::new(Node::new(UData(udata), id))) as *mut raft_node_t)
+    guard(std::ptr::null_mut(), || new_standalone(udata, id))
 }
 
 /// (lower-level) Frees a node made by `raft_node_new`. Never pass a handle
 /// owned by a server (use `raft_remove_node`). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn raft_node_free(me: *mut raft_node_t) {
-    guard((), || {
-        if !me.is_null() {
-            drop(Box::from_raw(me as *mut CNode));
-        }
-    })
+    guard((), || free_standalone(me))
 }
 
 /// Returns the node's id (-1 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn raft_node_get_id(me: *mut raft_node_t) -> raft_node_id_t {
-    with_node!(me, -1, |n| n.id())
+    guard(-1, || node_handle_ref(me).map_or(-1, |h| h.id()))
 }
 
 /// Returns the user data stored in the node (not owned by the library).
 #[no_mangle]
 pub unsafe extern "C" fn raft_node_get_udata(me: *mut raft_node_t) -> *mut c_void {
-    with_node!(me, std::ptr::null_mut(), |n| n.udata.0)
+    guard(std::ptr::null_mut(), || node_handle_ref(me).map_or(std::ptr::null_mut(), |h| h.udata))
 }
 
 /// Stores `user_data` in the node; the library never dereferences it.
 #[no_mangle]
 pub unsafe extern "C" fn raft_node_set_udata(me: *mut raft_node_t, user_data: *mut c_void) {
-    with_node!(me, (), |n| n.udata = UData(user_data))
+    guard((), || {
+        if let Some(h) = node_handle_ref(me) {
+            h.udata = user_data;
+        }
+    })
 }
 
 /// Returns the index of the next entry the leader will send this node.

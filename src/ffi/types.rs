@@ -14,9 +14,17 @@ pub type raft_node_id_t = c_int;
 pub type raft_entry_id_t = c_int;
 
 /// A Raft server (opaque). Always used as `raft_server_t*`, from `raft_new`.
-pub type raft_server_t = *mut c_void;
-/// A cluster member as seen by one server (opaque). Always used as `raft_node_t*`.
-pub type raft_node_t = *mut c_void;
+/// A distinct type from `raft_node_t`, so that passing one for the other is
+/// a compile-time diagnostic; at run time a handle of the wrong kind is
+/// recognised by a tag and refused with RAFT_ERR_INVALID.
+pub struct raft_server_t {
+    _opaque: [u8; 0],
+}
+/// A cluster member as seen by one server (opaque). Always used as
+/// `raft_node_t*`: from a server (owned by it) or from `raft_node_new`.
+pub struct raft_node_t {
+    _opaque: [u8; 0],
+}
 
 /// Error codes. Functions return 0 on success.
 #[repr(C)]
@@ -86,15 +94,6 @@ pub const RAFT_REQUESTVOTE_ERR_NOT_GRANTED: c_int = 0;
 pub const RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE: c_int = -1;
 /// Flag for `raft_begin_snapshot`: keep applying entries while the snapshot is taken.
 pub const RAFT_SNAPSHOT_NONBLOCKING_APPLY: c_int = 1;
-
-/// Fault-injection bit (testing only): votes are not passed to `persist_vote`.
-pub const RAFT_FAULT_SKIP_PERSIST_VOTE: c_int = 1;
-/// Fault-injection bit (testing only): leaders commit earlier terms' entries by counting.
-pub const RAFT_FAULT_COMMIT_PREVIOUS_TERM: c_int = 2;
-/// Fault-injection bit (testing only): votes are granted without the log check.
-pub const RAFT_FAULT_NO_LOG_CHECK_ON_VOTE: c_int = 4;
-/// Fault-injection bit (testing only): conflicting entries are overwritten, later ones kept.
-pub const RAFT_FAULT_NO_TRUNCATE_ON_CONFLICT: c_int = 8;
 
 /// An entry's payload. The library never copies, frees or reads the bytes:
 /// the application owns them (see `log_offer`, `log_poll`, `log_pop`, `log_clear`).

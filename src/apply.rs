@@ -1,0 +1,55 @@
+//! Applying committed entries to the state machine (Figure 2, Rules for
+//! Servers, All Servers: "If commitIndex > lastApplied: increment
+//! lastApplied, apply log[lastApplied] to state machine"), and finalising the
+//! configuration changes they carry.
+
+use crate::host::Host;
+use crate::server::Server;
+use crate::types::*;
+
+impl<H: Host> Server<H> {
+    /// Applies the next committed entry through `log_apply`.
+    pub fn apply_entry(&mut self) -> RaftResult {
+        if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
+            return Err(err::FAIL);
+        }
+        self.apply_next()
+    }
+
+    /// Applies entry `last_applied_idx + 1` (the caller checked it is
+    /// committed). It counts as applied even when `log_apply` fails.
+    #[inline(always)]
+    fn apply_next(&mut self) -> RaftResult {
+        let idx = self.last_applied_idx + 1;
+        let etype = match self.log.get(idx) {
+            Some(e) => e.etype,
+            None => return Err(err::FAIL),
+        };
+        self.last_applied_idx = idx;
+        let e = H::log_apply(self, idx);
+        if e == err::SHUTDOWN {
+            return Err(err::SHUTDOWN);
+        }
+        if etype != entry_type::NORMAL {
+            self.commit_config_change(idx);
+        }
+        if e != 0 {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Applies every committed entry not yet applied.
+    pub fn apply_all(&mut self) -> RaftResult {
+        if !self.is_apply_allowed() {
+            return Ok(());
+        }
+        while self.last_applied_idx < self.commit_idx {
+            self.apply_next()?;
+            if self.snapshot.in_progress && !self.is_apply_allowed() {
+                break; // a callback started a blocking snapshot
+            }
+        }
+        Ok(())
+    }
+}

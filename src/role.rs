@@ -1,0 +1,70 @@
+//! Terms, votes and role changes: the persistent state of Figure 2 and the
+//! one rule every message obeys ("Rules for Servers, All Servers": a higher
+//! term makes us a follower of that term, §5.1). Every message handler and
+//! the snapshot loader call [`Server::observe_term`]; nothing else lowers a
+//! server to follower because of a term.
+
+use crate::fault;
+use crate::host::Host;
+use crate::server::Server;
+use crate::types::*;
+
+impl<H: Host> Server<H> {
+    /// The term rule (Figure 2, All Servers; §5.1): if `term` is newer than
+    /// ours, persist it with no vote (`persist_term(term, -1)`), then adopt
+    /// it, clear the vote and become a follower of `leader` (or of no known
+    /// leader). If persisting fails nothing changes. Returns whether the term
+    /// was newer.
+    pub(crate) fn observe_term(&mut self, term: Term, leader: NodeId) -> RaftResult<bool> {
+        if term <= self.current_term {
+            return Ok(false);
+        }
+        self.set_current_term(term)?;
+        self.become_follower();
+        self.current_leader = leader;
+        Ok(true)
+    }
+
+    /// Moves to a higher term, clearing the vote, once `persist_term` has
+    /// recorded it; if that fails nothing changes. Lower or equal terms are
+    /// ignored. The role is left as it is (willemt's `raft_set_current_term`).
+    pub fn set_current_term(&mut self, term: Term) -> RaftResult {
+        if self.current_term < term {
+            let e = H::persist_term(self, term, NO_NODE);
+            if e != 0 {
+                return Err(e);
+            }
+            self.current_term = term;
+            self.voted_for = NO_NODE;
+        }
+        Ok(())
+    }
+
+    /// Records our vote for `id` (-1 clears it) once `persist_vote` has
+    /// recorded it (Figure 2: votedFor is persistent state).
+    pub fn vote_for(&mut self, id: NodeId) -> RaftResult {
+        let e = if self.has_fault(fault::SKIP_PERSIST_VOTE) { 0 } else { H::persist_vote(self, id) };
+        if e != 0 {
+            return Err(e);
+        }
+        self.voted_for = id;
+        Ok(())
+    }
+
+    /// Steps down (or stays) a follower with a fresh election timeout.
+    pub fn become_follower(&mut self) {
+        log_msg!(self, None, "becoming follower");
+        self.state = State::Follower;
+        self.timers.randomize();
+        self.timers.reset();
+    }
+
+    /// Forces the role (tests, simulators). Becoming leader this way makes us
+    /// the current leader.
+    pub fn set_state(&mut self, state: State) {
+        if state == State::Leader {
+            self.current_leader = self.tracker.self_id();
+        }
+        self.state = state;
+    }
+}
