@@ -143,7 +143,7 @@ impl Sim {
         let members: Vec<&(i32, bool, bool, bool)> = nodes.iter().filter(|n| n.2).collect();
         let voters = members.iter().filter(|n| n.1).count();
         let (cap, live) = self.with(|w| (w.cfg.servers as usize, w.servers.iter().filter(|sv| sv.status != Status::Gone).count()));
-        let min_voters = if cap <= 2 { 1 } else { (cap + 1) / 2 };
+        let min_voters = if cap <= 2 { 1 } else { cap.div_ceil(2) };
         let mut ops: Vec<i32> = Vec::new();
         if members.len() < cap && live < cap + 3 {
             ops.push(c::LOG_ADD_NONVOTING);

@@ -102,22 +102,22 @@ impl World {
         if c >= log.base {
             if log.hash_at(c) != Some(sl.c_hash) {
                 let (lt, li) = log.get(c).map(|e| (e.term, e.id)).unwrap_or((log.base_term, -1));
-                return self.fail(
+                self.fail(
                     LEADER_COMPLETENESS,
                     format!(
                         "server {} became leader of term {} but its log up to idx {} differs from the committed one (it has term {} id {} there; committed: term {} id {})",
                         id, term, c, lt, li, sl.c_term, sl.c_id
                     ),
-                );
+                )
             }
         } else {
             let b = log.base;
             let bs = self.ledger.slots.get((b - 1) as usize).copied().unwrap_or_default();
             if bs.c_set && bs.c_hash != log.base_hash {
-                return self.fail(
+                self.fail(
                     LEADER_COMPLETENESS,
                     format!("server {} became leader of term {} but its snapshot at idx {} differs from the committed log", id, term, b),
-                );
+                )
             }
         }
     }
