@@ -159,39 +159,56 @@ pub struct Stats {
     pub violations: u64,
 }
 
+/// The first invariant violation of a run.
 #[derive(Clone, Debug)]
 pub struct Violation {
+    /// One of `crate::invariants::names`.
     pub invariant: &'static str,
     pub detail: String,
     pub step: u64,
+    /// Virtual time, ms.
     pub now: u64,
 }
 
 pub struct World {
     pub cfg: Config,
+    /// The run's only source of randomness (seeded by `--seed`).
     pub rng: Rng,
     pub step: u64,
+    /// Virtual time, ms.
     pub now: u64,
+    /// Indexed by slot (node id - 1); a retired server keeps its slot.
     pub servers: Vec<Server>,
+    /// Messages in flight, earliest (time, sequence) first.
     pub net: BinaryHeap<Msg>,
+    /// Sequence number of the last message sent.
     pub seq: u64,
+    /// Node id -> partition group (0, 1 or 2), while `partitioned`.
     pub group: Vec<u8>,
     pub partitioned: bool,
+    /// (from, to) pairs with a snapshot on the wire (one at a time).
     pub snap_inflight: FxSet<(i32, i32)>,
     /// What the invariants remember across servers and crashes.
     pub ledger: Ledger,
+    /// Id of the last entry proposed (client and configuration entries).
     pub next_eid: i32,
+    /// Non-voting nodes reported by `node_has_sufficient_logs`, to promote.
     pub pending_promote: Vec<i32>,
     /// (node id, idx, term, entry id) of ADD_NONVOTING entries not yet decided.
     pub pending_add: Vec<(i32, i64, i64, i32)>,
+    /// Nodes whose REMOVE_NODE entry is committed (retired at the next liveness window).
     pub removed_committed: FxSet<i32>,
     pub violation: Option<Violation>,
     /// A tolerated known library bug that ended the run early.
     pub known_bug: Option<String>,
+    /// The most recent events, for the violation report.
     pub ring: Ring,
+    /// Digest of every event so far (the run's fingerprint).
     pub trace: u64,
     pub stats: Stats,
+    /// In a liveness window: no chaos, no message loss.
     pub calm: bool,
+    /// Current percent of steps on which leaders get client entries.
     pub client_rate: u32,
     /// Payloads of entries that left the log (log_pop/poll/clear) during the
     /// current library call: released once the call returns, so that a
@@ -200,6 +217,7 @@ pub struct World {
     pub graveyard: Vec<Box<[u8]>>,
 }
 
+/// The server slot of a node id.
 pub fn slot_of(id: i32) -> usize {
     (id - 1) as usize
 }
@@ -235,6 +253,7 @@ impl World {
         }
     }
 
+    /// Record an event: into the digest, the ring, and stderr with `--trace`.
     pub fn ev(&mut self, k: K, a: [i64; 7]) {
         let e = Ev { step: self.step, now: self.now, k, a };
         self.trace = e.digest(self.trace);
@@ -244,6 +263,7 @@ impl World {
         self.ring.push(e);
     }
 
+    /// Report a violation of `invariant` (only the first one of a run counts).
     pub fn fail(&mut self, invariant: &'static str, detail: String) {
         if self.violation.is_none() {
             self.stats.violations += 1;
@@ -251,6 +271,7 @@ impl World {
         }
     }
 
+    /// Whether server slot `s` is running (not crashed, not retired).
     pub fn up(&self, s: usize) -> bool {
         s < self.servers.len() && self.servers[s].status == Status::Up && !self.servers[s].raft.is_null()
     }

@@ -56,10 +56,12 @@ impl World {
         *self.group.get(id as usize).unwrap_or(&0)
     }
 
+    /// Whether a partition separates `a` and `b` (never in a liveness window).
     pub fn cut(&self, a: i32, b: i32) -> bool {
         self.partitioned && !self.calm && self.group_of(a) != self.group_of(b)
     }
 
+    /// Latency of one message, plus the extra delay of a reordered one.
     fn delay(&mut self) -> u64 {
         let mut d = self.rng.range(self.cfg.min_latency as u64, self.cfg.max_latency as u64);
         if !self.calm && self.cfg.reorder > 0 && self.rng.chance(self.cfg.reorder, 100) {
