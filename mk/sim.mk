@@ -6,6 +6,8 @@
 #                                 the simulator's own tests (fault injection)
 #   make soak SOAK_SECONDS=600    random seeds until a violation or time is up
 #   make sim-replay SIM_ARGS='--servers 5 --seed 7 ...'   replay one run
+# The binary exists only after `make sim` (or any target above, which all
+# build it); plain `make` builds the library alone.
 # bindgen needs libclang: installed with apt-get when it is missing.
 SIM_DIR       := sim
 SIM_BIN       := $(SIM_DIR)/target/release/sim
@@ -13,17 +15,24 @@ SOAK_SECONDS  ?= 300
 SOAK_JOBS     ?= 1
 SIM_ARGS      ?= --help
 SIM_CARGO     := cd $(SIM_DIR) && $(CARGO)
+SIM_DEBS      := libclang-dev
 
 TEST_TARGETS += test-sim
 
 .PHONY: sim sim-deps test-sim soak sim-replay
 
+# apt-get only when libclang is missing (sudo only when not root, as in deps-ticketd)
 sim-deps:
-	@ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || \
-	  { echo "sim: installing libclang-dev for bindgen"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev; }
+	@if ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*-linux-gnu/libclang*.so* >/dev/null 2>&1; then \
+	  echo "sim deps: libclang present"; \
+	else \
+	  echo "sim deps: installing $(SIM_DEBS) for bindgen"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(SIM_DEBS); \
+	fi
 
-# The library's own build (top-level `build`) writes include/raft.h first.
+# The library's own build (top-level `build`) writes include/raft.h first, so
+# the simulator's bindgen reads the finished header.
 sim: build sim-deps
 	$(SIM_CARGO) build --release
 

@@ -4,6 +4,7 @@
 
 use crate::events::{K, M_SNAP};
 use crate::ffi::*;
+use crate::invariants::names::*;
 use crate::model::{cfg_node, is_cfg};
 use crate::world::*;
 use std::cell::RefMut;
@@ -84,7 +85,7 @@ unsafe extern "C" fn send_snapshot(r: *mut raft_server_t, ud: *mut c_void, node:
 unsafe extern "C" fn log_apply(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
-        w.fail("Log Accuracy", format!("log_apply of idx {} with a NULL entry", idx));
+        w.fail(LOG_ACCURACY, format!("log_apply of idx {} with a NULL entry", idx));
         return 0;
     }
     w.on_apply(s, &*e, idx)
@@ -103,7 +104,7 @@ unsafe extern "C" fn persist_term(_r: *mut raft_server_t, ud: *mut c_void, term:
 unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
-        w.fail("Log Accuracy", format!("log_offer of idx {} with a NULL entry", idx));
+        w.fail(LOG_ACCURACY, format!("log_offer of idx {} with a NULL entry", idx));
         return 0;
     }
     w.on_offer(s, &mut *e, idx)
@@ -112,7 +113,7 @@ unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
 unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
-        w.fail("Log Accuracy", format!("log_poll of idx {} with a NULL entry", idx));
+        w.fail(LOG_ACCURACY, format!("log_poll of idx {} with a NULL entry", idx));
         return 0;
     }
     w.on_poll(s, &*e, idx)
@@ -121,7 +122,7 @@ unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, e: *mut r
 unsafe extern "C" fn log_pop(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
-        w.fail("Log Accuracy", format!("log_pop of idx {} with a NULL entry", idx));
+        w.fail(LOG_ACCURACY, format!("log_pop of idx {} with a NULL entry", idx));
         return 0;
     }
     w.on_pop(s, &*e, idx)
@@ -148,7 +149,7 @@ unsafe extern "C" fn log_get_node_id(_r: *mut raft_server_t, ud: *mut c_void, e:
     if w.released(e.data.buf as *const u8, e.data.len as usize) && !w.cfg.tolerates("use-after-pop") {
         let id = w.servers[s].id;
         w.fail(
-            "Payload Ownership",
+            PAYLOAD_OWNERSHIP,
             format!(
                 "server {}: log_get_node_id(idx {}) reads the payload of an entry that log_pop/log_poll/log_clear had already handed back to the application (use after release)",
                 id, idx

@@ -45,11 +45,7 @@ pub fn is_cfg(etype: i32) -> bool {
 pub fn apply_cfg(m: &mut Members, etype: i32, node: i32) {
     let pos = m.iter().position(|&(id, _)| id == node);
     match etype {
-        x if x == c::LOG_ADD_NONVOTING => {
-            if pos.is_none() {
-                m.push((node, false));
-            }
-        }
+        x if x == c::LOG_ADD_NONVOTING && pos.is_none() => m.push((node, false)),
         x if x == c::LOG_ADD_NODE => match pos {
             Some(p) => m[p].1 = true,
             None => m.push((node, true)),
@@ -105,6 +101,9 @@ impl ModelLog {
     }
     pub fn len(&self) -> i64 {
         self.entries.len() as i64
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
     pub fn get(&self, idx: i64) -> Option<&MEntry> {
         if idx <= self.base {

@@ -6,7 +6,7 @@
 
 mod common;
 use common::*;
-use raft_sim::ffi::c;
+use raft_sim::fault;
 use raft_sim::Config;
 
 /// Search `seeds` (each run at most `steps` steps) for a violation of one of
@@ -61,7 +61,7 @@ fn skip_vote_cfg(seed: u64) -> Config {
 
 #[test]
 fn skip_persist_vote_breaks_election_safety() {
-    hunt(skip_vote_cfg, c::FAULT_SKIP_PERSIST_VOTE, &["Election Safety"], 1..11);
+    hunt(skip_vote_cfg, fault::SKIP_PERSIST_VOTE, &["Election Safety"], 1..11);
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn figure8_cfg(seed: u64) -> Config {
 
 #[test]
 fn commit_previous_term_breaks_leader_completeness() {
-    hunt(figure8_cfg, c::FAULT_COMMIT_PREVIOUS_TERM, &["Leader Completeness", "State Machine Safety", "No Committed Entry Popped"], 1..11);
+    hunt(figure8_cfg, fault::COMMIT_PREVIOUS_TERM, &["Leader Completeness", "State Machine Safety", "No Committed Entry Popped"], 1..11);
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn stale_vote_cfg(seed: u64) -> Config {
 
 #[test]
 fn no_log_check_on_vote_breaks_leader_completeness() {
-    hunt(stale_vote_cfg, c::FAULT_NO_LOG_CHECK_ON_VOTE, &["Leader Completeness"], 1..6);
+    hunt(stale_vote_cfg, fault::NO_LOG_CHECK_ON_VOTE, &["Leader Completeness"], 1..6);
 }
 
 #[test]
@@ -111,5 +111,5 @@ fn conflict_cfg(seed: u64) -> Config {
 fn no_truncate_on_conflict_breaks_log_matching() {
     // The faulty path overwrites entries without log_offer, which Log
     // Accuracy may notice first (when no stale suffix is left behind).
-    hunt_also(conflict_cfg, c::FAULT_NO_TRUNCATE_ON_CONFLICT, &["Log Matching"], &["Log Accuracy"], 1..11);
+    hunt_also(conflict_cfg, fault::NO_TRUNCATE_ON_CONFLICT, &["Log Matching"], &["Log Accuracy"], 1..11);
 }

@@ -1,0 +1,41 @@
+//! Client Acknowledgement: an entry a leader reports committed
+//! (`raft_msg_entry_response_committed` = 1) is the one committed there.
+
+use crate::driver::Sim;
+use crate::ffi::*;
+use crate::invariants::names::*;
+
+impl Sim {
+    pub(crate) fn check_acks(&self) {
+        self.with(|w| {
+            for _ in 0..2 {
+                let Some(a) = w.ledger.acks.pop_front() else { return };
+                if !w.up(a.slot) || w.servers[a.slot].incarnation != a.incarnation {
+                    continue;
+                }
+                let r = w.servers[a.slot].raft;
+                let rc = unsafe { raft_msg_entry_response_committed(r, &a.resp) };
+                let sl = w.ledger.slots.get((a.resp.idx - 1) as usize).copied().unwrap_or_default();
+                let same = sl.c_set && sl.c_term == a.resp.term && sl.c_id == a.resp.id;
+                let id = w.servers[a.slot].id;
+                if rc == 1 && sl.c_set && !same {
+                    w.fail(
+                        CLIENT_ACKNOWLEDGEMENT,
+                        format!(
+                            "server {} reports entry (id {}, term {}, idx {}) committed, but (term {}, id {}) was committed there",
+                            id, a.resp.id, a.resp.term, a.resp.idx, sl.c_term, sl.c_id
+                        ),
+                    );
+                    return;
+                }
+                // rc == -1 while the entry is committed elsewhere is allowed:
+                // this server's slot was overwritten by a stale leader and
+                // the entry survived on a majority (the API's -1 only means
+                // "this server now holds another term there").
+                if rc == 0 || (rc == 1 && !sl.c_set) {
+                    w.ledger.acks.push_back(a);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,309 @@
+//! The host's storage, as the C callbacks drive it: each server's "disk"
+//! (term and vote, the log as offered minus what was popped, polled or
+//! cleared, the durably applied index) and its state machine. Every write is
+//! checked where it happens (Log Accuracy, Log Matching, Entry ID
+//! Monotonicity, No Committed Entry Popped, Applied Index Validity, State
+//! Machine Safety, Term/Vote Durability); see `crate::invariants`.
+
+use super::{Mode, World};
+use crate::ffi::*;
+use crate::invariants::names::*;
+use crate::invariants::Slot;
+use crate::model::*;
+use crate::rng::{hcomb, payload_for};
+
+impl World {
+    pub fn on_offer(&mut self, s: usize, e: &mut raft_entry_t, idx: i64) -> i32 {
+        let id = self.servers[s].id;
+        match self.servers[s].mode {
+            Mode::Freeing => return 0,
+            Mode::Restoring => {
+                let log = &self.servers[s].disk.log;
+                match log.get(idx) {
+                    Some(m) if m.term == e.term && m.id == e.id => {
+                        e.data.buf = m.payload.as_ptr() as *mut _;
+                    }
+                    _ => {
+                        let msg = format!("server {}: while restoring, log_offer at idx {} (term {}, id {}) does not match the persisted log", id, idx, e.term, e.id);
+                        self.fail(LOG_ACCURACY, msg);
+                    }
+                }
+                return 0;
+            }
+            Mode::Normal => {}
+        }
+        if self.violation.is_some() {
+            // keep the library consistent with the model until we stop
+        }
+        let len = e.data.len as usize;
+        let bytes: Box<[u8]> = if len == 0 || e.data.buf.is_null() {
+            Box::new([])
+        } else {
+            unsafe { std::slice::from_raw_parts(e.data.buf as *const u8, len) }.into()
+        };
+        let etype = e.type_;
+        let node = if is_cfg(etype) { cfg_node(&bytes) } else { 0 };
+        if etype == crate::ffi::c::LOG_NORMAL && e.id >= 1000 && *bytes != *payload_for(e.id) {
+            self.fail(LOG_ACCURACY, format!("server {}: entry id {} offered at idx {} carries a payload other than the client's", id, e.id, idx));
+        }
+        let (base, last) = {
+            let l = &self.servers[s].disk.log;
+            (l.base, l.last())
+        };
+        if idx <= base || idx > last + 1 {
+            self.fail(LOG_ACCURACY, format!("server {}: log_offer at idx {} but its log holds {}..={}", id, idx, base + 1, last));
+            return 0;
+        }
+        let log = &mut self.servers[s].disk.log;
+        let prev_hash = log.hash_at(idx - 1).unwrap();
+        let prev_id = log.get(idx - 1).map(|p| p.id);
+        let h = entry_hash(prev_hash, idx, e.term, e.id, etype, bytes.len());
+        e.data.buf = bytes.as_ptr() as *mut _;
+        let me = MEntry { term: e.term, id: e.id, etype, node, payload: bytes, hash: h };
+        let mut checks: Vec<(i64, i64, u64)> = vec![(idx, e.term, h)];
+        let mut next_id = None;
+        if idx == last + 1 {
+            log.entries.push_back(me);
+        } else {
+            // overwritten in place (no log_pop for the old entry): mirror it
+            *log.get_mut(idx).unwrap() = me;
+            let mut ph = h;
+            for j in idx + 1..=last {
+                let t = log.get_mut(j).unwrap();
+                t.hash = entry_hash(ph, j, t.term, t.id, t.etype, t.payload.len());
+                ph = t.hash;
+                checks.push((j, t.term, t.hash));
+            }
+            next_id = log.get(idx + 1).map(|n| n.id);
+        }
+        for (j, t, hh) in checks {
+            match self.ledger.prefix_hashes.get(&(j, t)) {
+                Some(&(gh, by)) if gh != hh => {
+                    self.fail(
+                        LOG_MATCHING,
+                        format!(
+                            "server {} holds an entry at idx {} with term {} like server {}, but their logs up to idx {} differ",
+                            id, j, t, by, j
+                        ),
+                    );
+                    return 0;
+                }
+                Some(_) => {}
+                None => {
+                    self.ledger.prefix_hashes.insert((j, t), (hh, id));
+                }
+            }
+        }
+        if let Some(p) = prev_id {
+            if p >= e.id {
+                self.fail(ENTRY_ID_MONOTONICITY, format!("server {}: entry id {} appended at idx {} after entry id {}", id, e.id, idx, p));
+            }
+        }
+        if let Some(n) = next_id {
+            if n <= e.id {
+                self.fail(ENTRY_ID_MONOTONICITY, format!("server {}: entry id {} written at idx {} before entry id {}", id, e.id, idx, n));
+            }
+        }
+        if idx != last + 1 {
+            self.fail(
+                LOG_ACCURACY,
+                format!("server {}: entry at idx {} overwritten by log_offer without log_pop (log held {}..={})", id, idx, base + 1, last),
+            );
+        }
+        0
+    }
+
+    pub fn on_pop(&mut self, s: usize, e: &raft_entry_t, idx: i64) -> i32 {
+        let id = self.servers[s].id;
+        if self.servers[s].mode != Mode::Normal {
+            return 0;
+        }
+        let r = self.servers[s].raft;
+        let last = self.servers[s].disk.log.last();
+        if idx != last || self.servers[s].disk.log.get(idx).is_none() {
+            self.fail(LOG_ACCURACY, format!("server {}: log_pop of idx {} but its newest entry is {}", id, idx, last));
+            return 0;
+        }
+        let commit = unsafe { raft_get_commit_idx(r) };
+        let (mt, mi) = {
+            let m = self.servers[s].disk.log.get(idx).unwrap();
+            (m.term, m.id)
+        };
+        if mt != e.term || mi != e.id {
+            self.fail(LOG_ACCURACY, format!("server {}: log_pop of idx {} (term {}, id {}) but the model has (term {}, id {}) there", id, idx, e.term, e.id, mt, mi));
+            return 0;
+        }
+        if idx <= commit {
+            self.fail(NO_COMMITTED_ENTRY_POPPED, format!("server {} pops idx {} (term {}, id {}) at or below its commit idx {}", id, idx, mt, mi, commit));
+            return 0;
+        }
+        // (A follower outside the quorum may still lose an entry that was
+        // committed at a later term than its own, to a stale leader: only
+        // its own commit index binds it.)
+        let durable = self.servers[s].disk.applied;
+        if idx <= durable {
+            self.fail(NO_COMMITTED_ENTRY_POPPED, format!("server {} pops idx {} (term {}, id {}) at or below its durably applied idx {}", id, idx, mt, mi, durable));
+            return 0;
+        }
+        if let Some(m) = self.servers[s].disk.log.entries.pop_back() {
+            self.graveyard.push(m.payload);
+        }
+        0
+    }
+
+    pub fn on_poll(&mut self, s: usize, e: &raft_entry_t, idx: i64) -> i32 {
+        let id = self.servers[s].id;
+        if self.servers[s].mode != Mode::Normal {
+            return 0;
+        }
+        let r = self.servers[s].raft;
+        let base = self.servers[s].disk.log.base;
+        let snap_idx = self.servers[s].snap_pending.as_ref().map(|p| p.snap.idx).unwrap_or(0);
+        let commit = unsafe { raft_get_commit_idx(r) };
+        let m = self.servers[s].disk.log.get(idx).map(|m| (m.term, m.id));
+        if idx != base + 1 || m.is_none() {
+            self.fail(LOG_ACCURACY, format!("server {}: log_poll of idx {} but its oldest entry is {}", id, idx, base + 1));
+            return 0;
+        }
+        if m != Some((e.term, e.id)) {
+            self.fail(LOG_ACCURACY, format!("server {}: log_poll of idx {} (term {}, id {}) differs from the model's {:?}", id, idx, e.term, e.id, m));
+            return 0;
+        }
+        if idx > snap_idx || idx > commit {
+            self.fail(LOG_ACCURACY, format!("server {}: log_poll of idx {} beyond its snapshot idx {} / commit idx {}", id, idx, snap_idx, commit));
+            return 0;
+        }
+        if let Some(m) = self.servers[s].disk.log.poll() {
+            self.graveyard.push(m.payload);
+        }
+        0
+    }
+
+    pub fn on_clear(&mut self, s: usize, _e: &raft_entry_t, idx: i64) -> i32 {
+        if self.servers[s].mode != Mode::Normal {
+            return 0;
+        }
+        let l = &self.servers[s].disk.log;
+        if idx <= l.base || idx > l.last() {
+            let msg = format!("server {}: log_clear of idx {} outside its log {}..={}", self.servers[s].id, idx, l.base + 1, l.last());
+            self.fail(LOG_ACCURACY, msg);
+        }
+        self.servers[s].clears += 1;
+        if let Some(m) = self.servers[s].disk.log.get_mut(idx) {
+            let p = std::mem::take(&mut m.payload);
+            self.graveyard.push(p);
+        }
+        0
+    }
+
+    /// Whether `buf` is the payload of an entry that already left the log.
+    pub fn released(&self, buf: *const u8, len: usize) -> bool {
+        len > 0 && self.graveyard.iter().any(|p| p.as_ptr() == buf && !p.is_empty())
+    }
+
+    pub fn on_apply(&mut self, s: usize, e: &raft_entry_t, idx: i64) -> i32 {
+        let id = self.servers[s].id;
+        if self.servers[s].mode == Mode::Freeing {
+            return 0;
+        }
+        let r = self.servers[s].raft;
+        let commit = unsafe { raft_get_commit_idx(r) };
+        let m = self.servers[s].disk.log.get(idx).map(|m| (m.term, m.id, m.etype, m.node));
+        let Some((mt, mi, etype, node)) = m else {
+            self.fail(LOG_ACCURACY, format!("server {}: log_apply of idx {}, which its log does not hold", id, idx));
+            return 0;
+        };
+        if mt != e.term || mi != e.id {
+            self.fail(LOG_ACCURACY, format!("server {}: log_apply of (term {}, id {}) at idx {}, the model has (term {}, id {})", id, e.term, e.id, idx, mt, mi));
+            return 0;
+        }
+        let sm = self.servers[s].mem.sm_applied;
+        if idx != sm + 1 {
+            self.fail(APPLIED_INDEX_VALIDITY, format!("server {}: applies idx {} right after idx {}", id, idx, sm));
+            return 0;
+        }
+        if idx > commit {
+            self.fail(APPLIED_INDEX_VALIDITY, format!("server {}: applies idx {} beyond its commit idx {}", id, idx, commit));
+            return 0;
+        }
+        let digest = hcomb(self.servers[s].mem.sm_digest, ((mt as u64) << 32) ^ (mi as u32 as u64));
+        let need = idx as usize;
+        if self.ledger.slots.len() < need {
+            self.ledger.slots.resize(need, Slot::default());
+        }
+        let sl = self.ledger.slots[need - 1];
+        if sl.a_set {
+            if sl.a_term != mt || sl.a_id != mi || sl.a_digest != digest {
+                self.fail(
+                    STATE_MACHINE_SAFETY,
+                    format!(
+                        "server {} applies (term {}, id {}) at idx {}, but server {} applied (term {}, id {}) there{}",
+                        id, mt, mi, idx, sl.a_by, sl.a_term, sl.a_id,
+                        if sl.a_term == mt && sl.a_id == mi { " (with a different state before it)" } else { "" }
+                    ),
+                );
+                return 0;
+            }
+        } else {
+            if sl.c_set && (sl.c_term != mt || sl.c_id != mi) {
+                self.fail(
+                    STATE_MACHINE_SAFETY,
+                    format!("server {} applies (term {}, id {}) at idx {}, but (term {}, id {}) was committed there", id, mt, mi, idx, sl.c_term, sl.c_id),
+                );
+                return 0;
+            }
+            let slm = &mut self.ledger.slots[need - 1];
+            slm.a_set = true;
+            slm.a_term = mt;
+            slm.a_id = mi;
+            slm.a_digest = digest;
+            slm.a_by = id;
+        }
+        let sv = &mut self.servers[s];
+        sv.mem.sm_applied = idx;
+        sv.mem.sm_digest = digest;
+        if idx > sv.disk.applied {
+            sv.disk.applied = idx;
+        }
+        if etype == crate::ffi::c::LOG_REMOVE && node == id {
+            sv.shutdown = Some(0);
+            return crate::ffi::c::ERR_SHUTDOWN;
+        }
+        0
+    }
+
+    pub fn on_persist_term(&mut self, s: usize, term: i64, vote: i32) -> i32 {
+        let sv = &self.servers[s];
+        if sv.mode != Mode::Normal {
+            return 0;
+        }
+        let (dt, dv, id) = (sv.disk.term, sv.disk.vote, sv.id);
+        if term < dt || (term == dt && dv != -1 && vote != dv) {
+            self.fail(TERM_VOTE_DURABILITY, format!("server {}: persist_term(term {}, vote {}) after it had persisted term {} vote {}", id, term, vote, dt, dv));
+            return 0;
+        }
+        let sv = &mut self.servers[s];
+        sv.disk.term = term;
+        sv.disk.vote = vote;
+        0
+    }
+
+    pub fn on_persist_vote(&mut self, s: usize, vote: i32) -> i32 {
+        let sv = &self.servers[s];
+        if sv.mode != Mode::Normal {
+            return 0;
+        }
+        let term = unsafe { raft_get_current_term(sv.raft) };
+        let (dt, dv, id) = (sv.disk.term, sv.disk.vote, sv.id);
+        if dt != term {
+            self.fail(TERM_VOTE_DURABILITY, format!("server {}: persist_vote({}) in term {} but the persisted term is {}", id, vote, term, dt));
+            return 0;
+        }
+        if dv != -1 && vote != dv {
+            self.fail(TERM_VOTE_DURABILITY, format!("server {}: persist_vote({}) in term {} after it had persisted a vote for {}", id, vote, term, dv));
+            return 0;
+        }
+        self.servers[s].disk.vote = vote;
+        0
+    }
+}
