@@ -1,7 +1,8 @@
 # libraft — top-level build.
 #   make            build libraft.so, libraft.a and include/raft.h (release)
 #   make test       every test: Rust unit tests, header checks, C tests, simulator, ticketd
-#   make install PREFIX=/some/dir
+#   make install PREFIX=/some/dir   (mk/install.mk)
+#   make help       every target, one line each
 #   make demo       the ticketd demo cluster
 # Parts of the build live in mk/*.mk (one file per component); each adds its
 # test targets to TEST_TARGETS.
@@ -10,14 +11,19 @@ PREFIX    ?= /usr/local
 CARGO     ?= cargo
 CC        ?= cc
 CXX       ?= c++
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version is Cargo.toml's (build.rs derives the header's macros and the
+# soname from the same line); the soname follows the major version.
+VERSION       := $(shell sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+SOVERSION     := $(VERSION_MAJOR)
+$(if $(VERSION_MINOR),,$(error could not read the version from Cargo.toml's [package] section))
 LIBDIR    := $(CURDIR)/target/release
 HEADER    := include/raft.h
 
 TEST_TARGETS :=
 
-.PHONY: all build test clean install test-rust test-header test-install
+.PHONY: all build test clean test-rust test-header
 
 all: build
 
@@ -48,26 +54,6 @@ test-header: build
 	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_c.o
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_cxx.o
 	@echo "header: fresh, C99 and C++ clean"
-
-install: build
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/raft.h
-	install -m 644 $(LIBDIR)/libraft.a $(DESTDIR)$(PREFIX)/lib/libraft.a
-	install -m 755 $(LIBDIR)/libraft.so $(DESTDIR)$(PREFIX)/lib/libraft.so.$(VERSION)
-	ln -sf libraft.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so.$(SOVERSION)
-	ln -sf libraft.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' raft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/raft.pc
-
-# Install into a scratch prefix and build a program the way a user would:
-# pkg-config for flags, the versioned soname at run time, and static linking.
-test-install:
-	rm -rf build/install && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install >/dev/null
-	@printf '#include <raft.h>\n#include <stdio.h>\nint main(void){raft_server_t *r = raft_new(); raft_add_node(r, NULL, 1, 1); raft_periodic(r, 0); int ok = raft_is_leader(r) && raft_get_current_term(r) == 1; raft_free(r); printf("installed library: %%s\\n", ok ? "ok" : "BROKEN"); return !ok;}\n' > build/install/app.c
-	PKG_CONFIG_PATH=$(CURDIR)/build/install/lib/pkgconfig sh -c 'cc -std=c99 -Wall -Werror build/install/app.c $$(pkg-config --cflags --libs raft) -o build/install/app'
-	readelf -d build/install/app | grep -q 'NEEDED.*libraft.so.$(SOVERSION)'
-	./build/install/app
-	cc -std=c99 build/install/app.c -Ibuild/install/include build/install/lib/libraft.a -lpthread -ldl -lm -o build/install/app_static
-	./build/install/app_static
 
 clean:
 	$(CARGO) clean

@@ -15,6 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** Major version of the libraft this header belongs to (the soname is libraft.so.MAJOR). */
+#define RAFT_VERSION_MAJOR 0
+/** Minor version of the libraft this header belongs to. */
+#define RAFT_VERSION_MINOR 1
+/** Patch version of the libraft this header belongs to. */
+#define RAFT_VERSION_PATCH 0
+/** The header's version as "MAJOR.MINOR.PATCH"; compare with raft_version_string(). */
+#define RAFT_VERSION_STRING "0.1.0"
+/** The header's version as MAJOR * 10000 + MINOR * 100 + PATCH; compare with raft_version(). */
+#define RAFT_VERSION_NUMBER 100
+
 /**
  * `msg_requestvote_response_t.vote_granted`: the vote was granted.
  */
@@ -956,6 +967,44 @@ void raft_set_snapshot_metadata(raft_server_t *me, raft_term_t term, raft_index_
  * the index of the last compacted entry.
  */
 raft_index_t raft_get_num_snapshottable_logs(raft_server_t *me);
+
+/**
+ * Returns a short English description of the return code `err`: 0,
+ * -1 (a function's generic failure), every `raft_error_e` value; any other
+ * value (e.g. a callback's own error code) gives "unknown error".
+ *
+ * @param err a value returned by a libraft function or callback
+ * @return a static NUL-terminated string, never NULL; do not free it.
+ */
+const char *raft_get_error_str(int err);
+
+/**
+ * Returns the name of a server state, as returned by `raft_get_state`:
+ * "none", "follower", "candidate" or "leader"; any other value gives
+ * "unknown".
+ *
+ * @param state a `raft_state_e` value
+ * @return a static NUL-terminated string, never NULL; do not free it.
+ */
+const char *raft_get_state_str(int state);
+
+/**
+ * Returns the version of the library the program runs against, as
+ * MAJOR * 10000 + MINOR * 100 + PATCH (e.g. 10203 for 1.2.3), equal to
+ * the `RAFT_VERSION_NUMBER` of the header the library was built with. A
+ * program compares it with the `RAFT_VERSION_NUMBER` it was compiled with to
+ * detect a header/library mismatch; the major versions always agree when
+ * the dynamic loader found the library by its soname, libraft.so.MAJOR.
+ */
+int raft_version(void);
+
+/**
+ * Returns the version of the library as "MAJOR.MINOR.PATCH", equal to the
+ * header's `RAFT_VERSION_STRING` when header and library agree.
+ *
+ * @return a static NUL-terminated string, never NULL; do not free it.
+ */
+const char *raft_version_string(void);
 
 /**
  * (lower-level) Creates a standalone node (voting, active, next index 1,

@@ -13,6 +13,7 @@
 pub mod alloc;
 pub mod api;
 pub mod host;
+pub mod info;
 pub mod node_api;
 pub mod types;
 
