@@ -13,7 +13,7 @@ C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c,$(
 C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster.c
 C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
 C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR)
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -I$(C_TESTS_OUT)
 C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
@@ -37,6 +37,18 @@ $(C_TESTS_OUT)/registry.c: $(C_TESTS_TSRCS) mk/c_tests.mk
 	@d=$$(sed -n 's/^    { "\([^"]*\)".*/\1/p' $@.tmp | sort | uniq -d); \
 	  if [ -n "$$d" ]; then echo "duplicate test names: $$d"; rm -f $@.tmp; exit 1; fi
 	@mv $@.tmp $@
+
+# header_codes.h: HEADER_<ENUM>(X) lists every enumerator of raft_error_e and
+# raft_state_e in include/raft.h, for t_info.c
+$(C_TESTS_OUT)/header_codes.h: $(HEADER) mk/c_tests.mk
+	@mkdir -p $(C_TESTS_OUT)
+	@awk '/^typedef enum/ { n = 0; next } /^  [A-Z_0-9]+( = [^,]*)?,$$/ { sub(/^  /, ""); sub(/[ ,].*/, ""); names[n++] = $$0; next } \
+	  /^} raft_(error|state)_e;/ { enum = $$2; sub(/;/, "", enum); printf "#define HEADER_%s(X)", toupper(enum); \
+	  for (i = 0; i < n; i++) printf " X(%s)", names[i]; printf "\n"; found++ } \
+	  END { if (found != 2) { print "header_codes.h: raft_error_e or raft_state_e not found in the header" > "/dev/stderr"; exit 1 } }' \
+	  $(HEADER) > $@.tmp && mv $@.tmp $@
+
+$(C_TESTS_OUT)/t_info.o: $(C_TESTS_OUT)/header_codes.h
 
 $(C_TESTS_OUT)/registry.o: $(C_TESTS_OUT)/registry.c $(C_TESTS_DIR)/harness.h
 	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
