@@ -25,8 +25,10 @@ TEST_TARGETS :=
 
 .PHONY: all build test clean test-rust test-header
 
+## build the release library and header (same as build)
 all: build
 
+## cargo build: target/release/libraft.so, libraft.a and include/raft.h (cbindgen)
 build:
 	$(CARGO) build --release --lib
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
@@ -35,16 +37,19 @@ build:
 
 TEST_TARGETS := test-header test-rust test-install $(TEST_TARGETS)
 
+## every test target in TEST_TARGETS, in order (the whole suite)
 test: build
 	@set -e; for t in $(TEST_TARGETS); do \
 	  echo "=== make $$t"; $(MAKE) --no-print-directory $$t; done
 	@echo "=== all test targets passed: $(TEST_TARGETS)"
 
+## Rust unit tests of the core (cargo test --release --lib)
 test-rust:
 	$(CARGO) test --release --lib
 
 # The committed header must equal the one cbindgen generates, and it must
 # compile cleanly as C99 and as C++.
+## committed include/raft.h equals the generated one and compiles as C99 and C++ with -Werror
 test-header: build
 	@git diff --exit-code -- $(HEADER) >/dev/null 2>&1 || \
 	  (git ls-files --error-unmatch $(HEADER) >/dev/null 2>&1 && \
@@ -55,6 +60,7 @@ test-header: build
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_cxx.o
 	@echo "header: fresh, C99 and C++ clean"
 
+## remove target/ and build/
 clean:
 	$(CARGO) clean
 	rm -rf build

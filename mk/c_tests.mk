@@ -58,19 +58,23 @@ $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
 
 # The fixture header (callback typedefs, structs, cbindgen header) must also
 # compile as C++.
+## the C test fixture headers compile as C++
 c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
 	@mkdir -p $(C_TESTS_OUT)
 	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
 
+## build the C test runner build/c_tests/raft_tests
 c-tests-bin: $(C_TESTS_BIN)
 
 # `build` first (cargo), then the test binary in a sub-make so that it is
 # linked against the freshly built library.
+## the C test suite against libraft.so (C_TESTS_ARGS=name runs one test)
 test-c: build
 	@$(MAKE) --no-print-directory c-tests-bin c-tests-cxx-check
 	./$(C_TESTS_BIN) $(C_TESTS_ARGS)
 
+## the C test suite under valgrind memcheck
 memcheck: build
 	@$(MAKE) --no-print-directory c-tests-bin
 	C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)
