@@ -1,7 +1,8 @@
 # libraft — top-level build.
 #   make            build libraft.so, libraft.a and include/raft.h (release)
 #   make test       every test: Rust unit tests, header checks, C tests, simulator, ticketd
-#   make install PREFIX=/some/dir
+#   make install PREFIX=/some/dir   (mk/install.mk)
+#   make help       every target, one line each
 #   make demo       the ticketd demo cluster
 # Parts of the build live in mk/*.mk (one file per component); each adds its
 # test targets to TEST_TARGETS.
@@ -10,8 +11,13 @@ PREFIX    ?= /usr/local
 CARGO     ?= cargo
 CC        ?= cc
 CXX       ?= c++
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version is Cargo.toml's (build.rs derives the header's macros and the
+# soname from the same line); the soname follows the major version.
+VERSION       := $(shell sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+SOVERSION     := $(VERSION_MAJOR)
+$(if $(VERSION_MINOR),,$(error could not read the version from Cargo.toml's [package] section))
 LIBDIR    := $(CURDIR)/target/release
 # The same library built with the test-only `fault-injection` feature (for
 # the tests that prove the checkers catch broken rules; never installed).
@@ -20,14 +26,17 @@ HEADER    := include/raft.h
 
 TEST_TARGETS :=
 
-.PHONY: all build fault-lib test clean install test-rust test-header test-install
+.PHONY: all build fault-lib test clean test-rust test-header
 
+## build the release library and header (same as build)
 all: build
 
+## cargo build: target/release/libraft.so, libraft.a and include/raft.h (cbindgen)
 build:
 	$(CARGO) build --release --lib
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
+## the library with the test-only fault-injection feature, in target/fault (never installed)
 fault-lib:
 	$(CARGO) build --release --lib --features fault-injection --target-dir target/fault
 	@ln -sf libraft.so $(FAULT_LIBDIR)/libraft.so.$(SOVERSION)
@@ -36,16 +45,19 @@ fault-lib:
 
 TEST_TARGETS := test-header test-rust test-install $(TEST_TARGETS)
 
+## every test target in TEST_TARGETS, in order (the whole suite)
 test: build
 	@set -e; for t in $(TEST_TARGETS); do \
 	  echo "=== make $$t"; $(MAKE) --no-print-directory $$t; done
 	@echo "=== all test targets passed: $(TEST_TARGETS)"
 
+## Rust unit tests of the core (cargo test --release --lib)
 test-rust:
 	$(CARGO) test --release --lib
 
 # The committed header must equal the one cbindgen generates, and it must
 # compile cleanly as C99 and as C++.
+## committed include/raft.h equals the generated one and compiles as C99 and C++ with -Werror
 test-header: build
 	@git diff --exit-code -- $(HEADER) >/dev/null 2>&1 || \
 	  (git ls-files --error-unmatch $(HEADER) >/dev/null 2>&1 && \
@@ -56,26 +68,7 @@ test-header: build
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_cxx.o
 	@echo "header: fresh, C99 and C++ clean"
 
-install: build
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/raft.h
-	install -m 644 $(LIBDIR)/libraft.a $(DESTDIR)$(PREFIX)/lib/libraft.a
-	install -m 755 $(LIBDIR)/libraft.so $(DESTDIR)$(PREFIX)/lib/libraft.so.$(VERSION)
-	ln -sf libraft.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so.$(SOVERSION)
-	ln -sf libraft.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libraft.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' raft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/raft.pc
-
-# Install into a scratch prefix and build a program the way a user would:
-# pkg-config for flags, the versioned soname at run time, and static linking.
-test-install:
-	rm -rf build/install && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install >/dev/null
-	@printf '#include <raft.h>\n#include <stdio.h>\nint main(void){raft_server_t *r = raft_new(); raft_add_node(r, NULL, 1, 1); raft_periodic(r, 0); int ok = raft_is_leader(r) && raft_get_current_term(r) == 1; raft_free(r); printf("installed library: %%s\\n", ok ? "ok" : "BROKEN"); return !ok;}\n' > build/install/app.c
-	PKG_CONFIG_PATH=$(CURDIR)/build/install/lib/pkgconfig sh -c 'cc -std=c99 -Wall -Werror build/install/app.c $$(pkg-config --cflags --libs raft) -o build/install/app'
-	readelf -d build/install/app | grep -q 'NEEDED.*libraft.so.$(SOVERSION)'
-	./build/install/app
-	cc -std=c99 build/install/app.c -Ibuild/install/include build/install/lib/libraft.a -lpthread -ldl -lm -o build/install/app_static
-	./build/install/app_static
-
+## remove target/ and build/
 clean:
 	$(CARGO) clean
 	rm -rf build

@@ -1,15 +1,46 @@
 //! Generates include/raft.h from the `ffi` module with cbindgen (configured by
-//! cbindgen.toml) and gives the shared library its soname.
+//! cbindgen.toml) and gives the shared library its soname. Cargo.toml's
+//! `version` is the one source of the version: it becomes the header's
+//! `RAFT_VERSION_*` macros and the soname `libraft.so.MAJOR` here, what
+//! `raft_version()` returns (src/ffi/info.rs), and the Makefile's VERSION.
 
 use std::path::{Path, PathBuf};
 
+/// The header's version macros, documented for Doxygen.
+fn version_macros(major: u32, minor: u32, patch: u32, version: &str) -> String {
+    assert!(minor < 100 && patch < 100, "RAFT_VERSION_NUMBER packs MINOR and PATCH in two digits");
+    format!(
+        "\n/** Major version of the libraft this header belongs to (the soname is libraft.so.MAJOR). */\n\
+         #define RAFT_VERSION_MAJOR {major}\n\
+         /** Minor version of the libraft this header belongs to. */\n\
+         #define RAFT_VERSION_MINOR {minor}\n\
+         /** Patch version of the libraft this header belongs to. */\n\
+         #define RAFT_VERSION_PATCH {patch}\n\
+         /** The header's version as \"MAJOR.MINOR.PATCH\"; compare with raft_version_string(). */\n\
+         #define RAFT_VERSION_STRING \"{version}\"\n\
+         /** The header's version as MAJOR * 10000 + MINOR * 100 + PATCH; compare with raft_version(). */\n\
+         #define RAFT_VERSION_NUMBER {number}",
+        number = major * 10000 + minor * 100 + patch
+    )
+}
+
 fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let part = |name: &str| -> u32 {
+        let v = std::env::var(name).unwrap();
+        v.parse().unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+    };
+    let (major, minor, patch) =
+        (part("CARGO_PKG_VERSION_MAJOR"), part("CARGO_PKG_VERSION_MINOR"), part("CARGO_PKG_VERSION_PATCH"));
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap();
+
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libraft.so.0");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libraft.so.{major}");
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let macros = version_macros(major, minor, patch, &version);
+    config.after_includes = Some(config.after_includes.take().unwrap_or_default() + &macros);
     let header = crate_dir.join("include").join("raft.h");
     match cbindgen::Builder::new().with_src(crate_dir.join("src/ffi/mod.rs")).with_config(config).generate() {
         Ok(bindings) => {

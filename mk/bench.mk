@@ -25,9 +25,11 @@ $(BENCH_OUT)/%: bench/c/%.c bench/c/bench_common.h $(HEADER) $(LIBDIR)/libraft.s
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< -o $@ $(BENCH_LDFLAGS)
 
+## build the C benchmark programs into build/bench
 bench-bins: build
 	@$(MAKE) --no-print-directory $(BENCH_C_BINS)
 
+## replication throughput through the C ABI, N = 3, 5 and B = 1, 16, 256
 bench-c: bench-bins
 	@mkdir -p $(BENCH_RES)
 	@: > $(BENCH_RES)/c.txt
@@ -35,6 +37,7 @@ bench-c: bench-bins
 	  ./$(BENCH_OUT)/raft_bench -n $$n -b $$b -m $(BENCH_M) --runs $(BENCH_RUNS) | tee -a $(BENCH_RES)/c.txt | grep -v '^RESULT' || exit 1; \
 	done; done
 
+## instructions per entry inside libraft.so (callgrind), B = 1 and 256
 bench-instr: bench-bins
 	@mkdir -p $(BENCH_RES)
 	bench/instr.sh ./$(BENCH_OUT)/raft_bench $(BENCH_OUT)/callgrind 3 $(BENCH_INSTR_M) "1 256" > $(BENCH_RES)/instr.txt
@@ -45,26 +48,31 @@ bench-instr: bench-bins
 	@echo "hottest lines (instructions/entry):"
 	@grep '^PROFILE n=3 b=1 LINE' $(BENCH_RES)/instr.txt | head -15 | sed 's|/rustc/[0-9a-f]*/library/|std:|; s|$(CURDIR)/||; s/^PROFILE /   /' 
 
+## library bytes per entry; heap over 10M entries with compaction
 bench-mem: bench-bins
 	@mkdir -p $(BENCH_RES)
 	./$(BENCH_OUT)/raft_mem --retain 1000000 --total 10000000 --every 10000 | tee $(BENCH_RES)/mem.txt | grep -v '^RESULT'
 
+## 10,000 idle servers: heap per server, CPU at a 100 ms tick
 bench-groups: bench-bins
 	@mkdir -p $(BENCH_RES)
 	./$(BENCH_OUT)/raft_groups --groups 10000 --seconds 30 --runs $(BENCH_RUNS) | tee $(BENCH_RES)/groups.txt | grep -v '^RESULT'
 
+## Criterion: the safe Rust API against raft-rs
 bench-rust:
 	@mkdir -p $(BENCH_RES)
 	cd bench && BENCH_M=$(BENCH_RUST_M) $(CARGO) bench -j $(BENCH_JOBS) --bench replication > ../$(BENCH_RES)/rust.log 2>&1 || { tail -30 ../$(BENCH_RES)/rust.log; exit 1; }
 	@grep '^RESULT' $(BENCH_RES)/rust.log > $(BENCH_RES)/rust.txt
 	@grep -E '^n=[0-9]' $(BENCH_RES)/rust.log
 
+## bench-c, -instr, -mem, -groups and -rust, then rewrite the Library section of BENCHMARKS.md
 bench: build
 	@$(MAKE) --no-print-directory bench-c bench-instr bench-mem bench-groups bench-rust
 	bench/report.sh $(BENCH_RES) BENCHMARKS.md "make bench"
 
 # Every benchmark at tiny sizes: they build, run, and report (~1-2 min with
 # the bench crate's dependencies already compiled).
+## every benchmark at tiny sizes: they build, run and report
 test-bench-smoke: bench-bins
 	@set -e; out=$(BENCH_OUT)/smoke; mkdir -p $$out; ok=0; \
 	for n in 3 5; do for b in 1 16 256; do \

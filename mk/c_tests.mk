@@ -16,7 +16,7 @@ C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
 C_FAULT_BIN   := $(C_TESTS_OUT)/raft_fault_tests
 C_FAULT_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_DIR)/t_faults.c) $(C_TESTS_OUT)/fault_registry.o
 C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR)
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -I$(C_TESTS_OUT)
 C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
@@ -43,6 +43,18 @@ $(C_TESTS_OUT)/registry.c $(C_TESTS_OUT)/fault_registry.c:
 	  if [ -n "$$d" ]; then echo "duplicate test names: $$d"; rm -f $@.tmp; exit 1; fi
 	@mv $@.tmp $@
 
+# header_codes.h: HEADER_<ENUM>(X) lists every enumerator of raft_error_e and
+# raft_state_e in include/raft.h, for t_info.c
+$(C_TESTS_OUT)/header_codes.h: $(HEADER) mk/c_tests.mk
+	@mkdir -p $(C_TESTS_OUT)
+	@awk '/^typedef enum/ { n = 0; next } /^  [A-Z_0-9]+( = [^,]*)?,$$/ { sub(/^  /, ""); sub(/[ ,].*/, ""); names[n++] = $$0; next } \
+	  /^} raft_(error|state)_e;/ { enum = $$2; sub(/;/, "", enum); printf "#define HEADER_%s(X)", toupper(enum); \
+	  for (i = 0; i < n; i++) printf " X(%s)", names[i]; printf "\n"; found++ } \
+	  END { if (found != 2) { print "header_codes.h: raft_error_e or raft_state_e not found in the header" > "/dev/stderr"; exit 1 } }' \
+	  $(HEADER) > $@.tmp && mv $@.tmp $@
+
+$(C_TESTS_OUT)/t_info.o: $(C_TESTS_OUT)/header_codes.h
+
 $(C_TESTS_OUT)/registry.o $(C_TESTS_OUT)/fault_registry.o: $(C_TESTS_OUT)/%.o: $(C_TESTS_OUT)/%.c $(C_TESTS_DIR)/harness.h
 	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
 
@@ -51,6 +63,7 @@ $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
 
 # The fixture header (callback typedefs, structs, cbindgen header) must also
 # compile as C++.
+## the C test fixture headers compile as C++
 c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
 	@mkdir -p $(C_TESTS_OUT)
 	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
@@ -59,15 +72,18 @@ c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
 $(C_FAULT_BIN): $(C_FAULT_OBJS) $(FAULT_LIBDIR)/libraft.so
 	$(CC) $(C_FAULT_OBJS) -o $@ -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
 
+## build the C test runner build/c_tests/raft_tests
 c-tests-bin: $(C_TESTS_BIN)
 
 # `build` first (cargo), then the test binary in a sub-make so that it is
 # linked against the freshly built library.
+## the C test suite against libraft.so (C_TESTS_ARGS=name runs one test), then the fault-injection tests
 test-c: build fault-lib
 	@$(MAKE) --no-print-directory c-tests-bin c-tests-cxx-check $(C_FAULT_BIN)
 	./$(C_TESTS_BIN) $(C_TESTS_ARGS)
 	./$(C_FAULT_BIN)
 
+## the C test suite under valgrind memcheck
 memcheck: build
 	@$(MAKE) --no-print-directory c-tests-bin
 	C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)

@@ -6,9 +6,11 @@ $(CLUSTER_DEMO): examples/cluster_demo.c $(HEADER) build
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude $< -o $@ -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 
+## run examples/cluster_demo.c: a 3-node cluster in one process
 cluster-demo: $(CLUSTER_DEMO)
 	./$(CLUSTER_DEMO)
 
+## the in-process cluster demo under valgrind
 test-examples: $(CLUSTER_DEMO)
 	valgrind -q --leak-check=full --error-exitcode=1 ./$(CLUSTER_DEMO) > build/examples/cluster_demo.out
 	test "$$(grep -c "commit 5 applied 5" build/examples/cluster_demo.out)" = 3

@@ -20,15 +20,18 @@ $(INTERACT_BIN): $(INTERACT_DIR)/interact.c $(HEADER) mk/interact.mk $(FAULT_LIB
 	@mkdir -p $(INTERACT_OUT)
 	$(CC) $(INTERACT_CFLAGS) $(INTERACT_DIR)/interact.c -o $@ $(INTERACT_LDFLAGS)
 
+## build the interaction-script runner build/interact/interact
 interact-bin: $(INTERACT_BIN)
 
 # `build` first (cargo), then the runner in a sub-make so that it is linked
 # against the freshly built library.
+## run the interaction scripts c_tests/interact/scripts/*.txt, then again under valgrind
 test-interact: build fault-lib
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 	$(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 
+## (re)write the expected output of scripts (INTERACT_FILES=...)
 interact-rewrite: build fault-lib
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) --rewrite $(INTERACT_FILES)

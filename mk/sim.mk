@@ -21,7 +21,7 @@ TEST_TARGETS += test-sim
 
 .PHONY: sim sim-deps test-sim soak sim-replay
 
-# apt-get only when libclang is missing (sudo only when not root, as in deps-ticketd)
+## install libclang-dev (for bindgen) with apt-get, only if missing
 sim-deps:
 	@if ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*-linux-gnu/libclang*.so* >/dev/null 2>&1; then \
 	  echo "sim deps: libclang present"; \
@@ -33,15 +33,19 @@ sim-deps:
 
 # The library's own build (top-level `build`) writes include/raft.h first, so
 # the simulator's bindgen reads the finished header.
+## build the chaos simulator sim/target/release/sim
 sim: build sim-deps
 	$(SIM_CARGO) build --release
 
+## the simulator's fixed seed matrix and its own tests
 test-sim: sim
 	$(SIM_BIN) --matrix
 	$(SIM_CARGO) test --release
 
+## random simulator seeds until a violation or SOAK_SECONDS have passed
 soak: sim
 	$(SIM_BIN) --soak $(SOAK_SECONDS) --jobs $(SOAK_JOBS)
 
+## replay one simulator run: SIM_ARGS='--servers 5 --seed 7 ...'
 sim-replay: sim
 	$(SIM_BIN) $(SIM_ARGS)

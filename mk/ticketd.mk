@@ -19,9 +19,11 @@ TICKETD_PY    ?= python3
 
 .PHONY: deps deps-ticketd ticketd demo test-ticketd test-ticketd-asan bench-ticketd fuzz-ticketd
 
+## install the Debian packages the examples need (only if missing)
 deps: deps-ticketd
 
 # apt-get only when pkg-config cannot find a library (or is missing itself)
+## install libuv, libmicrohttpd and LMDB with apt-get, only if missing
 deps-ticketd:
 	@if pkg-config --exists $(TICKETD_PKGS) 2>/dev/null; then \
 	  echo "ticketd deps: $(TICKETD_PKGS) present"; \
@@ -49,21 +51,27 @@ $(TICKETD)-asan: $(TICKETD_SRCS) $(TICKETD_HDRS) $(HEADER) mk/ticketd.mk | deps-
 	$(CC) $(TICKETD_CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  $$(pkg-config --cflags $(TICKETD_PKGS)) $(TICKETD_SRCS) -o $@ $(TICKETD_LIBS) $$(pkg-config --libs $(TICKETD_PKGS))
 
+## build the replicated ticket server build/ticketd/ticketd
 ticketd: $(TICKETD)
 
+## the wire decoder fuzz driver, 200,000 inputs, under ASan/UBSan
 fuzz-ticketd: $(TICKETD_FUZZ)
 	./$(TICKETD_FUZZ) 200000
 
+## a 3-node ticketd cluster on 127.0.0.1: tickets through a follower, /status, clean stop
 demo: $(TICKETD)
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/demo.py --ticketd $(TICKETD)
 
+## ticketd cluster tests (real processes, sockets, files) and a decoder fuzz run
 test-ticketd: $(TICKETD) $(TICKETD_FUZZ)
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/test_ticketd.py --ticketd $(TICKETD) --fuzz $(TICKETD_FUZZ)
 
+## the ticketd tests against an ASan/UBSan/LSan build of ticketd
 test-ticketd-asan: $(TICKETD)-asan $(TICKETD_FUZZ)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(TICKETD_PY) $(TICKETD_DIR)/tests/test_ticketd.py --ticketd $(TICKETD)-asan --fuzz $(TICKETD_FUZZ)
 
+## ticketd throughput and latency on a 3-node loopback cluster with fsync on
 bench-ticketd: $(TICKETD)
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/bench.py --ticketd $(TICKETD)
 

@@ -19,6 +19,7 @@ pub mod control;
 pub mod getters;
 pub mod handle;
 pub mod host;
+pub mod info;
 pub mod node_api;
 pub mod snapshot_api;
 #[cfg(feature = "fault-injection")]

@@ -100,7 +100,9 @@ pub const RAFT_SNAPSHOT_NONBLOCKING_APPLY: c_int = 1;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct raft_entry_data_t {
+    /// The payload's bytes, owned by the application.
     pub buf: *mut c_void,
+    /// The payload's length in bytes.
     pub len: c_uint,
 }
 
@@ -114,6 +116,7 @@ pub struct raft_entry_t {
     pub id: raft_entry_id_t,
     /// One of `raft_logtype_e`.
     pub r#type: c_int,
+    /// The payload (never copied or freed by the library).
     pub data: raft_entry_data_t,
 }
 
@@ -124,8 +127,11 @@ pub type msg_entry_t = raft_entry_t;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct msg_entry_response_t {
+    /// The entry's id, as proposed.
     pub id: raft_entry_id_t,
+    /// The term the leader gave the entry.
     pub term: raft_term_t,
+    /// The entry's log index.
     pub idx: raft_index_t,
 }
 
@@ -133,9 +139,13 @@ pub struct msg_entry_response_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct msg_requestvote_t {
+    /// The candidate's term.
     pub term: raft_term_t,
+    /// The candidate requesting the vote.
     pub candidate_id: raft_node_id_t,
+    /// Index of the candidate's last log entry.
     pub last_log_idx: raft_index_t,
+    /// Term of the candidate's last log entry.
     pub last_log_term: raft_term_t,
 }
 
@@ -143,6 +153,7 @@ pub struct msg_requestvote_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct msg_requestvote_response_t {
+    /// The voter's current term, for the candidate to update itself.
     pub term: raft_term_t,
     /// RAFT_REQUESTVOTE_ERR_GRANTED, _NOT_GRANTED or _UNKNOWN_NODE.
     pub vote_granted: c_int,
@@ -153,11 +164,17 @@ pub struct msg_requestvote_response_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct msg_appendentries_t {
+    /// The leader's term.
     pub term: raft_term_t,
+    /// Index of the entry just before the new ones.
     pub prev_log_idx: raft_index_t,
+    /// Term of the entry at `prev_log_idx`.
     pub prev_log_term: raft_term_t,
+    /// The leader's commit index.
     pub leader_commit: raft_index_t,
+    /// Number of entries at `entries` (0 for a heartbeat).
     pub n_entries: c_int,
+    /// The entries to append (NULL when `n_entries` is 0).
     pub entries: *mut msg_entry_t,
 }
 
@@ -165,6 +182,7 @@ pub struct msg_appendentries_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct msg_appendentries_response_t {
+    /// The receiver's current term, for the leader to update itself.
     pub term: raft_term_t,
     /// 1 on success, 0 on failure.
     pub success: c_int,
@@ -178,6 +196,7 @@ pub struct msg_appendentries_response_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct raft_node_configuration_t {
+    /// The node's user data.
     pub udata_address: *mut c_void,
 }
 
