@@ -39,8 +39,8 @@ pub mod ours {
     use super::*;
     use bytes::Bytes;
     use raft::{
-        AppendEntries, AppendEntriesHeader, AppendEntriesResponse, Entry, Host, Index, NodeId, RequestVote,
-        RequestVoteResponse, Server,
+        AppendEntries, AppendEntriesHeader, AppendEntriesResponse, Entry, Host, HostTypes, Index, NodeId, RequestVote,
+        RequestVoteResponse, Server, NO_NODE,
     };
 
     pub enum Msg {
@@ -56,10 +56,12 @@ pub mod ours {
         applied: Index,
     }
 
-    impl Host for BenchHost {
+    impl HostTypes for BenchHost {
         type Data = Bytes;
         type NodeData = ();
+    }
 
+    impl Host for BenchHost {
         fn send_requestvote(raft: &mut Server<Self>, node: NodeId, msg: &RequestVote) -> i32 {
             raft.host.outbox.push((node, Msg::Rv(*msg)));
             0
@@ -148,6 +150,7 @@ pub mod ours {
                             prev_log_term: h.prev_log_term,
                             leader_commit: h.leader_commit,
                             entries: &entries,
+                            cfg_nodes: &[],
                         };
                         let mut r = AppendEntriesResponse::default();
                         s.recv_appendentries(Some(from), &ae, &mut r).expect("recv_appendentries");
@@ -184,7 +187,7 @@ pub mod ours {
                 while k < end {
                     k += 1;
                     let e = Entry { term: 0, id: k as i32, etype: raft::entry_type::NORMAL, data: Bytes::from(payload(k)) };
-                    self.s(l).retain_entry(e).expect("retain_entry");
+                    self.s(l).retain_entry(e, NO_NODE).expect("retain_entry");
                 }
                 self.deliver_all();
                 self.tick(0);
