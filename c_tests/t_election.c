@@ -369,6 +369,10 @@ TEST(test_granting_vote_forgets_current_leader)
     msg_requestvote_response_t resp;
     ASSERT_EQ(fx_recv_ae(f, 3, 1, 0, 0, 0, NULL, 0, NULL), 0);
     ASSERT_EQ(raft_get_current_leader(f->r), 3);
+    /* Past the minimum election timeout, the leader is no longer current
+     * (leader stickiness, thesis §4.2.3). */
+    ASSERT_EQ(raft_periodic(f->r, raft_get_election_timeout(f->r)), 0);
+    ASSERT(raft_is_follower(f->r));
     ASSERT_EQ(fx_recv_rv(f, 2, 2, 0, 0, &resp), 0);
     ASSERT_EQ(resp.vote_granted, 1);
     ASSERT_EQ(raft_get_current_leader(f->r), -1);
@@ -416,12 +420,12 @@ TEST(test_candidate_steps_down_and_votes_for_candidate_with_higher_term)
     ASSERT_EQ(raft_get_voted_for(f->r), 3);
 }
 
-TEST(test_leader_steps_down_on_requestvote_with_higher_term_even_if_vote_refused)
+TEST(test_follower_raises_term_on_requestvote_even_if_vote_refused)
 {
     fx_t *f = fx_new(1, 3);
     msg_requestvote_response_t resp;
-    fx_elect(f);
-    ASSERT_EQ(fx_retain(f, 1, NULL), 0);
+    fx_append(f, 1, 1);
+    ASSERT_EQ(raft_set_current_term(f->r, 1), 0);
     ASSERT_EQ(fx_recv_rv(f, 2, 5, 0, 0, &resp), 0);
     ASSERT(raft_is_follower(f->r));
     ASSERT_EQ(raft_get_current_term(f->r), 5);

@@ -265,7 +265,7 @@ TEST(test_no_election_is_started_while_snapshot_in_progress)
     ASSERT_EQ(f->n_rv, 0);
 }
 
-TEST(test_cfg_entry_rejected_with_snapshot_in_progress_but_normal_entry_accepted)
+TEST(test_voting_change_rejected_with_blocking_snapshot_in_progress_but_normal_entry_accepted)
 {
     fx_t *f = fx_new(1, 1);
     ASSERT_EQ(raft_periodic(f->r, 1), 0);
@@ -273,7 +273,7 @@ TEST(test_cfg_entry_rejected_with_snapshot_in_progress_but_normal_entry_accepted
     ASSERT_EQ(fx_retain(f, 1, NULL), 0);
     ASSERT_EQ(fx_retain(f, 2, NULL), 0);
     ASSERT_EQ(raft_begin_snapshot(f->r, 0), 0);
-    ASSERT_EQ(fx_retain_cfg(f, 3, RAFT_LOGTYPE_ADD_NONVOTING_NODE, 4, NULL), RAFT_ERR_SNAPSHOT_IN_PROGRESS);
+    ASSERT_EQ(fx_retain_cfg(f, 3, RAFT_LOGTYPE_ADD_NODE, 4, NULL), RAFT_ERR_SNAPSHOT_IN_PROGRESS);
     ASSERT_NULL(fx_node(f, 4));
     ASSERT_EQ(fx_retain(f, 4, NULL), 0);
     ASSERT_EQ(raft_get_current_idx(f->r), 3);

@@ -340,11 +340,13 @@ typedef void (*func_log_f)(raft_server_t *raft, raft_node_t *node, void *user_da
  */
 typedef struct {
   /**
-   * Send a RequestVote.
+   * Send a RequestVote. Called after the term and vote it carries were
+   * persisted; a non-zero return is a transport error (the election goes on).
    */
   func_send_requestvote_f send_requestvote;
   /**
-   * Send an AppendEntries.
+   * Send an AppendEntries. Called after the state it reports is in place;
+   * a non-zero return is a transport error (the next heartbeat retries).
    */
   func_send_appendentries_f send_appendentries;
   /**
@@ -352,44 +354,68 @@ typedef struct {
    */
   func_send_snapshot_f send_snapshot;
   /**
-   * Apply a committed entry to the state machine. RAFT_ERR_SHUTDOWN stops the server.
+   * Apply a committed entry to the state machine. During the call
+   * `raft_get_last_applied_idx()` is already `entry_idx` (the entry counts
+   * as applied even if the callback fails). RAFT_ERR_SHUTDOWN stops the server.
    */
   func_logentry_event_f log_apply;
   /**
-   * Persist the vote.
+   * Persist the vote. Called before the vote changes in memory: during the
+   * call `raft_get_voted_for()` is the old vote; on error nothing changes.
    */
   func_persist_vote_f persist_vote;
   /**
-   * Persist the term (and vote).
+   * Persist the term (and vote). Called before the term changes in memory:
+   * during the call `raft_get_current_term()` is the old term; on error
+   * nothing changes.
    */
   func_persist_term_f persist_term;
   /**
-   * An entry was appended: persist it (synced before returning). May repoint `entry->data.buf`.
-   * A non-zero return drops the entry.
+   * An entry is about to be appended: persist it (synced before
+   * returning). Called before the entry counts in the log: during the call
+   * `raft_get_current_idx()` is `entry_idx - 1` and
+   * `raft_get_entry_from_idx(entry_idx)` is NULL; `entry` is the library's
+   * copy, which may be repointed (`entry->data.buf`) and is what the log
+   * then holds. A non-zero return: the entry is not appended and nothing
+   * about it takes effect (a configuration entry changes no node).
    */
   func_logentry_event_f log_offer;
   /**
-   * The oldest entry is being compacted (synced before returning).
+   * The oldest entry is about to be compacted (synced before returning).
+   * During the call it is still the first entry of the log; on error it stays.
    */
   func_logentry_event_f log_poll;
   /**
-   * The newest entry is being removed (synced before returning).
+   * The newest entry is about to be removed because it conflicts with the
+   * leader's log (synced before returning). During the call it is still the
+   * last entry of the log; on error it stays. A configuration entry's
+   * change is undone after the call.
    */
   func_logentry_event_f log_pop;
   /**
-   * An entry is discarded because a snapshot is loaded.
+   * An entry is discarded because a snapshot is loaded (oldest first);
+   * during the call it is still in the log.
    */
   func_logentry_event_f log_clear;
   /**
-   * Return the node id a configuration-change entry names.
+   * Return the node id a configuration-change entry names. Asked once per
+   * entry, when it enters the library (`raft_retain_entries`,
+   * `raft_append_entry`, `raft_recv_appendentries`) and before it is in the
+   * log: `entry` is the caller's entry (or the message's), `entry_idx` the
+   * index it will have. Never asked again (not on pop, apply or snapshot).
    */
   func_logentry_event_f log_get_node_id;
   /**
-   * A non-voting node has caught up (leader only).
+   * A non-voting node has caught up (leader only). Called only while a
+   * promotion (RAFT_LOGTYPE_ADD_NODE) would be accepted by
+   * `raft_retain_entries`; return 0 once acted upon, else it is asked
+   * again on a later response.
    */
   func_node_has_sufficient_logs_f node_has_sufficient_logs;
   /**
-   * A node was added or removed.
+   * A node was added (after it is a member; `entry` is the configuration
+   * entry, already in the log, or NULL) or is being removed (before it
+   * leaves: its handle is valid during the call, not after).
    */
   func_membership_event_f notify_membership_event;
   /**

@@ -14,11 +14,10 @@ impl<H: Host> Server<H> {
     /// followers that were caught up.
     pub fn retain_entry(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult<EntryResponse> {
         if let Some(change) = ConfigChange::of(entry.etype, node) {
-            if self.tracker.would_change_voters(&change) && !self.may_change_voters() {
-                return Err(err::ONE_VOTING_CHANGE_ONLY);
-            }
-            if self.snapshot.in_progress {
-                return Err(err::SNAPSHOT_IN_PROGRESS);
+            if self.tracker.would_change_voters(&change) {
+                if let Some(e) = self.voting_change_refusal() {
+                    return Err(e);
+                }
             }
         }
         if !self.is_leader() {
@@ -55,6 +54,20 @@ impl<H: Host> Server<H> {
     pub fn may_change_voters(&self) -> bool {
         !self.tracker.voting_change_in_progress()
             && (self.current_term <= 1 || self.log.term_at(self.commit_idx) == Some(self.current_term))
+    }
+
+    /// Why a change of the voters proposed now would be refused, if it
+    /// would: another in flight or no entry of this term committed yet
+    /// ([`Server::may_change_voters`]), or a snapshot being taken that blocks
+    /// applying entries (the change could not be applied before it ends).
+    pub(crate) fn voting_change_refusal(&self) -> Option<i32> {
+        if !self.may_change_voters() {
+            Some(err::ONE_VOTING_CHANGE_ONLY)
+        } else if !self.is_apply_allowed() {
+            Some(err::SNAPSHOT_IN_PROGRESS)
+        } else {
+            None
+        }
     }
 
     /// 1 when the proposal `r` is committed, 0 while it is not (yet), -1 when

@@ -137,6 +137,9 @@ impl<H: Host> Server<H> {
     /// entries we lack); if refused it is told UNKNOWN_NODE, so that a
     /// removed server can learn it was removed.
     pub fn recv_requestvote(&mut self, from: Option<NodeId>, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
+        if !is_valid_term(rv.term) || !is_valid_term(rv.last_log_term) || rv.last_log_idx < 0 {
+            return Err(err::INVALID);
+        }
         let known = from.is_some() || self.tracker.contains(rv.candidate_id);
         resp.vote_granted = vote::NOT_GRANTED;
         if !known && self.tracker.was_removed(rv.candidate_id) {
@@ -146,12 +149,29 @@ impl<H: Host> Server<H> {
             resp.term = self.current_term;
             return Ok(());
         }
+        if self.hears_from_leader(rv.candidate_id) {
+            // Leader stickiness (thesis §4.2.3): neither the term nor the vote
+            // changes while a current leader is heard from.
+            log_msg!(self, None, "requestvote from {} term {}: refused, leader {} is current", rv.candidate_id, rv.term, self.current_leader);
+            resp.term = self.current_term;
+            return Ok(());
+        }
         let result = self.recv_requestvote_inner(rv, resp);
         if resp.vote_granted != vote::GRANTED && !known {
             resp.vote_granted = vote::UNKNOWN_NODE;
         }
         resp.term = self.current_term;
         result
+    }
+
+    /// Leader stickiness (thesis §4.2.3): whether we heard from a current
+    /// leader other than `candidate` within the minimum election timeout (a
+    /// leader hears from itself). Such a server disregards RequestVotes, so
+    /// that a server that cannot hear the leader cannot disrupt the cluster.
+    pub(crate) fn hears_from_leader(&self, candidate: NodeId) -> bool {
+        self.current_leader != NO_NODE
+            && self.current_leader != candidate
+            && self.timers.elapsed < self.timers.election_timeout
     }
 
     fn recv_requestvote_inner(&mut self, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
@@ -169,6 +189,9 @@ impl<H: Host> Server<H> {
 
     /// Handles the answer to our RequestVote from `from`.
     pub fn recv_requestvote_response(&mut self, from: Option<NodeId>, r: &RequestVoteResponse) -> RaftResult {
+        if !is_valid_term(r.term) {
+            return Err(err::INVALID);
+        }
         if self.observe_term(r.term, NO_NODE)? {
             return Ok(());
         }

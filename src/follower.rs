@@ -16,10 +16,7 @@ impl<H: Host> Server<H> {
         ae: &AppendEntries<'_, H::Data>,
         resp: &mut AppendEntriesResponse,
     ) -> RaftResult {
-        if ae.prev_log_idx < 0 || ae.leader_commit < 0 || ae.term < 0 {
-            resp.term = self.current_term;
-            resp.success = false;
-            resp.current_idx = self.current_idx();
+        if !is_valid_term(ae.term) || !is_valid_term(ae.prev_log_term) || ae.prev_log_idx < 0 || ae.leader_commit < 0 {
             return Err(err::INVALID);
         }
         resp.success = false;
@@ -68,9 +65,10 @@ impl<H: Host> Server<H> {
 
         // 2. Reply false if log doesn't contain an entry at prevLogIndex whose
         //    term matches prevLogTerm (§5.3). Compacted entries are committed,
-        //    hence match any legitimate leader's.
+        //    hence match any legitimate leader's; with prevLogIndex 0 there is
+        //    no previous entry, whatever prevLogTerm says.
         let base = self.log.base();
-        if ae.prev_log_idx >= base {
+        if ae.prev_log_idx > 0 && ae.prev_log_idx >= base {
             match self.log.term_at(ae.prev_log_idx) {
                 None => return Ok(()),
                 Some(t) if t != ae.prev_log_term => {

@@ -35,6 +35,9 @@ impl<H: Host> Server<H> {
     fn insert_node(&mut self, udata: H::NodeData, id: NodeId, is_self: bool, voting: bool) {
         let next = if self.is_leader() { self.current_idx() + 1 } else { 1 };
         self.tracker.add(id, udata, voting, is_self, next);
+        if is_self {
+            self.timers.seed_from_node_id(id);
+        }
         H::notify_membership_event(self, id, None, Membership::Add);
     }
 

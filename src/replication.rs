@@ -85,6 +85,9 @@ impl<H: Host> Server<H> {
             Some(id) if id != self.tracker.self_id() => id,
             _ => return Err(err::FAIL),
         };
+        if !is_valid_term(r.term) || r.current_idx < 0 {
+            return Err(err::INVALID);
+        }
         let (next_idx, match_idx) = (self.tracker.next_idx(pos), self.tracker.match_idx(pos));
         log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
@@ -149,10 +152,11 @@ impl<H: Host> Server<H> {
         Ok(())
     }
 
-    /// Tells the host once when a non-voting node has caught up (so it can
-    /// propose promoting it).
+    /// Tells the host once when a non-voting node has caught up, so it can
+    /// propose promoting it — only while that promotion would be accepted
+    /// (else it is offered again on a later response).
     fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
-        if !self.tracker.voting_change_in_progress()
+        if self.voting_change_refusal().is_none()
             && self.current_idx() <= current_idx + 1
             && H::node_has_sufficient_logs(self, from) == 0
         {

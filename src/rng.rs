@@ -1,26 +1,12 @@
 //! A tiny deterministic generator (SplitMix64) for election timeouts, so a
 //! seeded server replays exactly.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
-
-static COUNTER: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed)
-    }
-
-    /// A seed differing per server and per process run.
-    pub fn from_entropy() -> Self {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let c = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
-        Rng(t ^ c ^ u64::from(std::process::id()).rotate_left(32))
     }
 
     pub fn next_u64(&mut self) -> u64 {

@@ -29,6 +29,9 @@ impl<H: Host> Server<H> {
     /// recorded it; if that fails nothing changes. Lower or equal terms are
     /// ignored. The role is left as it is (willemt's `raft_set_current_term`).
     pub fn set_current_term(&mut self, term: Term) -> RaftResult {
+        if term > MAX_TERM {
+            return Err(err::INVALID);
+        }
         if self.current_term < term {
             let e = H::persist_term(self, term, NO_NODE);
             if e != 0 {

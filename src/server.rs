@@ -29,6 +29,9 @@ pub(crate) struct Timers {
     pub election_timeout_rand: i32,
     pub request_timeout: i32,
     pub rng: Rng,
+    /// Whether the host seeded `rng` (`raft_set_random_seed`); until it
+    /// does, the generator is seeded from our node id, so that runs replay.
+    pub seeded: bool,
 }
 
 impl Timers {
@@ -37,6 +40,15 @@ impl Timers {
     pub fn randomize(&mut self) {
         let t = self.election_timeout;
         self.election_timeout_rand = if t > 0 { t + (self.rng.next_u64() % t as u64) as i32 } else { 0 };
+    }
+    /// Seeds the generator from our node id, unless the host seeded it:
+    /// reproducible by default, as willemt's use of `rand()` is, yet
+    /// different on each server of a cluster.
+    pub fn seed_from_node_id(&mut self, id: NodeId) {
+        if !self.seeded {
+            self.rng = Rng::new(0x5241_4654_0000_0000 ^ id as u32 as u64);
+            self.randomize();
+        }
     }
     /// Restarts the election (or heartbeat) timer.
     pub fn reset(&mut self) {
@@ -98,7 +110,8 @@ impl<H: HostTypes> Server<H> {
                 election_timeout: DEFAULT_ELECTION_TIMEOUT,
                 election_timeout_rand: DEFAULT_ELECTION_TIMEOUT,
                 request_timeout: DEFAULT_REQUEST_TIMEOUT,
-                rng: Rng::from_entropy(),
+                rng: Rng::new(0x5241_4654_0000_0000),
+                seeded: false,
             },
             tracker: Tracker::default(),
             log: Log::default(),
@@ -162,6 +175,7 @@ impl<H: HostTypes> Server<H> {
     /// Seeds this server's generator, so that runs replay exactly.
     pub fn set_random_seed(&mut self, seed: u64) {
         self.timers.rng = Rng::new(seed);
+        self.timers.seeded = true;
         self.timers.randomize();
     }
     /// Caps the entries carried by one AppendEntries (0 = no cap).

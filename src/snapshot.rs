@@ -91,11 +91,14 @@ impl<H: Host> Server<H> {
     /// snapshot's members, adjusts its own node if the snapshot says
     /// otherwise, then calls [`Server::end_load_snapshot`].
     pub fn begin_load_snapshot(&mut self, term: Term, idx: Index) -> RaftResult {
+        if term > MAX_TERM {
+            return Err(err::INVALID);
+        }
         if idx <= 0 || term <= 0 {
             return Err(err::FAIL);
         }
-        if idx < self.last_applied_idx {
-            return Err(err::FAIL); // would undo applied entries
+        if idx < self.commit_idx {
+            return Err(err::FAIL); // would discard committed entries
         }
         if term == self.snapshot.last_term && idx == self.snapshot.last_idx {
             return Err(err::SNAPSHOT_ALREADY_LOADED);

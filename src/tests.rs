@@ -392,6 +392,11 @@ fn partitioned_leader_is_replaced_and_its_entries_overwritten() {
     c.isolated = vec![1];
     c.s(1).retain_entry(entry(0, 99), NO_NODE).unwrap();
     c.deliver();
+    // Node 3 stops treating 1 as a current leader only after a minimum
+    // election timeout without hearing from it (leader stickiness, §4.2.3).
+    let t = c.s(3).election_timeout();
+    c.s(3).periodic(t).unwrap();
+    assert!(c.s(3).is_follower());
     c.elect(2);
     c.s(2).retain_entry(entry(0, 2), NO_NODE).unwrap();
     c.deliver();

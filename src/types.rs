@@ -13,6 +13,16 @@ pub type EntryId = i32;
 /// "No vote" / "no node" sentinel used by `voted_for` and `current_leader`.
 pub const NO_NODE: NodeId = -1;
 
+/// The largest term a server can reach. A message or snapshot with a larger
+/// term is refused (RAFT_ERR_INVALID), so that no term + 1 can overflow.
+pub const MAX_TERM: Term = Term::MAX - 1;
+
+/// Whether `term` is a term a correct peer could send: 0 to [`MAX_TERM`].
+#[inline(always)]
+pub fn is_valid_term(term: Term) -> bool {
+    (0..=MAX_TERM).contains(&term)
+}
+
 /// Entry types (C `raft_logtype_e`).
 pub mod entry_type {
     /// An application command.

@@ -229,9 +229,6 @@ pub unsafe extern "C" fn raft_recv_appendentries(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let (Some(ae), Some(r)) = (ae.as_ref(), r.as_mut()) else { return INVALID };
-        if ae.term < 0 || ae.prev_log_idx < 0 || ae.prev_log_term < 0 || ae.leader_commit < 0 {
-            return INVALID;
-        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
@@ -258,12 +255,14 @@ pub unsafe extern "C" fn raft_recv_appendentries(
         };
         let mut resp = AppendEntriesResponse::default();
         let res = s.recv_appendentries(from, &msg, &mut resp);
-        *r = msg_appendentries_response_t {
-            term: resp.term,
-            success: resp.success as c_int,
-            current_idx: resp.current_idx,
-            first_idx: resp.first_idx,
-        };
+        if res != Err(INVALID) {
+            *r = msg_appendentries_response_t {
+                term: resp.term,
+                success: resp.success as c_int,
+                current_idx: resp.current_idx,
+                first_idx: resp.first_idx,
+            };
+        }
         rc(res)
     })
 }
@@ -282,9 +281,6 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
     with_server!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
         let Some(pos) = member_pos(s, node) else { return err::FAIL };
-        if r.term < 0 || r.current_idx < 0 {
-            return INVALID;
-        }
         let resp = AppendEntriesResponse {
             term: r.term,
             success: r.success != 0,
@@ -310,9 +306,6 @@ pub unsafe extern "C" fn raft_recv_requestvote(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let (Some(vr), Some(r)) = (vr.as_ref(), r.as_mut()) else { return INVALID };
-        if vr.term < 0 || vr.last_log_idx < 0 || vr.last_log_term < 0 {
-            return INVALID;
-        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
@@ -325,7 +318,9 @@ pub unsafe extern "C" fn raft_recv_requestvote(
         };
         let mut resp = RequestVoteResponse::default();
         let res = s.recv_requestvote(from, &rv, &mut resp);
-        *r = msg_requestvote_response_t { term: resp.term, vote_granted: resp.vote_granted };
+        if res != Err(INVALID) {
+            *r = msg_requestvote_response_t { term: resp.term, vote_granted: resp.vote_granted };
+        }
         rc(res)
     })
 }
@@ -343,9 +338,6 @@ pub unsafe extern "C" fn raft_recv_requestvote_response(
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
-        if r.term < 0 {
-            return INVALID;
-        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
