@@ -86,8 +86,44 @@ typedef enum {
    * index, a node that is not a member of this server.
    */
   RAFT_ERR_INVALID = -9,
+  /**
+   * (extension) A leadership transfer is in progress: no new entries until it ends.
+   */
+  RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
+  /**
+   * (extension) A read could not be confirmed within an election timeout.
+   */
+  RAFT_ERR_TIMEOUT = -11,
+  /**
+   * The end of the library's range of codes (never returned).
+   */
   RAFT_ERR_LAST = -100,
 } raft_error_e;
+
+/**
+ * How a leadership transfer ended (`notify_transfer_event`); the first
+ * three are RedisLabs/raft's names and values.
+ */
+typedef enum {
+  /**
+   * No new leader within the transfer's timeout; the leader (if still
+   * leader) accepts entries again.
+   */
+  RAFT_LEADER_TRANSFER_TIMEOUT = 0,
+  /**
+   * Another server than the target became leader (this one included):
+   * leadership was lost otherwise.
+   */
+  RAFT_LEADER_TRANSFER_UNEXPECTED_LEADER = 1,
+  /**
+   * The target became leader: the transfer completed.
+   */
+  RAFT_LEADER_TRANSFER_EXPECTED_LEADER = 2,
+  /**
+   * (extension) The target left the voters (removed or demoted) first.
+   */
+  RAFT_LEADER_TRANSFER_TARGET_LEFT = 3,
+} raft_leader_transfer_e;
 
 /**
  * Entry types (`raft_entry_t.type`).
@@ -114,6 +150,12 @@ typedef enum {
    */
   RAFT_LOGTYPE_REMOVE_NODE = 4,
   /**
+   * (extension) The empty entry a new leader appends when
+   * `raft_set_noop_on_election` is on: id 0, no payload. It goes through
+   * `log_offer`, `log_apply` etc. like any entry; nothing is to be applied.
+   */
+  RAFT_LOGTYPE_NO_OP = 5,
+  /**
    * Application-defined types start here.
    */
   RAFT_LOGTYPE_NUM = 100,
@@ -131,10 +173,28 @@ typedef enum {
  * Server roles, as returned by `raft_get_state`.
  */
 typedef enum {
+  /**
+   * No state (`raft_get_state` on NULL).
+   */
   RAFT_STATE_NONE = 0,
+  /**
+   * Follows a leader (or waits for one).
+   */
   RAFT_STATE_FOLLOWER = 1,
+  /**
+   * Campaigns in an election.
+   */
   RAFT_STATE_CANDIDATE = 2,
+  /**
+   * Leads.
+   */
   RAFT_STATE_LEADER = 3,
+  /**
+   * (extension) Asks for pre-votes before an election; only with pre-vote
+   * on (`raft_set_prevote`). RedisLabs/raft numbers its states
+   * differently: compare with the names, never with numbers.
+   */
+  RAFT_STATE_PRECANDIDATE = 4,
 } raft_state_e;
 
 /**
@@ -186,6 +246,17 @@ typedef struct {
    * Term of the candidate's last log entry.
    */
   raft_term_t last_log_term;
+  /**
+   * (extension, read only with pre-vote on) 1 for a pre-vote: `term` is
+   * the term the candidate would campaign in; nobody's term or vote changes.
+   */
+  int prevote;
+  /**
+   * (extension, read only once an extension table with `send_timeoutnow`
+   * is registered) 1 when the candidate campaigns because the leader
+   * handed leadership over (TimeoutNow): voters set leader stickiness aside.
+   */
+  int leadership_transfer;
 } msg_requestvote_t;
 
 /**
@@ -244,6 +315,12 @@ typedef struct {
 typedef raft_entry_t msg_entry_t;
 
 /**
+ * A message id: the leader's heartbeat round carried by appendentries
+ * messages and echoed by their responses (RedisLabs/raft's type name).
+ */
+typedef unsigned long raft_msg_id_t;
+
+/**
  * AppendEntries (paper Figure 2). `entries` holds `n_entries` entries whose
  * indexes start at `prev_log_idx + 1`.
  */
@@ -272,6 +349,12 @@ typedef struct {
    * The entries to append (NULL when `n_entries` is 0).
    */
   msg_entry_t *entries;
+  /**
+   * (extension, read only once an extension table is registered) the
+   * leader's heartbeat round; the receiver echoes it in its response,
+   * which confirms reads (`raft_recv_read_request`).
+   */
+  raft_msg_id_t msg_id;
 } msg_appendentries_t;
 
 /**
@@ -444,6 +527,11 @@ typedef struct {
    * First index the request carried (`prev_log_idx + 1`).
    */
   raft_index_t first_idx;
+  /**
+   * (extension, written and read only once an extension table is
+   * registered) the request's `msg_id`, echoed.
+   */
+  raft_msg_id_t msg_id;
 } msg_appendentries_response_t;
 
 /**
@@ -458,6 +546,16 @@ typedef struct {
    * RAFT_REQUESTVOTE_ERR_GRANTED, _NOT_GRANTED or _UNKNOWN_NODE.
    */
   int vote_granted;
+  /**
+   * (extension, written and read only with pre-vote on) 1 when this
+   * answers a pre-vote.
+   */
+  int prevote;
+  /**
+   * (extension, written and read only with pre-vote on) the `term` of the
+   * request answered, so that a late answer is not counted in a later round.
+   */
+  raft_term_t request_term;
 } msg_requestvote_response_t;
 
 /**
@@ -479,6 +577,262 @@ typedef struct {
 } msg_entry_response_t;
 
 /**
+ * (extension) TimeoutNow (thesis §3.10): the leader asks the target of a
+ * leadership transfer to start an election at once.
+ */
+typedef struct {
+  /**
+   * The leader's term; a receiver in another term ignores the message.
+   */
+  raft_term_t term;
+} msg_timeoutnow_t;
+
+/**
+ * (extension) Send a TimeoutNow to `node`, the target of a leadership
+ * transfer (thesis §3.10). `msg` is borrowed for the call; the receiver
+ * passes it to `raft_recv_timeoutnow`. Return 0 on success. (RedisLabs/raft's
+ * callback has no message: ours carries the leader's term, so that a late
+ * TimeoutNow cannot start an election in a later term.)
+ */
+typedef int (*func_send_timeoutnow_f)(raft_server_t *raft,
+                                      void *user_data,
+                                      raft_node_t *node,
+                                      msg_timeoutnow_t *msg);
+
+/**
+ * (extension) The role changed to `state` (it is in place during the call;
+ * `raft_get_state()` returns it). Read the server from it if you like; do
+ * not change its role from it.
+ */
+typedef void (*func_state_event_f)(raft_server_t *raft, void *user_data, raft_state_e state);
+
+/**
+ * (extension) A leadership transfer started by `raft_transfer_leader` ended
+ * with `result` (after the state that ended it is in place).
+ */
+typedef void (*func_transfer_event_f)(raft_server_t *raft,
+                                      void *user_data,
+                                      raft_leader_transfer_e result);
+
+/**
+ * (extension) A follower asks the leader for a read index (thesis §6.4).
+ */
+typedef struct {
+  /**
+   * The follower's id for the request, echoed in the answer.
+   */
+  raft_msg_id_t id;
+} msg_readindex_t;
+
+/**
+ * (extension) Send a follower's read-index request to the leader `node`;
+ * the leader passes it to `raft_recv_readindex`. `msg` is borrowed for the
+ * call. Return 0 on success.
+ */
+typedef int (*func_send_readindex_f)(raft_server_t *raft,
+                                     void *user_data,
+                                     raft_node_t *node,
+                                     msg_readindex_t *msg);
+
+/**
+ * (extension) The leader's answer to a `msg_readindex_t`.
+ */
+typedef struct {
+  /**
+   * The request's `id`.
+   */
+  raft_msg_id_t id;
+  /**
+   * The confirmed read index (when `result` is 0).
+   */
+  raft_index_t read_idx;
+  /**
+   * 0, or a negative RAFT_ERR_* code (RAFT_ERR_NOT_LEADER, RAFT_ERR_TIMEOUT).
+   */
+  int result;
+} msg_readindex_response_t;
+
+/**
+ * (extension) Send the leader's answer to a read-index request back to the
+ * follower `node`, which passes it to `raft_recv_readindex_response`.
+ * `msg` is borrowed for the call. Return 0 on success.
+ */
+typedef int (*func_send_readindex_response_f)(raft_server_t *raft,
+                                              void *user_data,
+                                              raft_node_t *node,
+                                              msg_readindex_response_t *msg);
+
+/**
+ * (extension) The second callback table, registered with
+ * `raft_set_ext_callbacks` (`raft_cbs_t` stays exactly willemt's). Every
+ * member is optional (NULL). The table only ever grows at its end: a
+ * program built against an older, shorter table passes its own
+ * `sizeof(raft_cbs_ext_t)` and the members it does not know stay NULL.
+ * Registering a table (even one of NULLs) also tells the library that the
+ * program was built with this header, so that it may read and write the
+ * fields appended to willemt's message structs (`msg_id`,
+ * `leadership_transfer`).
+ */
+typedef struct {
+  /**
+   * Send a TimeoutNow (leadership transfer). Needed by `raft_transfer_leader`.
+   */
+  func_send_timeoutnow_f send_timeoutnow;
+  /**
+   * The role changed (follower, pre-candidate, candidate, leader).
+   */
+  func_state_event_f notify_state_event;
+  /**
+   * A leadership transfer ended.
+   */
+  func_transfer_event_f notify_transfer_event;
+  /**
+   * Send a follower's read-index request to the leader. Without it a
+   * follower refuses reads with RAFT_ERR_NOT_LEADER.
+   */
+  func_send_readindex_f send_readindex;
+  /**
+   * Send the leader's answer to a read-index request.
+   */
+  func_send_readindex_response_f send_readindex_response;
+} raft_cbs_ext_t;
+
+/**
+ * (extension) What a server has done since `raft_new` (or `raft_clear`),
+ * filled by `raft_get_stats`. Every field counts events and only grows. The
+ * struct only ever grows at its end: pass your own `sizeof(raft_stats_t)`.
+ */
+typedef struct {
+  /**
+   * Times the current term rose.
+   */
+  uint64_t term_changes;
+  /**
+   * Pre-vote rounds started.
+   */
+  uint64_t prevotes_started;
+  /**
+   * Elections started (became candidate).
+   */
+  uint64_t elections_started;
+  /**
+   * Elections won (became leader).
+   */
+  uint64_t elections_won;
+  /**
+   * Elections started because of a TimeoutNow.
+   */
+  uint64_t elections_by_timeoutnow;
+  /**
+   * Times a leader stepped down because check-quorum found no majority.
+   */
+  uint64_t check_quorum_stepdowns;
+  /**
+   * Requestvotes (and pre-votes) sent.
+   */
+  uint64_t requestvotes_sent;
+  /**
+   * Requestvotes (and pre-votes) received.
+   */
+  uint64_t requestvotes_received;
+  /**
+   * Requestvote responses received.
+   */
+  uint64_t requestvote_responses_received;
+  /**
+   * Appendentries sent.
+   */
+  uint64_t appendentries_sent;
+  /**
+   * Appendentries received.
+   */
+  uint64_t appendentries_received;
+  /**
+   * Appendentries responses received.
+   */
+  uint64_t appendentries_responses_received;
+  /**
+   * `send_snapshot` calls.
+   */
+  uint64_t snapshots_sent;
+  /**
+   * Snapshots loaded (`raft_begin_load_snapshot` accepted).
+   */
+  uint64_t snapshots_loaded;
+  /**
+   * TimeoutNow messages sent.
+   */
+  uint64_t timeoutnows_sent;
+  /**
+   * TimeoutNow messages received.
+   */
+  uint64_t timeoutnows_received;
+  /**
+   * Read-index requests sent (follower).
+   */
+  uint64_t readindex_sent;
+  /**
+   * Read-index requests received (leader).
+   */
+  uint64_t readindex_received;
+  /**
+   * Read-index answers sent (leader).
+   */
+  uint64_t readindex_responses_sent;
+  /**
+   * Read-index answers received (follower).
+   */
+  uint64_t readindex_responses_received;
+  /**
+   * Entries appended to the log.
+   */
+  uint64_t entries_appended;
+  /**
+   * Growth of the commit index (snapshot loads excluded).
+   */
+  uint64_t entries_committed;
+  /**
+   * Entries applied (`log_apply` calls).
+   */
+  uint64_t entries_applied;
+  /**
+   * Reads answered with `can_read` 1.
+   */
+  uint64_t reads_ok;
+  /**
+   * Reads answered with an error.
+   */
+  uint64_t reads_failed;
+  /**
+   * Reads answered under the leader's lease (no heartbeat round).
+   */
+  uint64_t reads_by_lease;
+  /**
+   * Leadership transfers started.
+   */
+  uint64_t transfers_started;
+  /**
+   * Leadership transfers that ended with the target leading.
+   */
+  uint64_t transfers_completed;
+} raft_stats_t;
+
+/**
+ * (extension) Called once per read accepted by `raft_recv_read_request` or
+ * `raft_recv_lease_read_request`, never from within those functions:
+ * `can_read` is 1 when the read may be served now (the state machine
+ * reflects every write acknowledged before the read was requested), with
+ * `err` 0; otherwise `can_read` is 0 and `err` says why: RAFT_ERR_NOT_LEADER
+ * (leadership was lost before the read was confirmed: ask the leader),
+ * RAFT_ERR_TIMEOUT (not confirmed within an election timeout: retry),
+ * RAFT_ERR_SHUTDOWN (the server is being freed or cleared). `arg` is the
+ * caller's. (RedisLabs/raft's callback has no `err`; a two-argument callback
+ * does not compile against this type, so its `if (can_read)` cannot be
+ * misread.)
+ */
+typedef void (*raft_read_request_callback_f)(void *arg, int can_read, int err);
+
+/**
  * Membership configuration element (willemt compatibility).
  */
 typedef struct {
@@ -487,6 +841,12 @@ typedef struct {
    */
   void *udata_address;
 } raft_node_configuration_t;
+
+/**
+ * "No node" (RedisLabs/raft): e.g. `raft_transfer_leader(me, RAFT_NODE_ID_NONE, 0)`
+ * picks the target itself.
+ */
+#define RAFT_NODE_ID_NONE -1
 
 #ifdef __cplusplus
 extern "C" {
@@ -759,8 +1119,8 @@ int raft_become_candidate(raft_server_t *me);
 int raft_election_start(raft_server_t *me);
 
 /**
- * (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE or
- * _LEADER; other values are ignored). Forcing leader makes us the current leader.
+ * (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE,
+ * _LEADER or _PRECANDIDATE; other values are ignored). Forcing leader makes us the current leader.
  */
 void raft_set_state(raft_server_t *me, int state);
 
@@ -812,6 +1172,207 @@ int raft_entry_is_cfg_change(raft_entry_t *ety);
  * Returns 1 while a voting configuration change is appended but not applied.
  */
 int raft_voting_change_is_in_progress(raft_server_t *me);
+
+/**
+ * (extension) Registers the extension callbacks: `size` bytes are copied
+ * from `*cbs` (pass `sizeof(raft_cbs_ext_t)` as your program sees it) and
+ * the members beyond them are set to NULL, so a program built against an
+ * older, shorter table keeps working (the table only ever grows at its
+ * end; a larger `size`, from a newer header, is cut to the members this
+ * library knows). The callbacks get the `user_data` of `raft_set_callbacks`.
+ * Registering a table also tells the library the program was built with
+ * this header: from then on it reads and writes the fields appended to
+ * willemt's message structs (`msg_id` of appendentries and their
+ * responses, `leadership_transfer` of requestvote), which the program must
+ * then transport. Returns 0, or -9 for NULL `me` or `cbs`.
+ */
+int raft_set_ext_callbacks(raft_server_t *me, const raft_cbs_ext_t *cbs, size_t size);
+
+/**
+ * (extension) Turns pre-vote (thesis §9.6) on (`on` non-zero) or off (the
+ * default). With it, a server whose election timer fires first becomes a
+ * pre-candidate (RAFT_STATE_PRECANDIDATE) and sends requestvotes with
+ * `prevote` = 1 for its term + 1 without changing any term; only if a
+ * majority would vote does it start a real election. Voters answer a
+ * pre-vote with `prevote` = 1 and `request_term` set, changing nothing of
+ * theirs. The pre-vote fields of the requestvote structs must be
+ * transported; every server of a cluster must agree on this option.
+ */
+void raft_set_prevote(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if pre-vote is on, else 0.
+ */
+int raft_get_prevote(raft_server_t *me);
+
+/**
+ * (extension) Turns check-quorum on (`on` non-zero) or off (the default).
+ * With it, a leader that has not heard from a majority of the voters
+ * (appendentries responses of its term) within an election timeout steps
+ * down, so a leader cut off from its quorum is a follower within two
+ * election timeouts; and a server refuses votes and pre-votes while less
+ * than an election timeout has passed since it last heard from a leader or,
+ * if it has heard from none, since it was created. Lease reads need it.
+ */
+void raft_set_check_quorum(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if check-quorum is on, else 0.
+ */
+int raft_get_check_quorum(raft_server_t *me);
+
+/**
+ * (extension) Turns the no-op on election on (`on` non-zero) or off (the
+ * default). With it, a new leader appends an entry of type
+ * RAFT_LOGTYPE_NO_OP (id 0, no payload, term = its term) at once, through
+ * `log_offer`, so that an entry of its term commits without waiting for a
+ * client; reads need one. The entry reaches `log_apply` like any other:
+ * there is nothing to apply. If `log_offer` fails, no no-op is appended.
+ */
+void raft_set_noop_on_election(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if the no-op on election is on, else 0.
+ */
+int raft_get_noop_on_election(raft_server_t *me);
+
+/**
+ * (extension) Sets the clock-drift bound lease reads assume, in per mille
+ * (0 to 999; values outside are clamped; default 50, i.e. 5%): the largest
+ * rate at which any server's clock (the milliseconds it passes to
+ * `raft_periodic`) may run faster or slower than real time. A leader's
+ * lease lasts E * (1000 - drift) / (1000 + drift) ms of its own clock from
+ * the sending of the newest heartbeat round a majority acknowledged, E
+ * being the election timeout.
+ */
+void raft_set_clock_drift(raft_server_t *me, int permille);
+
+/**
+ * (extension) Returns the clock-drift bound, per mille.
+ */
+int raft_get_clock_drift(raft_server_t *me);
+
+/**
+ * (extension) Returns 1 if we are a pre-candidate (asking for pre-votes),
+ * else 0.
+ */
+int raft_is_precandidate(raft_server_t *me);
+
+/**
+ * (extension) Returns the id of the leader we follow (ourselves when
+ * leading), or RAFT_NODE_ID_NONE (-1); RedisLabs/raft's name for
+ * `raft_get_current_leader`.
+ */
+raft_node_id_t raft_get_leader_id(raft_server_t *me);
+
+/**
+ * (extension) Copies the server's statistics into `*stats`: `size` bytes
+ * (pass `sizeof(raft_stats_t)` as your program sees it; the struct only
+ * grows at its end, so an older program gets the fields it knows). Returns
+ * 0, or -9 for NULL `me` or `stats`.
+ */
+int raft_get_stats(raft_server_t *me, raft_stats_t *stats, size_t size);
+
+/**
+ * (extension) Starts handing leadership over to `node_id`
+ * (RAFT_NODE_ID_NONE: the voter whose log is the most up to date): the
+ * leader refuses new entries (`raft_retain_entries` returns
+ * RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS) until the transfer ends, brings the
+ * target's log up to date and sends it a TimeoutNow (`send_timeoutnow`);
+ * the target starts an election at once, which voters let through leader
+ * stickiness. The transfer ends with `notify_transfer_event`: the target
+ * leads (EXPECTED_LEADER), another server leads (UNEXPECTED_LEADER), the
+ * target left the voters (TARGET_LEFT), or `timeout` ms passed (0: one
+ * election timeout) without a new leader (TIMEOUT). After sending a
+ * TimeoutNow, a leader answers no read from its lease for the rest of its term.
+ * Returns 0; RAFT_ERR_NOT_LEADER; RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS; -9
+ * for NULL `me`, a target that is ourselves, unknown or not a voter, a
+ * negative timeout, or no `send_timeoutnow` callback.
+ */
+int raft_transfer_leader(raft_server_t *me, raft_node_id_t node_id, long timeout);
+
+/**
+ * (extension) Returns the target of the leadership transfer in progress, or
+ * RAFT_NODE_ID_NONE.
+ */
+raft_node_id_t raft_get_transfer_leader(raft_server_t *me);
+
+/**
+ * (extension) Handles a TimeoutNow from `node` (may be NULL): if we are in
+ * the message's term, a voter and not the leader, starts an election at
+ * once, without pre-vote, whose requestvotes carry `leadership_transfer` = 1.
+ * Otherwise (a late TimeoutNow) nothing happens. Returns 0, a persistence
+ * callback's error, or -9 for NULL `me`/`msg`, a non-member `node` or a
+ * negative term.
+ */
+int raft_recv_timeoutnow(raft_server_t *me, raft_node_t *node, msg_timeoutnow_t *msg);
+
+/**
+ * (extension) Starts an election at once, as a TimeoutNow does (no
+ * pre-vote; requestvotes carry `leadership_transfer` = 1), without checking
+ * that a leader asked for it (RedisLabs/raft's function; prefer
+ * `raft_recv_timeoutnow`, which ignores a TimeoutNow of another term).
+ * A leader does nothing. Returns 0 or a persistence callback's error.
+ */
+int raft_timeout_now(raft_server_t *me);
+
+/**
+ * (extension) A linearizable read without the log (ReadIndex, thesis
+ * §6.4). On the leader: once an entry of its term is committed (see
+ * `raft_set_noop_on_election`), its commit index becomes the read index;
+ * a heartbeat round sent after that and acknowledged by a majority (matched
+ * by `msg_id`) confirms its leadership; once the state machine has applied
+ * the read index, `cb(arg, 1, 0)` says the read may be served. On a
+ * follower with a `send_readindex` callback: the leader is asked for a read
+ * index (`msg_readindex_t`), and `cb` follows once we have applied it.
+ * Failures call `cb(arg, 0, err)` (see `raft_read_request_callback_f`):
+ * reads not confirmed within an election timeout fail with
+ * RAFT_ERR_TIMEOUT. `cb` is called exactly once, never from within this
+ * function (ready reads are answered by the next `raft_periodic`, or by the
+ * call that confirmed them). Needs an extension table (the `msg_id` fields
+ * must be transported). Returns 0 (cb will be called); RAFT_ERR_NOT_LEADER
+ * (a follower without `send_readindex`, or no known leader); the send
+ * callback's error; -9 for NULL `me` or `cb`, or no extension table.
+ */
+int raft_recv_read_request(raft_server_t *me, raft_read_request_callback_f cb, void *arg);
+
+/**
+ * (extension) A read served from the leader's lease (thesis §6.4.1): while
+ * the lease holds, no heartbeat round is needed and `cb(arg, 1, 0)` follows
+ * as soon as the commit index is applied (from the next `raft_periodic` at
+ * the latest: call `raft_periodic(me, 0)` to answer at once). Otherwise it
+ * behaves as `raft_recv_read_request`. The lease holds while check-quorum
+ * is on, an entry of the leader's term is committed, no TimeoutNow was sent
+ * in its term, and less than E * (1000 - drift) / (1000 + drift) ms of the
+ * leader's clock have passed since it sent the newest heartbeat round a
+ * majority acknowledged (`raft_set_clock_drift`). Safe only if every
+ * server's clock (the ms passed to `raft_periodic`, which must be called
+ * with the real time elapsed, and before serving a lease read) drifts from
+ * real time by less than that bound. Returns as `raft_recv_read_request`;
+ * -9 also when check-quorum is off.
+ */
+int raft_recv_lease_read_request(raft_server_t *me, raft_read_request_callback_f cb, void *arg);
+
+/**
+ * (extension) Leader side of a follower's read-index request from `node`:
+ * confirmed as a read of our own, then answered through
+ * `send_readindex_response` (with RAFT_ERR_NOT_LEADER at once when we are
+ * not the leader; with RAFT_ERR_TIMEOUT or RAFT_ERR_NOT_LEADER if it cannot
+ * be confirmed). Returns 0, the send callback's error, or -9 for NULL
+ * `me`/`msg` or a `node` that is not a member (or ourselves).
+ */
+int raft_recv_readindex(raft_server_t *me, raft_node_t *node, msg_readindex_t *msg);
+
+/**
+ * (extension) Follower side: the leader's answer to our read-index request
+ * (`node`, the leader, may be NULL). The matching read is answered once we
+ * have applied the read index, or failed with the leader's error; an
+ * answer that matches no pending read (late, duplicated) is ignored.
+ * Returns 0, or -9 for NULL `me`/`msg` or a negative read index with result 0.
+ */
+int raft_recv_readindex_response(raft_server_t *me,
+                                 raft_node_t *node,
+                                 msg_readindex_response_t *msg);
 
 /**
  * Returns our node's id, or -1 if no node was added with `is_self` (or it was removed).
@@ -957,7 +1518,7 @@ const char *raft_get_error_str(int err);
 
 /**
  * Returns the name of a server state, as returned by `raft_get_state`:
- * "none", "follower", "candidate" or "leader"; any other value gives
+ * "none", "follower", "candidate", "leader" or "precandidate"; any other value gives
  * "unknown".
  *
  * @param state a `raft_state_e` value

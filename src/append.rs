@@ -23,6 +23,9 @@ impl<H: Host> Server<H> {
         if !self.is_leader() {
             return Err(err::NOT_LEADER);
         }
+        if self.transfer_blocks_entries() {
+            return Err(err::LEADER_TRANSFER_IN_PROGRESS);
+        }
         entry.term = self.current_term;
         let id = entry.id;
         self.append_entry(entry, node)?;
@@ -43,6 +46,20 @@ impl<H: Host> Server<H> {
             self.advance_commit_idx(); // we may be the only voter
         }
         Ok(EntryResponse { id, term: self.current_term, idx })
+    }
+
+    /// A new leader's no-op (option `noop_on_election`): an empty entry of its
+    /// term, so that an entry of its term commits without waiting for a
+    /// client (reads need one, thesis §6.4). If the host cannot make one, or
+    /// `log_offer` fails, no no-op is appended (reads then wait for a client
+    /// entry of the term to commit).
+    pub(crate) fn append_noop(&mut self) {
+        let Some(data) = H::noop_data(self) else { return };
+        let noop = Entry { term: self.current_term, id: 0, etype: entry_type::NO_OP, data };
+        match self.append_entry(noop, NO_NODE) {
+            Ok(()) => self.advance_commit_idx(), // we may be the only voter
+            Err(e) => log_msg!(self, None, "no-op entry not appended: log_offer returned {}", e),
+        }
     }
 
     /// Whether a leader may append a change of the voters now: none is in
@@ -109,6 +126,7 @@ impl<H: Host> Server<H> {
         }
         let etype = entry.etype;
         self.log.push(entry);
+        self.stats.entries_appended += 1;
         if let Some(change) = ConfigChange::of(etype, node) {
             let next = if self.is_leader() { self.current_idx() + 1 } else { 1 };
             let effect = self.tracker.append_change(idx, change, next);

@@ -26,6 +26,7 @@ impl<H: Host> Server<H> {
             None => return Err(err::FAIL),
         };
         self.last_applied_idx = idx;
+        self.stats.entries_applied += 1;
         let e = H::log_apply(self, idx);
         if e == err::SHUTDOWN {
             return Err(err::SHUTDOWN);

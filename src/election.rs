@@ -12,10 +12,15 @@ impl<H: Host> Server<H> {
     /// timeout has passed; then committed entries are applied through
     /// `log_apply`. Returns the first error a callback reported.
     pub fn periodic(&mut self, msec: i32) -> RaftResult {
-        self.timers.elapsed = self.timers.elapsed.saturating_add(msec.max(0));
+        let msec = msec.max(0);
+        self.timers.elapsed = self.timers.elapsed.saturating_add(msec);
+        self.timers.now = self.timers.now.saturating_add(msec as i64);
+        self.timers.since_leader = self.timers.since_leader.saturating_add(msec);
 
         if self.is_leader() {
-            if self.timers.request_timeout <= self.timers.elapsed {
+            if self.opts.check_quorum && self.check_quorum_tick(msec) {
+                // Stepped down: no heartbeat.
+            } else if self.timers.request_timeout <= self.timers.elapsed {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
@@ -29,12 +34,22 @@ impl<H: Host> Server<H> {
             // A server being demoted or removed by an uncommitted entry still
             // campaigns: it may be needed until that entry commits (thesis §4.1).
             if self.tracker.self_is_voter() || self.tracker.own_demotion_pending(self.commit_idx) {
-                self.election_start()?;
+                if self.opts.prevote {
+                    self.become_precandidate()?;
+                } else {
+                    self.election_start()?;
+                }
             }
         }
 
         if self.last_applied_idx < self.commit_idx && self.is_apply_allowed() {
             self.apply_all()?;
+        }
+        self.transfer_tick();
+        if !self.reads.is_empty() {
+            self.expire_reads();
+            self.advance_reads();
+            self.deliver_reads();
         }
         Ok(())
     }
@@ -58,10 +73,11 @@ impl<H: Host> Server<H> {
         self.tracker.reset_votes();
         let me = self.node_id();
         self.vote_for(me)?;
+        self.stats.elections_started += 1;
         self.current_leader = NO_NODE;
-        self.state = State::Candidate;
         self.timers.randomize();
         self.timers.reset();
+        self.change_state(State::Candidate);
         let mut pos = 0;
         while let Some(id) = self.tracker.id_at(pos) {
             if id != self.tracker.self_id() && self.tracker.is_voter_at(pos) {
@@ -78,10 +94,17 @@ impl<H: Host> Server<H> {
     /// (inactive), so that they learn of their removal instead of campaigning.
     pub fn become_leader(&mut self) {
         log_msg!(self, None, "becoming leader term:{}", self.current_term);
-        self.state = State::Leader;
+        self.stats.elections_won += 1;
         self.current_leader = self.tracker.self_id();
         self.timers.reset();
         self.tracker.reset_progress(self.current_idx() + 1);
+        self.reads_became_leader();
+        self.check_quorum_reset();
+        self.change_state(State::Leader);
+        self.transfer_observe_leader(self.tracker.self_id());
+        if self.opts.noop_on_election {
+            self.append_noop();
+        }
         let mut pos = 0;
         while let Some(id) = self.tracker.id_at(pos) {
             pos += 1;
@@ -102,7 +125,10 @@ impl<H: Host> Server<H> {
             candidate_id: self.node_id(),
             last_log_idx: self.current_idx(),
             last_log_term: self.last_log_term(),
+            prevote: false,
+            transfer: self.campaign_by_transfer,
         };
+        self.stats.requestvotes_sent += 1;
         log_msg!(self, Some(node), "sending requestvote term:{} ci:{}", msg.term, msg.last_log_idx);
         match H::send_requestvote(self, node, &msg) {
             0 => Ok(()),
@@ -140,8 +166,12 @@ impl<H: Host> Server<H> {
         if !is_valid_term(rv.term) || !is_valid_term(rv.last_log_term) || rv.last_log_idx < 0 {
             return Err(err::INVALID);
         }
+        self.stats.requestvotes_received += 1;
         let known = from.is_some() || self.tracker.contains(rv.candidate_id);
+        let prevote = rv.prevote && self.opts.prevote;
         resp.vote_granted = vote::NOT_GRANTED;
+        resp.prevote = prevote;
+        resp.request_term = rv.term;
         if !known && self.tracker.was_removed(rv.candidate_id) {
             // A server we removed that missed its removal: tell it, and do not
             // let its term disturb the cluster (thesis §4.2.3).
@@ -149,7 +179,18 @@ impl<H: Host> Server<H> {
             resp.term = self.current_term;
             return Ok(());
         }
-        if self.hears_from_leader(rv.candidate_id) {
+        if prevote {
+            self.recv_prevote(rv, resp);
+            if resp.vote_granted != vote::GRANTED && !known {
+                resp.vote_granted = vote::UNKNOWN_NODE;
+            }
+            resp.term = self.current_term;
+            return Ok(());
+        }
+        // A candidate of a leadership transfer: the leader itself asked for
+        // this election, stickiness does not apply (thesis §3.10).
+        let transfer = rv.transfer && H::supports_transfer(self);
+        if !transfer && self.refuses_votes_for(rv.candidate_id) {
             // Leader stickiness (thesis §4.2.3): neither the term nor the vote
             // changes while a current leader is heard from.
             log_msg!(self, None, "requestvote from {} term {}: refused, leader {} is current", rv.candidate_id, rv.term, self.current_leader);
@@ -191,6 +232,10 @@ impl<H: Host> Server<H> {
     pub fn recv_requestvote_response(&mut self, from: Option<NodeId>, r: &RequestVoteResponse) -> RaftResult {
         if !is_valid_term(r.term) {
             return Err(err::INVALID);
+        }
+        self.stats.requestvote_responses_received += 1;
+        if r.prevote && self.opts.prevote {
+            return self.recv_prevote_response(from, r);
         }
         if self.observe_term(r.term, NO_NODE)? {
             return Ok(());

@@ -19,6 +19,7 @@ impl<H: Host> Server<H> {
         if !is_valid_term(ae.term) || !is_valid_term(ae.prev_log_term) || ae.prev_log_idx < 0 || ae.leader_commit < 0 {
             return Err(err::INVALID);
         }
+        self.stats.appendentries_received += 1;
         resp.success = false;
         resp.first_idx = ae.prev_log_idx + 1;
         resp.current_idx = ae.prev_log_idx;
@@ -52,7 +53,7 @@ impl<H: Host> Server<H> {
         }
         let leader = from.unwrap_or(NO_NODE);
         if !self.observe_term(ae.term, leader)? {
-            if self.is_candidate() {
+            if self.is_candidate() || self.is_precandidate() {
                 // Someone won this term's election (§5.2).
                 self.become_follower();
             } else if self.is_leader() {
@@ -62,6 +63,10 @@ impl<H: Host> Server<H> {
         }
         self.current_leader = leader;
         self.timers.reset();
+        self.timers.since_leader = 0;
+        if self.transfer.is_some() {
+            self.transfer_observe_leader(leader);
+        }
 
         // 2. Reply false if log doesn't contain an entry at prevLogIndex whose
         //    term matches prevLogTerm (§5.3). Compacted entries are committed,

@@ -10,7 +10,10 @@
 //! back to its caller unchanged.
 
 use crate::server::Server;
-use crate::types::{AppendEntriesHeader, Entry, HostTypes, Index, Membership, NodeId, RequestVote, Term};
+use crate::types::{
+    AppendEntriesHeader, Entry, HostTypes, Index, Membership, NodeId, ReadIndexRequest, ReadIndexResponse, RequestVote, State,
+    Term, TimeoutNow, TransferResult,
+};
 
 pub trait Host: HostTypes {
     /// Send a RequestVote to `node`.
@@ -74,6 +77,55 @@ pub trait Host: HostTypes {
     /// A node was added to or removed from this server's membership, by the
     /// configuration entry at `entry_idx` when there is one.
     fn notify_membership_event(_raft: &mut Server<Self>, _node: NodeId, _entry_idx: Option<Index>, _ev: Membership) {}
+
+    // ---- extensions (issue 12); every one is optional ------------------------
+
+    /// The role changed to `state` (it is in place during the call). The
+    /// callback may read the server but must not change its role.
+    fn notify_state_event(_raft: &mut Server<Self>, _state: State) {}
+
+    /// Whether this host transports TimeoutNow and the `transfer` flag of
+    /// RequestVote: leadership transfer needs it (thesis §3.10), and a voter
+    /// reads that flag only when it holds.
+    fn supports_transfer(_raft: &Server<Self>) -> bool {
+        false
+    }
+
+    /// Send a TimeoutNow to `node` (leadership transfer, thesis §3.10).
+    fn send_timeoutnow(_raft: &mut Server<Self>, _node: NodeId, _msg: &TimeoutNow) -> i32 {
+        -1
+    }
+
+    /// A leadership transfer ended (after the state that ended it is in place).
+    fn notify_transfer_event(_raft: &mut Server<Self>, _result: TransferResult) {}
+
+    /// Whether this host forwards a follower's reads to the leader
+    /// ([`Host::send_readindex`]); without it a follower refuses reads with
+    /// NOT_LEADER.
+    fn forwards_reads(_raft: &Server<Self>) -> bool {
+        false
+    }
+
+    /// Send a follower's read-index request to the leader `node` (thesis §6.4).
+    fn send_readindex(_raft: &mut Server<Self>, _node: NodeId, _msg: &ReadIndexRequest) -> i32 {
+        -1
+    }
+
+    /// Send the leader's answer to a follower's read-index request.
+    fn send_readindex_response(_raft: &mut Server<Self>, _node: NodeId, _msg: &ReadIndexResponse) -> i32 {
+        -1
+    }
+
+    /// The read `token` (from [`Server::read_request`]) is answered: `result`
+    /// is 0 (the state machine now reflects every write acknowledged before
+    /// the read began) or a negative error code. Called exactly once per read.
+    fn read_done(_raft: &mut Server<Self>, _token: u64, _result: i32) {}
+
+    /// The payload of the no-op entry a new leader appends (option
+    /// `noop_on_election`); None: this host cannot make one, no no-op is appended.
+    fn noop_data(_raft: &Server<Self>) -> Option<Self::Data> {
+        None
+    }
 
     /// Whether [`Host::log`] wants messages (checked before formatting one).
     fn log_enabled(_raft: &Server<Self>) -> bool {

@@ -23,6 +23,7 @@ pub mod log;
 pub mod quorum;
 pub mod rng;
 pub mod server;
+pub mod stats;
 pub mod tracker;
 pub mod types;
 
@@ -30,19 +31,24 @@ pub mod types;
 pub mod host;
 mod append;
 mod apply;
+mod check_quorum;
 mod election;
 pub mod fault;
 mod follower;
 mod membership;
+mod prevote;
+mod read_only;
 mod replication;
 mod role;
 mod snapshot;
+mod transfer;
 
 #[allow(unsafe_code)]
 pub mod ffi;
 
 pub use host::Host;
 pub use server::{Server, SNAPSHOT_NONBLOCKING_APPLY};
+pub use stats::Stats;
 pub use tracker::config::{ChangeKind, ConfigChange};
 pub use tracker::node::{NodeSlot, NodeState};
 pub use types::*;

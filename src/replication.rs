@@ -20,6 +20,7 @@ impl<H: Host> Server<H> {
         let base = self.log.base();
         if next_idx <= base && base > 0 {
             log_msg!(self, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
+            self.stats.snapshots_sent += 1;
             let e = H::send_snapshot(self, node);
             return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
         }
@@ -38,7 +39,9 @@ impl<H: Host> Server<H> {
             prev_log_term,
             leader_commit: self.commit_idx,
             n_entries: avail.min(self.opts.max_entries_per_msg),
+            msg_id: self.reads.round,
         };
+        self.stats.appendentries_sent += 1;
         match H::send_appendentries(self, node, &msg) {
             0 => Ok(()),
             e => Err(e),
@@ -52,6 +55,7 @@ impl<H: Host> Server<H> {
     /// moves `next_idx` past it.
     pub fn send_appendentries_all(&mut self) -> RaftResult {
         self.timers.reset();
+        self.begin_round(); // every broadcast is a heartbeat round (read_only.rs)
         let mut first_err = Ok(());
         let mut pos = 0;
         while let Some(id) = self.tracker.id_at(pos) {
@@ -88,6 +92,7 @@ impl<H: Host> Server<H> {
         if !is_valid_term(r.term) || r.current_idx < 0 {
             return Err(err::INVALID);
         }
+        self.stats.appendentries_responses_received += 1;
         let (next_idx, match_idx) = (self.tracker.next_idx(pos), self.tracker.match_idx(pos));
         log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
@@ -103,6 +108,7 @@ impl<H: Host> Server<H> {
         if self.current_term != r.term {
             return Ok(());
         }
+        self.note_response(pos, r); // check-quorum, reads, transfer (read_only.rs)
 
         if !r.success {
             // Log inconsistency: decrement nextIndex and retry (§5.3).

@@ -39,6 +39,7 @@ impl<H: Host> Server<H> {
             }
             self.current_term = term;
             self.voted_for = NO_NODE;
+            self.stats.term_changes += 1;
         }
         Ok(())
     }
@@ -57,9 +58,9 @@ impl<H: Host> Server<H> {
     /// Steps down (or stays) a follower with a fresh election timeout.
     pub fn become_follower(&mut self) {
         log_msg!(self, None, "becoming follower");
-        self.state = State::Follower;
         self.timers.randomize();
         self.timers.reset();
+        self.change_state(State::Follower);
     }
 
     /// Forces the role (tests, simulators). Becoming leader this way makes us
@@ -68,6 +69,21 @@ impl<H: Host> Server<H> {
         if state == State::Leader {
             self.current_leader = self.tracker.self_id();
         }
+        self.change_state(state);
+    }
+
+    /// The one place the role changes. Leaving leadership fails the reads
+    /// that were waiting for it to be confirmed (thesis §6.4); a change is
+    /// reported through `notify_state_event` once it is in place.
+    pub(crate) fn change_state(&mut self, state: State) {
+        let old = self.state;
+        if old == state {
+            return;
+        }
         self.state = state;
+        if old == State::Leader {
+            self.reads.leadership_lost();
+        }
+        H::notify_state_event(self, state);
     }
 }

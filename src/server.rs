@@ -5,7 +5,10 @@
 //! `follower`, `apply`, `membership` and `snapshot`; this file holds no rule.
 
 use crate::log::Log;
+use crate::read_only::ReadOnly;
 use crate::rng::Rng;
+use crate::stats::Stats;
+use crate::transfer::Transfer;
 use crate::tracker::node::NodeSlot;
 use crate::tracker::Tracker;
 use crate::types::*;
@@ -32,6 +35,14 @@ pub(crate) struct Timers {
     /// Whether the host seeded `rng` (`raft_set_random_seed`); until it
     /// does, the generator is seeded from our node id, so that runs replay.
     pub seeded: bool,
+    /// The server's clock: milliseconds passed to `periodic` since creation.
+    pub now: i64,
+    /// Milliseconds since we last heard from a leader (or since creation):
+    /// with check-quorum, votes are refused while it is below the election
+    /// timeout (leader stickiness, also right after a restart).
+    pub since_leader: i32,
+    /// Leader with check-quorum: milliseconds since the last quorum check.
+    pub quorum_check: i32,
 }
 
 impl Timers {
@@ -68,11 +79,25 @@ pub(crate) struct SnapshotState {
     pub flags: i32,
 }
 
-/// Settings that do not change the protocol's rules.
+/// Settings: message size, and the optional rules of issue 12 (all off by
+/// default, so that a willemt program sees willemt's behaviour).
 #[derive(Debug)]
 pub(crate) struct Options {
     pub max_entries_per_msg: usize,
+    /// Pre-vote before elections (thesis §9.6).
+    pub prevote: bool,
+    /// A leader steps down when it has not heard from a majority within an
+    /// election timeout; required for lease reads.
+    pub check_quorum: bool,
+    /// A new leader appends a no-op entry of its term at once.
+    pub noop_on_election: bool,
+    /// Largest clock drift rate between servers, per mille, that lease reads
+    /// must tolerate.
+    pub clock_drift_permille: i32,
 }
+
+/// Default clock-drift bound for lease reads, per mille (5%).
+pub const DEFAULT_CLOCK_DRIFT_PERMILLE: i32 = 50;
 
 /// One Raft server. Not thread-safe; all calls on one server must be serialized.
 pub struct Server<H: HostTypes> {
@@ -91,6 +116,14 @@ pub struct Server<H: HostTypes> {
     pub(crate) last_applied_idx: Index,
     pub(crate) snapshot: SnapshotState,
     pub(crate) opts: Options,
+    /// Pending reads and the heartbeat rounds that confirm them (thesis §6.4).
+    pub(crate) reads: ReadOnly,
+    /// The leadership transfer in progress, if any (thesis §3.10).
+    pub(crate) transfer: Option<Transfer>,
+    /// Whether our current candidacy was asked for by a TimeoutNow: its
+    /// RequestVotes then say so, and voters set stickiness aside.
+    pub(crate) campaign_by_transfer: bool,
+    pub(crate) stats: Stats,
     /// Deliberate rule violations for simulator self-tests.
     #[cfg(feature = "fault-injection")]
     pub(crate) faults: u32,
@@ -112,13 +145,26 @@ impl<H: HostTypes> Server<H> {
                 request_timeout: DEFAULT_REQUEST_TIMEOUT,
                 rng: Rng::new(0x5241_4654_0000_0000),
                 seeded: false,
+                now: 0,
+                since_leader: 0,
+                quorum_check: 0,
             },
             tracker: Tracker::default(),
             log: Log::default(),
             commit_idx: 0,
             last_applied_idx: 0,
             snapshot: SnapshotState::default(),
-            opts: Options { max_entries_per_msg: usize::MAX },
+            opts: Options {
+                max_entries_per_msg: usize::MAX,
+                prevote: false,
+                check_quorum: false,
+                noop_on_election: false,
+                clock_drift_permille: DEFAULT_CLOCK_DRIFT_PERMILLE,
+            },
+            reads: ReadOnly::default(),
+            transfer: None,
+            campaign_by_transfer: false,
+            stats: Stats::default(),
             #[cfg(feature = "fault-injection")]
             faults: 0,
         };
@@ -141,6 +187,12 @@ impl<H: HostTypes> Server<H> {
         self.tracker.clear();
         self.log.reset(0, 0);
         self.snapshot = SnapshotState::default();
+        self.timers.since_leader = 0;
+        self.timers.quorum_check = 0;
+        self.reads = ReadOnly::default();
+        self.transfer = None;
+        self.campaign_by_transfer = false;
+        self.stats = Stats::default();
     }
 
     // ---- timers and options ---------------------------------------------
@@ -182,6 +234,49 @@ impl<H: HostTypes> Server<H> {
     pub fn set_max_entries_per_msg(&mut self, n: usize) {
         self.opts.max_entries_per_msg = if n == 0 { usize::MAX } else { n };
     }
+    /// Pre-vote (thesis §9.6) before each election. Off by default.
+    pub fn set_prevote(&mut self, on: bool) {
+        self.opts.prevote = on;
+    }
+    pub fn prevote(&self) -> bool {
+        self.opts.prevote
+    }
+    /// Check-quorum: a leader steps down when it has not heard from a
+    /// majority within an election timeout, and votes wait for a heard
+    /// leader's election timeout to pass. Off by default; lease reads need it.
+    pub fn set_check_quorum(&mut self, on: bool) {
+        if on && !self.opts.check_quorum {
+            self.timers.quorum_check = 0;
+            self.tracker.reset_recent_active();
+        }
+        self.opts.check_quorum = on;
+    }
+    pub fn check_quorum(&self) -> bool {
+        self.opts.check_quorum
+    }
+    /// A new leader appends a no-op entry of its term. Off by default.
+    pub fn set_noop_on_election(&mut self, on: bool) {
+        self.opts.noop_on_election = on;
+    }
+    pub fn noop_on_election(&self) -> bool {
+        self.opts.noop_on_election
+    }
+    /// The clock-drift bound lease reads assume, per mille (0 to 999;
+    /// default 50): the lease lasts E·(1000−ρ)/(1000+ρ) ms.
+    pub fn set_clock_drift_permille(&mut self, permille: i32) {
+        self.opts.clock_drift_permille = permille.clamp(0, 999);
+    }
+    pub fn clock_drift_permille(&self) -> i32 {
+        self.opts.clock_drift_permille
+    }
+    /// What this server has done since its creation (or `clear`).
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The server's clock: the milliseconds given to `periodic` so far.
+    pub fn now_ms(&self) -> i64 {
+        self.timers.now
+    }
 
     // ---- role and terms ---------------------------------------------------
 
@@ -203,6 +298,10 @@ impl<H: HostTypes> Server<H> {
     }
     pub fn is_candidate(&self) -> bool {
         self.state == State::Candidate
+    }
+    /// Whether we are asking for pre-votes (thesis §9.6).
+    pub fn is_precandidate(&self) -> bool {
+        self.state == State::PreCandidate
     }
     /// Id of the leader we currently follow (ourselves when leading), or -1.
     pub fn current_leader(&self) -> NodeId {
@@ -349,6 +448,7 @@ impl<H: HostTypes> Server<H> {
     pub fn set_commit_idx(&mut self, idx: Index) {
         let idx = idx.min(self.current_idx());
         if idx > self.commit_idx {
+            self.stats.entries_committed += (idx - self.commit_idx) as u64;
             self.commit_idx = idx;
         }
     }

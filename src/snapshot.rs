@@ -45,6 +45,7 @@ impl<H: Host> Server<H> {
             let mut pos = 0;
             while let Some(id) = self.tracker.id_at(pos) {
                 if id != self.tracker.self_id() && self.tracker.next_idx(pos) <= base {
+                    self.stats.snapshots_sent += 1;
                     H::send_snapshot(self, id);
                 }
                 pos += 1;
@@ -129,6 +130,7 @@ impl<H: Host> Server<H> {
         }
         self.last_applied_idx = idx;
         self.set_snapshot_metadata(term, idx);
+        self.stats.snapshots_loaded += 1;
         self.tracker.clear_pending();
         self.tracker.retain_only_self();
         // Our own status came from the discarded log: the snapshot supersedes

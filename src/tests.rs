@@ -237,17 +237,17 @@ fn follower_refuses_vote_to_stale_log() {
     s.append_entry(entry(2, 1), NO_NODE).unwrap();
     s.set_current_term(2).unwrap();
     let mut r = RequestVoteResponse::default();
-    let rv = RequestVote { term: 3, candidate_id: 2, last_log_idx: 5, last_log_term: 1 };
+    let rv = RequestVote { term: 3, candidate_id: 2, last_log_idx: 5, last_log_term: 1, ..Default::default() };
     s.recv_requestvote(Some(2), &rv, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::NOT_GRANTED);
     assert_eq!(r.term, 3);
-    let rv = RequestVote { term: 3, candidate_id: 2, last_log_idx: 1, last_log_term: 2 };
+    let rv = RequestVote { term: 3, candidate_id: 2, last_log_idx: 1, last_log_term: 2, ..Default::default() };
     s.recv_requestvote(Some(2), &rv, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::GRANTED);
     assert_eq!(s.voted_for(), 2);
     assert_eq!(s.host.persisted, (3, 2));
     // One vote per term.
-    let rv = RequestVote { term: 3, candidate_id: 3, last_log_idx: 1, last_log_term: 2 };
+    let rv = RequestVote { term: 3, candidate_id: 3, last_log_idx: 1, last_log_term: 2, ..Default::default() };
     s.recv_requestvote(Some(3), &rv, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::NOT_GRANTED);
 }
@@ -260,7 +260,7 @@ fn failed_persist_leaves_term_and_vote_unchanged() {
     assert_eq!(s.current_term(), 0);
     assert!(s.is_follower());
     let mut r = RequestVoteResponse::default();
-    let rv = RequestVote { term: 1, candidate_id: 2, last_log_idx: 0, last_log_term: 0 };
+    let rv = RequestVote { term: 1, candidate_id: 2, last_log_idx: 0, last_log_term: 0, ..Default::default() };
     assert_eq!(s.recv_requestvote(Some(2), &rv, &mut r), Err(-42));
     assert_eq!(r.vote_granted, vote::NOT_GRANTED);
     assert_eq!(s.voted_for(), NO_NODE);
@@ -274,11 +274,11 @@ fn unknown_candidate_is_voted_for_on_its_log_and_told_when_refused() {
     let mut s = server(1, 3);
     s.append_entry(entry(1, 0), NO_NODE).unwrap();
     let mut r = RequestVoteResponse::default();
-    let stale = RequestVote { term: 9, candidate_id: 77, last_log_idx: 0, last_log_term: 0 };
+    let stale = RequestVote { term: 9, candidate_id: 77, last_log_idx: 0, last_log_term: 0, ..Default::default() };
     s.recv_requestvote(None, &stale, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::UNKNOWN_NODE);
     assert_eq!(r.term, 9);
-    let fresh = RequestVote { term: 10, candidate_id: 78, last_log_idx: 1, last_log_term: 1 };
+    let fresh = RequestVote { term: 10, candidate_id: 78, last_log_idx: 1, last_log_term: 1, ..Default::default() };
     s.recv_requestvote(None, &fresh, &mut r).unwrap();
     assert_eq!(r.vote_granted, vote::GRANTED);
     assert_eq!(s.voted_for(), 78);

@@ -35,6 +35,9 @@ pub mod entry_type {
     pub const DEMOTE_NODE: i32 = 3;
     /// Removes a node from the cluster.
     pub const REMOVE_NODE: i32 = 4;
+    /// The empty entry a new leader appends when the no-op option is on
+    /// (thesis §6.4: it commits an entry of the leader's term at once).
+    pub const NO_OP: i32 = 5;
 }
 
 /// One log entry. `#[repr(C)]` so that, with a `#[repr(C)]` payload, a slice of
@@ -67,6 +70,14 @@ pub struct RequestVote {
     pub candidate_id: NodeId,
     pub last_log_idx: Index,
     pub last_log_term: Term,
+    /// A pre-vote (thesis §9.6): `term` is the term the candidate would
+    /// campaign in, and nobody changes its term or vote for it. Read only
+    /// when pre-vote is on.
+    pub prevote: bool,
+    /// The candidate campaigns because the leader handed leadership over
+    /// (TimeoutNow, thesis §3.10): voters set leader stickiness aside.
+    /// Read only when the host supports leadership transfer.
+    pub transfer: bool,
 }
 
 /// `vote_granted` values of a RequestVote response.
@@ -85,6 +96,11 @@ pub struct RequestVoteResponse {
     pub term: Term,
     /// One of [`vote`].
     pub vote_granted: i32,
+    /// The answer to a pre-vote (read only when pre-vote is on).
+    pub prevote: bool,
+    /// The `term` of the request answered (pre-votes: the term the
+    /// candidate would campaign in), to match an answer to its round.
+    pub request_term: Term,
 }
 
 /// AppendEntries RPC arguments as received (paper Figure 2).
@@ -113,6 +129,9 @@ pub struct AppendEntriesHeader {
     pub prev_log_term: Term,
     pub leader_commit: Index,
     pub n_entries: usize,
+    /// The leader's heartbeat round when the message was sent; the follower
+    /// echoes it in its response so that reads can be confirmed (thesis §6.4).
+    pub msg_id: u64,
 }
 
 /// AppendEntries RPC results. `current_idx` is the last index the follower
@@ -124,6 +143,47 @@ pub struct AppendEntriesResponse {
     pub success: bool,
     pub current_idx: Index,
     pub first_idx: Index,
+    /// The `msg_id` of the request answered. The core's AppendEntries
+    /// receiver leaves it alone: the host copies it from the request.
+    pub msg_id: u64,
+}
+
+/// TimeoutNow (thesis §3.10): the leader asks a caught-up follower to start
+/// an election at once. `term` is the leader's; a server in another term
+/// ignores it, so a late TimeoutNow cannot disturb a later leader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeoutNow {
+    pub term: Term,
+}
+
+/// A follower asks the leader for a read index (thesis §6.4); `id` is the
+/// follower's, echoed in the answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadIndexRequest {
+    pub id: u64,
+}
+
+/// The leader's answer to a [`ReadIndexRequest`]: `result` is 0 and
+/// `read_idx` the confirmed read index, or a negative error code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadIndexResponse {
+    pub id: u64,
+    pub read_idx: Index,
+    pub result: i32,
+}
+
+/// How a leadership transfer ended (C `raft_leader_transfer_e`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum TransferResult {
+    /// No new leader within the transfer's timeout.
+    Timeout = 0,
+    /// Another server than the target leads (leadership lost otherwise).
+    UnexpectedLeader = 1,
+    /// The target is the leader: the transfer completed.
+    ExpectedLeader = 2,
+    /// The target left the voters (removed or demoted).
+    TargetLeft = 3,
 }
 
 /// Result of a proposal accepted by the leader (C `msg_entry_response_t`).
@@ -141,6 +201,8 @@ pub enum State {
     Follower = 1,
     Candidate = 2,
     Leader = 3,
+    /// Asking for pre-votes (thesis §9.6); only with pre-vote on.
+    PreCandidate = 4,
 }
 
 /// Membership events reported to the host (C `raft_membership_e`).
@@ -166,6 +228,10 @@ pub mod err {
     /// Our extension: an argument was invalid (NULL pointer, negative count,
     /// unknown node). Within willemt's reserved range (> RAFT_ERR_LAST).
     pub const INVALID: i32 = -9;
+    /// A leadership transfer is in progress: no new entries until it ends.
+    pub const LEADER_TRANSFER_IN_PROGRESS: i32 = -10;
+    /// A read could not be confirmed in time.
+    pub const TIMEOUT: i32 = -11;
     pub const LAST: i32 = -100;
 }
 

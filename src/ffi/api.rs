@@ -3,6 +3,7 @@
 
 use super::handle::*;
 use super::host::*;
+use super::msgs::*;
 use super::types::*;
 use super::{guard, rc, with_server, INVALID};
 use crate::server::Server;
@@ -27,6 +28,8 @@ pub extern "C" fn raft_new() -> *mut raft_server_t {
 /// Never call it (or `raft_clear`) from within one of this server's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn raft_free(me: *mut raft_server_t) {
+    // Every accepted read is answered exactly once: pending ones now.
+    with_server!(me, (), |s| s.cancel_reads(err::SHUTDOWN));
     guard((), || free_server(me))
 }
 
@@ -35,7 +38,10 @@ pub unsafe extern "C" fn raft_free(me: *mut raft_server_t) {
 /// callback is made (payloads stay the application's).
 #[no_mangle]
 pub unsafe extern "C" fn raft_clear(me: *mut raft_server_t) {
-    with_server!(me, (), |s| s.clear())
+    with_server!(me, (), |s| {
+        s.cancel_reads(err::SHUTDOWN);
+        s.clear()
+    })
 }
 
 /// Sets the callbacks (copied from `*funcs`) and the `user_data` passed to
@@ -228,7 +234,12 @@ pub unsafe extern "C" fn raft_recv_appendentries(
     r: *mut msg_appendentries_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
-        let (Some(ae), Some(r)) = (ae.as_ref(), r.as_mut()) else { return INVALID };
+        if ae.is_null() || r.is_null() {
+            return INVALID;
+        }
+        // The program's struct is read field by field (msgs.rs).
+        let ext = s.host.ext_registered;
+        let ae = &read_ae(ae, ext);
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
@@ -256,12 +267,7 @@ pub unsafe extern "C" fn raft_recv_appendentries(
         let mut resp = AppendEntriesResponse::default();
         let res = s.recv_appendentries(from, &msg, &mut resp);
         if res != Err(INVALID) {
-            *r = msg_appendentries_response_t {
-                term: resp.term,
-                success: resp.success as c_int,
-                current_idx: resp.current_idx,
-                first_idx: resp.first_idx,
-            };
+            write_ae_response(r, &resp, ext.then_some(ae.msg_id));
         }
         rc(res)
     })
@@ -279,14 +285,11 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
     r: *mut msg_appendentries_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
-        let Some(r) = r.as_ref() else { return INVALID };
+        if r.is_null() {
+            return INVALID;
+        }
         let Some(pos) = member_pos(s, node) else { return err::FAIL };
-        let resp = AppendEntriesResponse {
-            term: r.term,
-            success: r.success != 0,
-            current_idx: r.current_idx,
-            first_idx: r.first_idx,
-        };
+        let resp = read_ae_response(r, s.host.ext_registered);
         rc(s.recv_appendentries_response_at(pos, &resp))
     })
 }
@@ -305,21 +308,19 @@ pub unsafe extern "C" fn raft_recv_requestvote(
     r: *mut msg_requestvote_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
-        let (Some(vr), Some(r)) = (vr.as_ref(), r.as_mut()) else { return INVALID };
+        if vr.is_null() || r.is_null() {
+            return INVALID;
+        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
         };
-        let rv = RequestVote {
-            term: vr.term,
-            candidate_id: vr.candidate_id,
-            last_log_idx: vr.last_log_idx,
-            last_log_term: vr.last_log_term,
-        };
+        // The appended fields are read only when their feature is on (msgs.rs).
+        let rv = read_rv(vr, s.prevote(), s.host.ext.send_timeoutnow.is_some());
         let mut resp = RequestVoteResponse::default();
         let res = s.recv_requestvote(from, &rv, &mut resp);
         if res != Err(INVALID) {
-            *r = msg_requestvote_response_t { term: resp.term, vote_granted: resp.vote_granted };
+            write_rv_response(r, &resp, s.prevote());
         }
         rc(res)
     })
@@ -337,12 +338,14 @@ pub unsafe extern "C" fn raft_recv_requestvote_response(
     r: *mut msg_requestvote_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
-        let Some(r) = r.as_ref() else { return INVALID };
+        if r.is_null() {
+            return INVALID;
+        }
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
         };
-        let resp = RequestVoteResponse { term: r.term, vote_granted: r.vote_granted };
+        let resp = read_rv_response(r, s.prevote());
         rc(s.recv_requestvote_response(from, &resp))
     })
 }

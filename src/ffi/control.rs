@@ -110,14 +110,15 @@ pub unsafe extern "C" fn raft_election_start(me: *mut raft_server_t) -> c_int {
     with_server!(me, INVALID, |s| rc(s.election_start()))
 }
 
-/// (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE or
-/// _LEADER; other values are ignored). Forcing leader makes us the current leader.
+/// (lower-level) Forces the state (RAFT_STATE_FOLLOWER, _CANDIDATE,
+/// _LEADER or _PRECANDIDATE; other values are ignored). Forcing leader makes us the current leader.
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_state(me: *mut raft_server_t, state: c_int) {
     with_server!(me, (), |s| match state {
         1 => s.set_state(State::Follower),
         2 => s.set_state(State::Candidate),
         3 => s.set_state(State::Leader),
+        4 => s.set_state(State::PreCandidate),
         _ => {}
     })
 }

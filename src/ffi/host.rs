@@ -1,6 +1,7 @@
 //! The C callback table as a [`Host`]: each callback converts the core's
 //! arguments to C types and calls the application's function, if set.
 
+use super::ext_types::*;
 use super::handle::*;
 use super::types::*;
 use crate::host::Host;
@@ -23,6 +24,15 @@ pub struct CHost {
     pub(crate) udata: *mut c_void,
     /// The entry most recently removed by `raft_poll_entry`.
     pub(crate) polled: raft_entry_t,
+    /// The extension callbacks (`raft_set_ext_callbacks`).
+    pub(crate) ext: raft_cbs_ext_t,
+    /// Whether an extension table was registered: the program was built
+    /// with the fields appended to willemt's message structs, which the
+    /// library may then read and write.
+    pub(crate) ext_registered: bool,
+    /// Pending reads: token -> the program's callback and argument.
+    pub(crate) reads: std::collections::HashMap<u64, (raft_read_request_callback_f, *mut c_void)>,
+    pub(crate) last_read_token: u64,
 }
 
 impl Default for CHost {
@@ -31,6 +41,10 @@ impl Default for CHost {
             cbs: raft_cbs_t::default(),
             udata: std::ptr::null_mut(),
             polled: raft_entry_t::from(&CEntry::default()),
+            ext: raft_cbs_ext_t::default(),
+            ext_registered: false,
+            reads: std::collections::HashMap::new(),
+            last_read_token: 0,
         }
     }
 }
@@ -102,6 +116,8 @@ impl Host for CHost {
             candidate_id: msg.candidate_id,
             last_log_idx: msg.last_log_idx,
             last_log_term: msg.last_log_term,
+            prevote: msg.prevote as c_int,
+            leadership_transfer: msg.transfer as c_int,
         };
         // SAFETY: the callback gets our own handle and a message on our stack.
         unsafe { f(server_handle(raft), udata, n, &mut m) }
@@ -120,6 +136,7 @@ impl Host for CHost {
             leader_commit: msg.leader_commit,
             n_entries: entries.len().min(c_int::MAX as usize) as c_int,
             entries: if entries.is_empty() { std::ptr::null_mut() } else { entries.as_ptr() as *mut msg_entry_t },
+            msg_id: msg.msg_id as raft_msg_id_t,
         };
         // SAFETY: the entries point into our log, valid for the call.
         unsafe { f(me, udata, n, &mut m) }
@@ -196,6 +213,79 @@ impl Host for CHost {
         };
         // SAFETY: handles derived from the live server, valid for the call.
         unsafe { f(server_handle(raft), udata, n, ety, ev) }
+    }
+
+    fn notify_state_event(raft: &mut CServer, state: State) {
+        let Some(f) = raft.host.ext.notify_state_event else { return };
+        let udata = raft.host.udata;
+        let st = match state {
+            State::Follower => raft_state_e::RAFT_STATE_FOLLOWER,
+            State::Candidate => raft_state_e::RAFT_STATE_CANDIDATE,
+            State::Leader => raft_state_e::RAFT_STATE_LEADER,
+            State::PreCandidate => raft_state_e::RAFT_STATE_PRECANDIDATE,
+        };
+        // SAFETY: our own handle.
+        unsafe { f(server_handle(raft), udata, st) }
+    }
+
+    fn supports_transfer(raft: &CServer) -> bool {
+        raft.host.ext.send_timeoutnow.is_some()
+    }
+
+    fn send_timeoutnow(raft: &mut CServer, node: NodeId, msg: &TimeoutNow) -> i32 {
+        let Some(f) = raft.host.ext.send_timeoutnow else { return -1 };
+        let udata = raft.host.udata;
+        let n = node_handle(raft, node);
+        let mut m = msg_timeoutnow_t { term: msg.term };
+        // SAFETY: our own handle, a member's handle, a message on our stack.
+        unsafe { f(server_handle(raft), udata, n, &mut m) }
+    }
+
+    fn notify_transfer_event(raft: &mut CServer, result: TransferResult) {
+        let Some(f) = raft.host.ext.notify_transfer_event else { return };
+        let udata = raft.host.udata;
+        let r = match result {
+            TransferResult::Timeout => raft_leader_transfer_e::RAFT_LEADER_TRANSFER_TIMEOUT,
+            TransferResult::UnexpectedLeader => raft_leader_transfer_e::RAFT_LEADER_TRANSFER_UNEXPECTED_LEADER,
+            TransferResult::ExpectedLeader => raft_leader_transfer_e::RAFT_LEADER_TRANSFER_EXPECTED_LEADER,
+            TransferResult::TargetLeft => raft_leader_transfer_e::RAFT_LEADER_TRANSFER_TARGET_LEFT,
+        };
+        // SAFETY: our own handle.
+        unsafe { f(server_handle(raft), udata, r) }
+    }
+
+    fn forwards_reads(raft: &CServer) -> bool {
+        raft.host.ext.send_readindex.is_some()
+    }
+
+    fn send_readindex(raft: &mut CServer, node: NodeId, msg: &ReadIndexRequest) -> i32 {
+        let Some(f) = raft.host.ext.send_readindex else { return -1 };
+        let udata = raft.host.udata;
+        let n = node_handle(raft, node);
+        let mut m = msg_readindex_t { id: msg.id as raft_msg_id_t };
+        // SAFETY: our own handle, a member's handle, a message on our stack.
+        unsafe { f(server_handle(raft), udata, n, &mut m) }
+    }
+
+    fn send_readindex_response(raft: &mut CServer, node: NodeId, msg: &ReadIndexResponse) -> i32 {
+        let Some(f) = raft.host.ext.send_readindex_response else { return -1 };
+        let udata = raft.host.udata;
+        let n = node_handle(raft, node);
+        let mut m = msg_readindex_response_t { id: msg.id as raft_msg_id_t, read_idx: msg.read_idx, result: msg.result };
+        // SAFETY: our own handle, a member's handle, a message on our stack.
+        unsafe { f(server_handle(raft), udata, n, &mut m) }
+    }
+
+    fn read_done(raft: &mut CServer, token: u64, result: i32) {
+        let Some((cb, arg)) = raft.host.reads.remove(&token) else { return };
+        let Some(f) = cb else { return };
+        let (can_read, err) = if result == 0 { (1, 0) } else { (0, result) };
+        // SAFETY: the program's callback with its own argument.
+        unsafe { f(arg, can_read, err) }
+    }
+
+    fn noop_data(_raft: &CServer) -> Option<raft_entry_data_t> {
+        Some(raft_entry_data_t::default())
     }
 
     fn log_enabled(raft: &CServer) -> bool {

@@ -8,7 +8,7 @@ use std::ffi::CStr;
 
 /// Every `raft_error_e` value, so that an `int` can be matched to one.
 /// c_tests/t_info.c checks, from the header's enum, that none is missing.
-const ERRORS: [raft_error_e; 9] = [
+const ERRORS: [raft_error_e; 11] = [
     raft_error_e::RAFT_ERR_NOT_LEADER,
     raft_error_e::RAFT_ERR_ONE_VOTING_CHANGE_ONLY,
     raft_error_e::RAFT_ERR_SHUTDOWN,
@@ -17,15 +17,18 @@ const ERRORS: [raft_error_e; 9] = [
     raft_error_e::RAFT_ERR_SNAPSHOT_IN_PROGRESS,
     raft_error_e::RAFT_ERR_SNAPSHOT_ALREADY_LOADED,
     raft_error_e::RAFT_ERR_INVALID,
+    raft_error_e::RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS,
+    raft_error_e::RAFT_ERR_TIMEOUT,
     raft_error_e::RAFT_ERR_LAST,
 ];
 
 /// Every `raft_state_e` value.
-const STATES: [raft_state_e; 4] = [
+const STATES: [raft_state_e; 5] = [
     raft_state_e::RAFT_STATE_NONE,
     raft_state_e::RAFT_STATE_FOLLOWER,
     raft_state_e::RAFT_STATE_CANDIDATE,
     raft_state_e::RAFT_STATE_LEADER,
+    raft_state_e::RAFT_STATE_PRECANDIDATE,
 ];
 
 /// The text of an error code. The match has no wildcard arm, so a new
@@ -40,6 +43,8 @@ fn error_text(e: raft_error_e) -> &'static CStr {
         raft_error_e::RAFT_ERR_SNAPSHOT_IN_PROGRESS => c"a snapshot is in progress",
         raft_error_e::RAFT_ERR_SNAPSHOT_ALREADY_LOADED => c"the snapshot is already loaded",
         raft_error_e::RAFT_ERR_INVALID => c"invalid argument",
+        raft_error_e::RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS => c"a leadership transfer is in progress",
+        raft_error_e::RAFT_ERR_TIMEOUT => c"timed out",
         raft_error_e::RAFT_ERR_LAST => c"last error code (reserved)",
     }
 }
@@ -51,6 +56,7 @@ fn state_text(s: raft_state_e) -> &'static CStr {
         raft_state_e::RAFT_STATE_FOLLOWER => c"follower",
         raft_state_e::RAFT_STATE_CANDIDATE => c"candidate",
         raft_state_e::RAFT_STATE_LEADER => c"leader",
+        raft_state_e::RAFT_STATE_PRECANDIDATE => c"precandidate",
     }
 }
 
@@ -104,7 +110,7 @@ pub extern "C" fn raft_get_error_str(err: c_int) -> *const c_char {
 }
 
 /// Returns the name of a server state, as returned by `raft_get_state`:
-/// "none", "follower", "candidate" or "leader"; any other value gives
+/// "none", "follower", "candidate", "leader" or "precandidate"; any other value gives
 /// "unknown".
 ///
 /// @param state a `raft_state_e` value
@@ -156,13 +162,13 @@ mod tests {
         for s in STATES {
             assert_eq!(state_str(s as c_int), state_text(s));
         }
-        assert_eq!(state_str(4), c"unknown");
+        assert_eq!(state_str(5), c"unknown");
         assert_eq!(state_str(-1), c"unknown");
     }
 
     #[test]
     fn codes_outside_the_enum_are_unknown() {
-        for err in [1, -10, -99, -101, c_int::MIN, c_int::MAX] {
+        for err in [1, -12, -99, -101, c_int::MIN, c_int::MAX] {
             assert_eq!(error_str(err), c"unknown error", "{err}");
         }
     }

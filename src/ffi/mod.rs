@@ -16,10 +16,13 @@
 pub mod alloc;
 pub mod api;
 pub mod control;
+pub mod ext_api;
+pub mod ext_types;
 pub mod getters;
 pub mod handle;
 pub mod host;
 pub mod info;
+mod msgs;
 pub mod node_api;
 pub mod snapshot_api;
 #[cfg(feature = "fault-injection")]

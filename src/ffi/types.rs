@@ -2,7 +2,7 @@
 
 #![allow(non_camel_case_types)]
 
-use libc::{c_char, c_int, c_long, c_uint, c_void};
+use libc::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 
 /// A term. Terms start at 0 and only grow.
 pub type raft_term_t = c_long;
@@ -12,6 +12,13 @@ pub type raft_index_t = c_long;
 pub type raft_node_id_t = c_int;
 /// An entry id chosen by the application.
 pub type raft_entry_id_t = c_int;
+/// A message id: the leader's heartbeat round carried by appendentries
+/// messages and echoed by their responses (RedisLabs/raft's type name).
+pub type raft_msg_id_t = c_ulong;
+
+/// "No node" (RedisLabs/raft): e.g. `raft_transfer_leader(me, RAFT_NODE_ID_NONE, 0)`
+/// picks the target itself.
+pub const RAFT_NODE_ID_NONE: raft_node_id_t = -1;
 
 /// A Raft server (opaque). Always used as `raft_server_t*`, from `raft_new`.
 /// A distinct type from `raft_node_t`, so that passing one for the other is
@@ -47,6 +54,11 @@ pub enum raft_error_e {
     /// (extension) An argument was invalid: NULL pointer, negative count or
     /// index, a node that is not a member of this server.
     RAFT_ERR_INVALID = -9,
+    /// (extension) A leadership transfer is in progress: no new entries until it ends.
+    RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
+    /// (extension) A read could not be confirmed within an election timeout.
+    RAFT_ERR_TIMEOUT = -11,
+    /// The end of the library's range of codes (never returned).
     RAFT_ERR_LAST = -100,
 }
 
@@ -62,10 +74,35 @@ pub enum raft_membership_e {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum raft_state_e {
+    /// No state (`raft_get_state` on NULL).
     RAFT_STATE_NONE = 0,
+    /// Follows a leader (or waits for one).
     RAFT_STATE_FOLLOWER = 1,
+    /// Campaigns in an election.
     RAFT_STATE_CANDIDATE = 2,
+    /// Leads.
     RAFT_STATE_LEADER = 3,
+    /// (extension) Asks for pre-votes before an election; only with pre-vote
+    /// on (`raft_set_prevote`). RedisLabs/raft numbers its states
+    /// differently: compare with the names, never with numbers.
+    RAFT_STATE_PRECANDIDATE = 4,
+}
+
+/// How a leadership transfer ended (`notify_transfer_event`); the first
+/// three are RedisLabs/raft's names and values.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_leader_transfer_e {
+    /// No new leader within the transfer's timeout; the leader (if still
+    /// leader) accepts entries again.
+    RAFT_LEADER_TRANSFER_TIMEOUT = 0,
+    /// Another server than the target became leader (this one included):
+    /// leadership was lost otherwise.
+    RAFT_LEADER_TRANSFER_UNEXPECTED_LEADER = 1,
+    /// The target became leader: the transfer completed.
+    RAFT_LEADER_TRANSFER_EXPECTED_LEADER = 2,
+    /// (extension) The target left the voters (removed or demoted) first.
+    RAFT_LEADER_TRANSFER_TARGET_LEFT = 3,
 }
 
 /// Entry types (`raft_entry_t.type`).
@@ -82,6 +119,10 @@ pub enum raft_logtype_e {
     RAFT_LOGTYPE_DEMOTE_NODE = 3,
     /// Removes a node.
     RAFT_LOGTYPE_REMOVE_NODE = 4,
+    /// (extension) The empty entry a new leader appends when
+    /// `raft_set_noop_on_election` is on: id 0, no payload. It goes through
+    /// `log_offer`, `log_apply` etc. like any entry; nothing is to be applied.
+    RAFT_LOGTYPE_NO_OP = 5,
     /// Application-defined types start here.
     RAFT_LOGTYPE_NUM = 100,
 }
@@ -147,6 +188,13 @@ pub struct msg_requestvote_t {
     pub last_log_idx: raft_index_t,
     /// Term of the candidate's last log entry.
     pub last_log_term: raft_term_t,
+    /// (extension, read only with pre-vote on) 1 for a pre-vote: `term` is
+    /// the term the candidate would campaign in; nobody's term or vote changes.
+    pub prevote: c_int,
+    /// (extension, read only once an extension table with `send_timeoutnow`
+    /// is registered) 1 when the candidate campaigns because the leader
+    /// handed leadership over (TimeoutNow): voters set leader stickiness aside.
+    pub leadership_transfer: c_int,
 }
 
 /// RequestVote response.
@@ -157,6 +205,12 @@ pub struct msg_requestvote_response_t {
     pub term: raft_term_t,
     /// RAFT_REQUESTVOTE_ERR_GRANTED, _NOT_GRANTED or _UNKNOWN_NODE.
     pub vote_granted: c_int,
+    /// (extension, written and read only with pre-vote on) 1 when this
+    /// answers a pre-vote.
+    pub prevote: c_int,
+    /// (extension, written and read only with pre-vote on) the `term` of the
+    /// request answered, so that a late answer is not counted in a later round.
+    pub request_term: raft_term_t,
 }
 
 /// AppendEntries (paper Figure 2). `entries` holds `n_entries` entries whose
@@ -176,6 +230,10 @@ pub struct msg_appendentries_t {
     pub n_entries: c_int,
     /// The entries to append (NULL when `n_entries` is 0).
     pub entries: *mut msg_entry_t,
+    /// (extension, read only once an extension table is registered) the
+    /// leader's heartbeat round; the receiver echoes it in its response,
+    /// which confirms reads (`raft_recv_read_request`).
+    pub msg_id: raft_msg_id_t,
 }
 
 /// AppendEntries response.
@@ -190,6 +248,38 @@ pub struct msg_appendentries_response_t {
     pub current_idx: raft_index_t,
     /// First index the request carried (`prev_log_idx + 1`).
     pub first_idx: raft_index_t,
+    /// (extension, written and read only once an extension table is
+    /// registered) the request's `msg_id`, echoed.
+    pub msg_id: raft_msg_id_t,
+}
+
+/// (extension) TimeoutNow (thesis §3.10): the leader asks the target of a
+/// leadership transfer to start an election at once.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_timeoutnow_t {
+    /// The leader's term; a receiver in another term ignores the message.
+    pub term: raft_term_t,
+}
+
+/// (extension) A follower asks the leader for a read index (thesis §6.4).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_readindex_t {
+    /// The follower's id for the request, echoed in the answer.
+    pub id: raft_msg_id_t,
+}
+
+/// (extension) The leader's answer to a `msg_readindex_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct msg_readindex_response_t {
+    /// The request's `id`.
+    pub id: raft_msg_id_t,
+    /// The confirmed read index (when `result` is 0).
+    pub read_idx: raft_index_t,
+    /// 0, or a negative RAFT_ERR_* code (RAFT_ERR_NOT_LEADER, RAFT_ERR_TIMEOUT).
+    pub result: c_int,
 }
 
 /// Membership configuration element (willemt compatibility).

@@ -5,6 +5,7 @@
 //! index a quorum holds, and what a configuration entry does to the members.
 
 pub mod config;
+mod liveness;
 pub mod node;
 
 use crate::quorum;
@@ -26,6 +27,9 @@ pub struct Tracker<U> {
     flags: Vec<u8>,
     next_idx: Vec<Index>,
     match_idx: Vec<Index>,
+    /// Highest heartbeat round each member acknowledged in the leader's term
+    /// (reads and leases, thesis §6.4; see `liveness.rs`).
+    acked_round: Vec<u64>,
     data: Vec<U>,
     self_id: NodeId,
     /// Our own position while we are a member (else [`NOT_MEMBER`]).
@@ -43,6 +47,7 @@ impl<U> Default for Tracker<U> {
             flags: Vec::new(),
             next_idx: Vec::new(),
             match_idx: Vec::new(),
+            acked_round: Vec::new(),
             data: Vec::new(),
             self_id: NO_NODE,
             self_pos: NOT_MEMBER,
@@ -131,6 +136,7 @@ impl<U> Tracker<U> {
         self.flags.push(if voting { NEW_NODE_FLAGS } else { NEW_NODE_FLAGS & !VOTING });
         self.next_idx.push(next_idx.max(1));
         self.match_idx.push(0);
+        self.acked_round.push(0);
         self.data.push(data);
         self.removed.retain(|&r| r != id);
         let pos = self.ids.len() - 1;
@@ -150,6 +156,7 @@ impl<U> Tracker<U> {
         self.flags.remove(pos);
         self.next_idx.remove(pos);
         self.match_idx.remove(pos);
+        self.acked_round.remove(pos);
         self.data.remove(pos);
         if pos == self.self_pos {
             self.self_pos = NOT_MEMBER;

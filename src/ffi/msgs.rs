@@ -1,0 +1,104 @@
+//! Reading and writing the program's message structs field by field. The
+//! fields appended to willemt's structs (issue 12) exist in the program's
+//! memory only if it was built with this header, so they are touched only
+//! when the feature that needs them is on (pre-vote for the pre-vote
+//! fields; a registered extension table for `msg_id` and
+//! `leadership_transfer`), and no reference to a whole struct is ever made:
+//! a program built against willemt's smaller structs is never read or
+//! written beyond them.
+
+use super::types::*;
+use crate::types::*;
+use libc::c_int;
+
+/// willemt's fields of an appendentries (and `msg_id` when `ext`).
+///
+/// # Safety
+/// `p` is non-NULL and points to a program's `msg_appendentries_t` (with
+/// `msg_id` when `ext`).
+#[inline(always)]
+pub(crate) unsafe fn read_ae(p: *const msg_appendentries_t, ext: bool) -> msg_appendentries_t {
+    msg_appendentries_t {
+        term: (*p).term,
+        prev_log_idx: (*p).prev_log_idx,
+        prev_log_term: (*p).prev_log_term,
+        leader_commit: (*p).leader_commit,
+        n_entries: (*p).n_entries,
+        entries: (*p).entries,
+        msg_id: if ext { (*p).msg_id } else { 0 },
+    }
+}
+
+/// Writes an appendentries response: willemt's fields, `msg_id` when given.
+///
+/// # Safety
+/// As for [`read_ae`], for a `msg_appendentries_response_t`.
+#[inline(always)]
+pub(crate) unsafe fn write_ae_response(p: *mut msg_appendentries_response_t, resp: &AppendEntriesResponse, msg_id: Option<raft_msg_id_t>) {
+    (*p).term = resp.term;
+    (*p).success = resp.success as c_int;
+    (*p).current_idx = resp.current_idx;
+    (*p).first_idx = resp.first_idx;
+    if let Some(id) = msg_id {
+        (*p).msg_id = id;
+    }
+}
+
+/// An appendentries response as the core sees it (`msg_id` 0 unless `ext`).
+///
+/// # Safety
+/// As for [`write_ae_response`].
+#[inline(always)]
+pub(crate) unsafe fn read_ae_response(p: *const msg_appendentries_response_t, ext: bool) -> AppendEntriesResponse {
+    AppendEntriesResponse {
+        term: (*p).term,
+        success: (*p).success != 0,
+        current_idx: (*p).current_idx,
+        first_idx: (*p).first_idx,
+        msg_id: if ext { (*p).msg_id as u64 } else { 0 },
+    }
+}
+
+/// A requestvote as the core sees it: the pre-vote flag read only when
+/// `prevote_on`, the transfer flag only when `transfer_on`.
+///
+/// # Safety
+/// `p` is non-NULL and points to a program's `msg_requestvote_t`.
+pub(crate) unsafe fn read_rv(p: *const msg_requestvote_t, prevote_on: bool, transfer_on: bool) -> RequestVote {
+    RequestVote {
+        term: (*p).term,
+        candidate_id: (*p).candidate_id,
+        last_log_idx: (*p).last_log_idx,
+        last_log_term: (*p).last_log_term,
+        prevote: prevote_on && (*p).prevote != 0,
+        transfer: transfer_on && (*p).leadership_transfer != 0,
+    }
+}
+
+/// Writes a requestvote response: willemt's fields, and the pre-vote fields
+/// when `prevote_on`.
+///
+/// # Safety
+/// `p` is non-NULL and points to a program's `msg_requestvote_response_t`.
+pub(crate) unsafe fn write_rv_response(p: *mut msg_requestvote_response_t, resp: &RequestVoteResponse, prevote_on: bool) {
+    (*p).term = resp.term;
+    (*p).vote_granted = resp.vote_granted;
+    if prevote_on {
+        (*p).prevote = resp.prevote as c_int;
+        (*p).request_term = resp.request_term;
+    }
+}
+
+/// A requestvote response as the core sees it (pre-vote fields read only
+/// when `prevote_on`).
+///
+/// # Safety
+/// As for [`write_rv_response`].
+pub(crate) unsafe fn read_rv_response(p: *const msg_requestvote_response_t, prevote_on: bool) -> RequestVoteResponse {
+    RequestVoteResponse {
+        term: (*p).term,
+        vote_granted: (*p).vote_granted,
+        prevote: prevote_on && (*p).prevote != 0,
+        request_term: if prevote_on { (*p).request_term } else { 0 },
+    }
+}
