@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { M_RV, M_RVR, M_AE, M_AER, M_SNAP };
+enum { M_RV, M_RVR, M_AE, M_AER, M_SNAP, M_TN, M_RI, M_RIR };
 
 struct cl_msg {
     int type, from, to;
@@ -13,6 +13,9 @@ struct cl_msg {
     msg_requestvote_response_t rvr;
     msg_appendentries_t ae;
     msg_appendentries_response_t aer;
+    msg_timeoutnow_t tn;
+    msg_readindex_t ri;
+    msg_readindex_response_t rir;
     msg_entry_t *ents;      /* deep copy of ae entries (payloads malloc'd) */
 };
 
@@ -259,6 +262,85 @@ static raft_cbs_t cl_cbs = {
     cb_offer, cb_poll, cb_pop, cb_clear, cb_node_id, cb_suff, NULL, NULL
 };
 
+/* ---- extension callbacks (raft_cbs_ext_t): messages on the same wire ---- */
+
+static int send_ext(cl_node_t *me, raft_node_t *node, cl_msg_t *msg)
+{
+    msg->from = me->id;
+    msg->to = raft_node_get_id(node);
+    enqueue(me->c, msg);
+    return 0;
+}
+
+static int cb_send_tn(raft_server_t *r, void *ud, raft_node_t *node, msg_timeoutnow_t *m)
+{
+    cl_msg_t msg;
+    (void)r;
+    memset(&msg, 0, sizeof(msg));
+    msg.type = M_TN;
+    msg.tn = *m;
+    return send_ext(ud, node, &msg);
+}
+
+static int cb_send_ri(raft_server_t *r, void *ud, raft_node_t *node, msg_readindex_t *m)
+{
+    cl_msg_t msg;
+    (void)r;
+    memset(&msg, 0, sizeof(msg));
+    msg.type = M_RI;
+    msg.ri = *m;
+    return send_ext(ud, node, &msg);
+}
+
+static int cb_send_rir(raft_server_t *r, void *ud, raft_node_t *node, msg_readindex_response_t *m)
+{
+    cl_msg_t msg;
+    (void)r;
+    memset(&msg, 0, sizeof(msg));
+    msg.type = M_RIR;
+    msg.rir = *m;
+    return send_ext(ud, node, &msg);
+}
+
+static void cb_state(raft_server_t *r, void *ud, raft_state_e state)
+{
+    cl_node_t *me = ud;
+    if (raft_get_state(r) != (int)state)
+        violation(me->c, "notify_state_event before the state is in place", me->id, raft_get_state(r), state);
+    me->n_state_events++;
+    me->last_state = state;
+}
+
+static void cb_transfer(raft_server_t *r, void *ud, raft_leader_transfer_e result)
+{
+    cl_node_t *me = ud;
+    (void)r;
+    me->n_transfer_events++;
+    me->last_transfer = result;
+}
+
+static const raft_cbs_ext_t cl_ext_cbs = { cb_send_tn, cb_state, cb_transfer, cb_send_ri, cb_send_rir };
+
+/* Callbacks, the extension table and the test's options, on a new server. */
+static void setup_server(cluster_t *c, cl_node_t *nd)
+{
+    raft_set_callbacks(nd->r, &cl_cbs, nd);
+    raft_set_ext_callbacks(nd->r, &cl_ext_cbs, sizeof(cl_ext_cbs));
+    raft_set_election_timeout(nd->r, 200);
+    raft_set_request_timeout(nd->r, 50);
+    if (c->configure)
+        c->configure(nd->r);
+}
+
+void cl_configure(cluster_t *c, void (*configure)(raft_server_t *r))
+{
+    int i;
+    c->configure = configure;
+    for (i = 1; i <= c->n; i++)
+        if (c->nodes[i])
+            configure(c->nodes[i]->r);
+}
+
 /* ---- setup / teardown --------------------------------------------------- */
 
 static void free_log(cl_node_t *nd)
@@ -305,10 +387,8 @@ static cl_node_t *new_node(cluster_t *c, int id, unsigned seed)
     c->nodes[id] = nd;
     if (id > c->n)
         c->n = id;
-    raft_set_callbacks(nd->r, &cl_cbs, nd);
     raft_set_random_seed(nd->r, seed * 31u + (unsigned)id);
-    raft_set_election_timeout(nd->r, 200);
-    raft_set_request_timeout(nd->r, 50);
+    setup_server(c, nd);
     return nd;
 }
 
@@ -364,10 +444,8 @@ void cl_restart(cluster_t *c, int id)
     nd->r = raft_new();
     if (!nd->r)
         th_fail(__FILE__, __LINE__, "raft_new() returned NULL");
-    raft_set_callbacks(nd->r, &cl_cbs, nd);
     raft_set_random_seed(nd->r, c->rng + (unsigned)id * 7u);
-    raft_set_election_timeout(nd->r, 200);
-    raft_set_request_timeout(nd->r, 50);
+    setup_server(c, nd);
     for (j = 1; j <= c->n; j++)
         if (c->nodes[j] && !raft_add_node(nd->r, NULL, j, j == id))
             th_fail(__FILE__, __LINE__, "raft_add_node failed");
@@ -484,6 +562,16 @@ static void deliver(cluster_t *c, cl_msg_t *m)
         break;
     case M_SNAP:
         cl_deliver_snapshot(c, m->from, m->to);
+        break;
+    case M_TN:
+        note_err(dst, raft_recv_timeoutnow(dst->r, from, &m->tn));
+        break;
+    case M_RI:
+        if (from)
+            note_err(dst, raft_recv_readindex(dst->r, from, &m->ri));
+        break;
+    case M_RIR:
+        note_err(dst, raft_recv_readindex_response(dst->r, from, &m->rir));
         break;
     }
 }

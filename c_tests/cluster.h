@@ -32,6 +32,9 @@ typedef struct cl_node {
     int sufficient_logs;    /* node ids reported by node_has_sufficient_logs, or 0 */
     int last_err;           /* last non-zero return from the library */
     int loading;            /* restart: log_offer re-attaches the persisted copy */
+    /* extension events (raft_cbs_ext_t, registered on every server) */
+    int n_state_events, last_state;
+    int n_transfer_events, last_transfer;
 } cl_node_t;
 
 typedef struct cl_msg cl_msg_t;
@@ -47,6 +50,8 @@ typedef struct cluster {
     long now;
     /* safety bookkeeping */
     int leader_of_term[1024];
+    /* options applied to every server when it is created or restarted */
+    void (*configure)(raft_server_t *r);
     int committed_id[CL_MAX_LOG];   /* id applied at each index (first applier) */
     int violations;
     char violation[256];
@@ -85,6 +90,10 @@ void cl_restart(cluster_t *c, int id);
 
 /* Deliver the snapshot of `from` to `to` (what send_snapshot triggers). */
 void cl_deliver_snapshot(cluster_t *c, int from, int to);
+
+/* Apply `configure` to every server now and after every restart (options
+ * such as raft_set_prevote are not persisted: a host sets them again). */
+void cl_configure(cluster_t *c, void (*configure)(raft_server_t *r));
 
 /* Whether the logs of all up nodes agree on every index both hold (Log Matching). */
 int cl_logs_match(cluster_t *c);

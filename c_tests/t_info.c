@@ -64,7 +64,7 @@ TEST(test_error_texts_are_static)
 TEST(test_every_state_in_the_header_has_its_own_name)
 {
     int i, j;
-    ASSERT_EQ(INFO_COUNT(info_states), 4);
+    ASSERT_EQ(INFO_COUNT(info_states), 5);
     for (i = 0; i < INFO_COUNT(info_states); i++) {
         const char *name = raft_get_state_str(info_states[i].value);
         ASSERT_NOT_NULL(name);
