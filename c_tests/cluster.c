@@ -325,7 +325,8 @@ static const raft_cbs_ext_t cl_ext_cbs = { cb_send_tn, cb_state, cb_transfer, cb
 static void setup_server(cluster_t *c, cl_node_t *nd)
 {
     raft_set_callbacks(nd->r, &cl_cbs, nd);
-    raft_set_ext_callbacks(nd->r, &cl_ext_cbs, sizeof(cl_ext_cbs));
+    if (c->extensions)
+        raft_set_ext_callbacks(nd->r, &cl_ext_cbs, sizeof(cl_ext_cbs));
     raft_set_election_timeout(nd->r, 200);
     raft_set_request_timeout(nd->r, 50);
     if (c->configure)
@@ -335,10 +336,15 @@ static void setup_server(cluster_t *c, cl_node_t *nd)
 void cl_configure(cluster_t *c, void (*configure)(raft_server_t *r))
 {
     int i;
+    c->extensions = 1;
     c->configure = configure;
-    for (i = 1; i <= c->n; i++)
-        if (c->nodes[i])
+    for (i = 1; i <= c->n; i++) {
+        if (!c->nodes[i])
+            continue;
+        raft_set_ext_callbacks(c->nodes[i]->r, &cl_ext_cbs, sizeof(cl_ext_cbs));
+        if (configure)
             configure(c->nodes[i]->r);
+    }
 }
 
 /* ---- setup / teardown --------------------------------------------------- */

@@ -50,7 +50,9 @@ typedef struct cluster {
     long now;
     /* safety bookkeeping */
     int leader_of_term[1024];
-    /* options applied to every server when it is created or restarted */
+    /* set by cl_configure: every server registers the extension table and
+     * gets `configure` (may be NULL) when it is created or restarted */
+    int extensions;
     void (*configure)(raft_server_t *r);
     int committed_id[CL_MAX_LOG];   /* id applied at each index (first applier) */
     int violations;
@@ -91,8 +93,12 @@ void cl_restart(cluster_t *c, int id);
 /* Deliver the snapshot of `from` to `to` (what send_snapshot triggers). */
 void cl_deliver_snapshot(cluster_t *c, int from, int to);
 
-/* Apply `configure` to every server now and after every restart (options
- * such as raft_set_prevote are not persisted: a host sets them again). */
+/* Make the cluster a program built with the extensions: every server
+ * registers the extension table (TimeoutNow and read-index messages travel
+ * on the wire, state and transfer events are recorded) and gets `configure`
+ * (may be NULL), now and after every restart (options such as
+ * raft_set_prevote are not persisted: a host sets them again). Without it
+ * the cluster is a willemt program. */
 void cl_configure(cluster_t *c, void (*configure)(raft_server_t *r));
 
 /* Whether the logs of all up nodes agree on every index both hold (Log Matching). */

@@ -279,10 +279,11 @@ TEST(test_msg_id_is_echoed_once_an_extension_table_is_registered)
     ASSERT_EQ(aer.msg_id, 12345);
 }
 
-TEST(test_cluster_with_every_extension_on_replicates_and_elects)
+TEST(test_cluster_with_the_extension_table_and_no_option_replicates_and_elects)
 {
     cluster_t *c = cl_new(5, 41);
     int leader, i, j;
+    cl_configure(c, NULL); /* the extension table, no option */
     for (j = 0; j < 3; j++) {
         leader = cl_elect(c, 5000);
         ASSERT_GT(leader, 0);

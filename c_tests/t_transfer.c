@@ -288,6 +288,7 @@ TEST(test_transfer_in_a_healthy_cluster_completes_within_one_election_timeout)
     cluster_t *c = cl_new(3, 21);
     int leader, target, t, i;
     raft_stats_t st;
+    cl_configure(c, NULL);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     for (i = 1; i <= 5; i++)
@@ -320,6 +321,7 @@ TEST(test_transfer_to_a_lagging_target_catches_it_up_first)
 {
     cluster_t *c = cl_new(3, 23);
     int leader, target, i;
+    cl_configure(c, NULL);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     target = leader % 3 + 1;
@@ -342,6 +344,7 @@ TEST(test_transfer_to_a_cut_off_target_times_out_and_the_leader_stays)
 {
     cluster_t *c = cl_new(3, 25);
     int leader, target;
+    cl_configure(c, NULL);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     target = leader % 3 + 1;
