@@ -16,6 +16,14 @@
 #define RAFT_FAULT_NO_LOG_CHECK_ON_VOTE 4
 /* A follower overwrites a conflicting entry without removing the entries after it. */
 #define RAFT_FAULT_NO_TRUNCATE_ON_CONFLICT 8
+/* A leader answers reads at once from its commit index, without a heartbeat round (thesis §6.4). */
+#define RAFT_FAULT_READ_WITHOUT_ROUND 16
+/* With pre-vote on, the election timer starts a real election anyway (thesis §9.6). */
+#define RAFT_FAULT_SKIP_PREVOTE 32
+/* With check-quorum on, a leader never steps down. */
+#define RAFT_FAULT_NO_CHECK_QUORUM_STEPDOWN 64
+/* TimeoutNow is ignored by its target (thesis §3.10). */
+#define RAFT_FAULT_IGNORE_TIMEOUTNOW 128
 
 #ifdef __cplusplus
 extern "C" {

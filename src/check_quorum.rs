@@ -20,7 +20,7 @@ impl<H: Host> Server<H> {
             return false;
         }
         self.timers.quorum_check = 0;
-        if self.tracker.quorum_active() {
+        if self.tracker.quorum_active() || self.has_fault(crate::fault::NO_CHECK_QUORUM_STEPDOWN) {
             self.tracker.reset_recent_active();
             return false;
         }

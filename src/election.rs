@@ -34,7 +34,7 @@ impl<H: Host> Server<H> {
             // A server being demoted or removed by an uncommitted entry still
             // campaigns: it may be needed until that entry commits (thesis §4.1).
             if self.tracker.self_is_voter() || self.tracker.own_demotion_pending(self.commit_idx) {
-                if self.opts.prevote {
+                if self.opts.prevote && !self.has_fault(crate::fault::SKIP_PREVOTE) {
                     self.become_precandidate()?;
                 } else {
                     self.election_start()?;

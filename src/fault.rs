@@ -14,6 +14,15 @@ pub const COMMIT_PREVIOUS_TERM: u32 = 2;
 pub const NO_LOG_CHECK_ON_VOTE: u32 = 4;
 /// A follower overwrites a conflicting entry without removing the entries after it.
 pub const NO_TRUNCATE_ON_CONFLICT: u32 = 8;
+/// A leader answers reads at once from its commit index, without confirming
+/// its leadership with a heartbeat round (thesis §6.4): stale reads.
+pub const READ_WITHOUT_ROUND: u32 = 16;
+/// With pre-vote on, the election timer starts a real election anyway (thesis §9.6).
+pub const SKIP_PREVOTE: u32 = 32;
+/// With check-quorum on, a leader never steps down.
+pub const NO_CHECK_QUORUM_STEPDOWN: u32 = 64;
+/// TimeoutNow is ignored by its target (thesis §3.10).
+pub const IGNORE_TIMEOUTNOW: u32 = 128;
 
 impl<H: HostTypes> Server<H> {
     /// Whether fault `f` is switched on.

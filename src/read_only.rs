@@ -159,9 +159,9 @@ impl<H: Host> Server<H> {
         let deadline = self.timers.now.saturating_add(self.timers.election_timeout as i64);
         let origin = Origin::Local(token);
         if self.is_leader() {
-            if lease && self.lease_holds() {
+            if (lease && self.lease_holds()) || self.has_fault(crate::fault::READ_WITHOUT_ROUND) {
                 let read_idx = self.commit_idx;
-                self.reads.pending.push(Read { origin, stage: Stage::Confirmed, read_idx, deadline, by_lease: true });
+                self.reads.pending.push(Read { origin, stage: Stage::Confirmed, read_idx, deadline, by_lease: lease });
                 return Ok(());
             }
             self.reads.pending.push(Read { origin, stage: Stage::AwaitTermCommit, read_idx: 0, deadline, by_lease: false });

@@ -148,7 +148,7 @@ impl<H: Host> Server<H> {
             return Err(err::INVALID);
         }
         self.stats.timeoutnows_received += 1;
-        if msg.term != self.current_term || self.is_leader() || !self.tracker.self_is_voter() {
+        if msg.term != self.current_term || self.is_leader() || !self.tracker.self_is_voter() || self.has_fault(crate::fault::IGNORE_TIMEOUTNOW) {
             log_msg!(self, from, "timeoutnow term {} ignored (term {})", msg.term, self.current_term);
             return Ok(());
         }

@@ -181,6 +181,87 @@ unsafe extern "C" fn log_cb(_r: *mut raft_server_t, _node: *mut raft_node_t, ud:
     }
 }
 
+// ---- the extension table (raft_cbs_ext_t) -------------------------------------
+
+unsafe extern "C" fn send_timeoutnow(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_timeoutnow_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() || m.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    w.send(from, raft_node_get_id(node), Body::Tn(*m));
+    0
+}
+
+unsafe extern "C" fn send_readindex(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_readindex_t) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() || m.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    w.send(from, raft_node_get_id(node), Body::Ri(*m));
+    0
+}
+
+unsafe extern "C" fn send_readindex_response(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    m: *mut msg_readindex_response_t,
+) -> c_int {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing || node.is_null() || m.is_null() {
+        return 0;
+    }
+    let from = w.servers[s].id;
+    w.send(from, raft_node_get_id(node), Body::Rir(*m));
+    0
+}
+
+unsafe extern "C" fn notify_state_event(r: *mut raft_server_t, ud: *mut c_void, state: raft_state_e) {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode != Mode::Normal {
+        return;
+    }
+    w.stats.state_events += 1;
+    // (the C tests check the event's timing; here it must at least agree)
+    debug_assert_eq!(raft_get_state(r), state as i32);
+}
+
+unsafe extern "C" fn notify_transfer_event(_r: *mut raft_server_t, ud: *mut c_void, result: raft_leader_transfer_e) {
+    let (s, mut w) = world(ud);
+    if w.servers[s].mode == Mode::Freeing {
+        return;
+    }
+    w.on_transfer_event(s, result as i32);
+}
+
+/// A read's answer (`raft_read_request_callback_f`): `arg` is the boxed
+/// [`ReadArg`] given with the request, reclaimed here (each read is answered
+/// exactly once).
+pub unsafe extern "C" fn on_read(arg: *mut c_void, can_read: c_int, err: c_int) {
+    let a = Box::from_raw(arg as *mut ReadArg);
+    let mut w = match (*a.world).try_borrow_mut() {
+        Ok(w) => w,
+        Err(_) => {
+            eprintln!("sim: internal error: a read callback ran while the simulator held its state");
+            std::process::abort();
+        }
+    };
+    w.on_read_done(a.id, can_read, err);
+}
+
+/// The extension callbacks every server registers when a feature is on.
+pub fn ext_table() -> raft_cbs_ext_t {
+    raft_cbs_ext_t {
+        send_timeoutnow: Some(send_timeoutnow),
+        notify_state_event: Some(notify_state_event),
+        notify_transfer_event: Some(notify_transfer_event),
+        send_readindex: Some(send_readindex),
+        send_readindex_response: Some(send_readindex_response),
+    }
+}
+
 pub fn table(trace: bool) -> raft_cbs_t {
     raft_cbs_t {
         send_requestvote: Some(send_requestvote),

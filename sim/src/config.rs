@@ -39,6 +39,17 @@ pub struct Config {
     pub liveness_every: u64,
     /// Bound of a liveness window, in election timeouts (0: no liveness checks).
     pub liveness_timeouts: u32,
+    /// Pre-vote on every server (raft_set_prevote).
+    pub prevote: bool,
+    /// Check-quorum on every server (raft_set_check_quorum).
+    pub check_quorum: bool,
+    /// Per mille of steps on which the leader is asked to hand leadership
+    /// over (raft_transfer_leader); a transfer also opens every liveness window.
+    pub transfer: u32,
+    /// Percent of steps on which a server is asked for a read
+    /// (raft_recv_read_request, lease reads with check-quorum); turns the
+    /// no-op on election on.
+    pub reads: u32,
     /// Bits for raft_set_fault_injection on every server (testing the simulator).
     pub fault: i32,
     /// Number of recent events kept for the failure report.
@@ -77,6 +88,10 @@ impl Default for Config {
             max_entries: 16,
             liveness_every: 25_000,
             liveness_timeouts: 30,
+            prevote: false,
+            check_quorum: false,
+            transfer: 0,
+            reads: 0,
             fault: 0,
             history: 200,
             trace: false,
@@ -135,6 +150,25 @@ TIMING (virtual milliseconds)
   --reorder-delay MS     largest extra delay of a reordered message [150]
   --max-down TICKS       longest downtime of a crashed server [150]
   --max-entries N        raft_set_max_entries_per_msg [16]
+FEATURES (all off by default, as in the library)
+  --prevote              pre-vote on every server (raft_set_prevote); checks
+                         that a server partitioned away from a majority
+                         never raises its term (Pre-Vote Term Stability)
+  --check-quorum         check-quorum on every server (raft_set_check_quorum);
+                         checks that a leader cut off from a majority steps
+                         down within two election timeouts (Check-Quorum
+                         Step-Down); lease reads are then used too
+  --transfer R           per mille of steps on which the leader hands
+                         leadership to a random voter (raft_transfer_leader);
+                         every liveness window also starts with a transfer to
+                         an up-to-date voter, which must complete within one
+                         election timeout (Transfer Completion) [0]
+  --reads P              percent of steps on which a random server is asked
+                         for a read (ReadIndex; with --check-quorum one in
+                         three is a lease read; followers ask the leader);
+                         turns the no-op on election on; checks that every
+                         read sees every write acknowledged before it began
+                         (Linearizable Reads) [0]
 LIVENESS
   --liveness-every N     every N steps: heal, stop chaos, and require a leader
                          and a newly committed entry; 0 = only at the end [25000]
@@ -144,7 +178,10 @@ TESTING / OUTPUT
   --fault BITS           raft_set_fault_injection bits on every server:
                          1 skip persisting votes, 2 commit previous-term
                          entries by counting, 4 no log check on vote,
-                         8 no truncate on conflict [0]
+                         8 no truncate on conflict, 16 reads answered
+                         without a heartbeat round, 32 elections without
+                         pre-vote, 64 no check-quorum step-down, 128
+                         TimeoutNow ignored [0]
   --history N            recent events printed on a violation [200]
   --trace                print every event as it happens (stderr)
   --quiet                no per-node table
@@ -171,6 +208,12 @@ fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
 }
 
 impl Config {
+    /// Whether any library extension is in use: the servers then register
+    /// the extension table (and transport the appended message fields).
+    pub fn extensions(&self) -> bool {
+        self.prevote || self.check_quorum || self.transfer > 0 || self.reads > 0
+    }
+
     pub fn tolerates(&self, bug: &str) -> bool {
         self.tolerate.iter().any(|b| b == bug)
     }
@@ -195,7 +238,7 @@ impl Config {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (body.to_string(), None),
             };
-            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix");
+            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "prevote" | "check-quorum");
             let val = if flag {
                 inline.unwrap_or_default()
             } else if let Some(v) = inline {
@@ -230,6 +273,10 @@ impl Config {
                 "liveness-every" => c.liveness_every = num(n, &val)?,
                 "liveness-timeouts" => c.liveness_timeouts = num(n, &val)?,
                 "fault" => c.fault = num(n, &val)?,
+                "prevote" => c.prevote = true,
+                "check-quorum" => c.check_quorum = true,
+                "transfer" => c.transfer = num(n, &val)?,
+                "reads" => c.reads = num(n, &val)?,
                 "history" => c.history = num(n, &val)?,
                 "trace" => c.trace = true,
                 "quiet" => c.quiet = true,
@@ -256,12 +303,12 @@ impl Config {
         if !(1..=9).contains(&self.servers) {
             return Err("--servers must be 1..9".into());
         }
-        for (n, v) in [("drop", self.drop), ("dupe", self.dupe), ("reorder", self.reorder), ("client", self.client), ("follower-client", self.follower_client)] {
+        for (n, v) in [("drop", self.drop), ("dupe", self.dupe), ("reorder", self.reorder), ("client", self.client), ("follower-client", self.follower_client), ("reads", self.reads)] {
             if v > 100 {
                 return Err(format!("--{} is a percentage (0..100)", n));
             }
         }
-        for (n, v) in [("partition", self.partition), ("member", self.member), ("compaction", self.compaction), ("crash", self.crash)] {
+        for (n, v) in [("partition", self.partition), ("member", self.member), ("compaction", self.compaction), ("crash", self.crash), ("transfer", self.transfer)] {
             if v > 1000 {
                 return Err(format!("--{} is per mille (0..1000)", n));
             }
@@ -312,6 +359,14 @@ impl Config {
         opt!(max_entries, "max-entries");
         opt!(liveness_every, "liveness-every");
         opt!(liveness_timeouts, "liveness-timeouts");
+        opt!(transfer, "transfer");
+        opt!(reads, "reads");
+        if self.prevote {
+            s.push_str(" --prevote");
+        }
+        if self.check_quorum {
+            s.push_str(" --check-quorum");
+        }
         opt!(fault, "fault");
         if !self.tolerate.is_empty() {
             s.push_str(&format!(" --tolerate {}", self.tolerate.join(",")));

@@ -25,6 +25,8 @@ pub enum K {
     Leader,
     Commit,
     Liveness,
+    Read,
+    Transfer,
     Note,
 }
 
@@ -34,6 +36,9 @@ pub const M_RVR: i64 = 1;
 pub const M_AE: i64 = 2;
 pub const M_AER: i64 = 3;
 pub const M_SNAP: i64 = 4;
+pub const M_TN: i64 = 5;
+pub const M_RI: i64 = 6;
+pub const M_RIR: i64 = 7;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Ev {
@@ -61,6 +66,9 @@ fn mname(k: i64) -> &'static str {
         M_AE => "AppendEntries",
         M_AER => "AppendEntriesResp",
         M_SNAP => "Snapshot",
+        M_TN => "TimeoutNow",
+        M_RI => "ReadIndex",
+        M_RIR => "ReadIndexResp",
         _ => "?",
     }
 }
@@ -100,6 +108,9 @@ impl fmt::Display for Ev {
                     M_AE => write!(f, " prev={} n={} commit={} => rc={}", a[4], a[5] & 0xffff, a[5] >> 16, a[6]),
                     M_AER => write!(f, " success={} current_idx={} => rc={}", a[4], a[5], a[6]),
                     M_SNAP => write!(f, " snapshot idx={} term={} => rc={}", a[4], a[5], a[6]),
+                    M_TN => write!(f, " => rc={}", a[6]),
+                    M_RI => write!(f, " id={} => rc={}", a[4], a[6]),
+                    M_RIR => write!(f, " id={} read_idx={} => rc={}", a[4], a[5], a[6]),
                     _ => Ok(()),
                 }
             }
@@ -140,6 +151,20 @@ impl fmt::Display for Ev {
                 0 => write!(f, "liveness window starts (network healed, chaos stopped)"),
                 1 => write!(f, "liveness: leader {} term {} committed probe idx={} after {} ticks", a[1], a[2], a[3], a[4]),
                 _ => write!(f, "liveness: probe id={} to {} => rc={} idx={}", a[1], a[2], a[3], a[4]),
+            },
+            K::Read => match a[0] {
+                0 => write!(f, "read {} asked of {} ({}; sees idx >= {}) => rc={}", a[1], a[2], if a[3] == 1 { "lease" } else { "read index" }, a[4], a[5]),
+                _ => write!(f, "read {} on {} answered: can_read={} err={} applied={} (needs >= {})", a[1], a[2], a[3], a[4], a[5], a[6]),
+            },
+            K::Transfer => match a[0] {
+                0 => write!(f, "leader {} (term {}) asked to transfer to {}{} => rc={}", a[1], a[2], a[3], if a[5] == 1 { " (healthy cluster)" } else { "" }, a[4]),
+                _ => write!(f, "leader {}'s transfer to {} ended: {}", a[1], a[2], match a[3] {
+                    0 => "timeout",
+                    1 => "another leader",
+                    2 => "COMPLETED",
+                    3 => "target left",
+                    _ => "?",
+                }),
             },
             K::Note => write!(f, "note {:?}", a),
         }

@@ -21,6 +21,15 @@ pub const NO_LOG_CHECK_ON_VOTE: i32 = 4;
 /// Conflicting entries overwritten in place, the old suffix kept: breaks
 /// Log Matching.
 pub const NO_TRUNCATE_ON_CONFLICT: i32 = 8;
+/// A leader answers reads at once, without confirming its leadership with
+/// a heartbeat round: breaks Linearizable Reads.
+pub const READ_WITHOUT_ROUND: i32 = 16;
+/// With pre-vote on, elections start without one: breaks Pre-Vote Term Stability.
+pub const SKIP_PREVOTE: i32 = 32;
+/// With check-quorum on, leaders never step down: breaks Check-Quorum Step-Down.
+pub const NO_CHECK_QUORUM_STEPDOWN: i32 = 64;
+/// TimeoutNow ignored: breaks Transfer Completion.
+pub const IGNORE_TIMEOUTNOW: i32 = 128;
 
 extern "C" {
     fn raft_set_fault_injection(me: *mut raft_server_t, faults: c_int);

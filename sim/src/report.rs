@@ -185,6 +185,21 @@ impl Sim {
             "snapshots: taken {} sent {} loaded {}; crashes {} restarts {}; membership: proposed {} accepted {} servers added {} retired {}",
             st.snaps_taken, st.snaps_sent, st.snaps_loaded, st.crashes, st.restarts, st.member_proposed, st.member_accepted, st.servers_added, st.servers_gone
         );
+        if w.cfg.extensions() {
+            let _ = writeln!(
+                o,
+                "extensions:{}{} reads ok {} failed {} refused {}; transfers {} completed {}; cut-off leaders stepped down {}; state events {}",
+                if w.cfg.prevote { " prevote" } else { "" },
+                if w.cfg.check_quorum { " check-quorum" } else { "" },
+                st.reads_ok,
+                st.reads_failed,
+                st.reads_refused,
+                st.transfers,
+                st.transfers_completed,
+                st.stepdowns,
+                st.state_events
+            );
+        }
         let _ = writeln!(o, "violations {}", st.violations);
         if let Some(k) = &w.known_bug {
             let _ = writeln!(o, "{}", k);
@@ -200,6 +215,7 @@ pub fn state_name(s: i32) -> &'static str {
         x if x == c::STATE_LEADER => "leader",
         x if x == c::STATE_CANDIDATE => "candidate",
         x if x == c::STATE_FOLLOWER => "follower",
+        x if x == c::STATE_PRECANDIDATE => "precand",
         _ => "none",
     }
 }

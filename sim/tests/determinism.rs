@@ -19,6 +19,16 @@ fn same_seed_same_run() {
 }
 
 #[test]
+fn same_seed_same_run_with_every_extension() {
+    let ext = |seed| Config { prevote: true, check_quorum: true, transfer: 5, reads: 20, ..busy(seed) };
+    let a = run(ext(13));
+    let b = run(ext(13));
+    assert_eq!(a.trace_digest, b.trace_digest);
+    assert_eq!(a.summary, b.summary);
+    assert!(a.stats.reads_ok > 100 && a.stats.transfers > 5, "the features ran: {:?}", a.stats);
+}
+
+#[test]
 fn other_seed_other_run() {
     let a = run(busy(11));
     let b = run(busy(12));
@@ -30,6 +40,10 @@ fn replay_command_parses_back() {
     let mut c = busy(99);
     c.fault = 4;
     c.tolerate = vec!["config-vote".into()];
+    c.prevote = true;
+    c.check_quorum = true;
+    c.transfer = 3;
+    c.reads = 7;
     let cmd = c.command();
     let args: Vec<String> = cmd.split_whitespace().skip(1).map(String::from).collect();
     let (back, _) = Config::parse(&args).unwrap();

@@ -113,3 +113,71 @@ fn no_truncate_on_conflict_breaks_log_matching() {
     // Accuracy may notice first (when no stale suffix is left behind).
     hunt_also(conflict_cfg, fault::NO_TRUNCATE_ON_CONFLICT, &["Log Matching"], &["Log Accuracy"], 1..11);
 }
+
+// ---- the extensions (issue 12): each invariant proved able to fail --------
+
+/// Partitions and loss, few crashes: the features' invariants have work to do.
+fn ext_cfg(seed: u64) -> Config {
+    Config { servers: 5, seed, steps: 20_000, drop: 5, partition: 20, quiet: true, ..Config::default() }
+}
+
+/// Reads answered without a heartbeat round: a deposed leader serves stale
+/// state after a newer leader acknowledged writes.
+fn reads_cfg(seed: u64) -> Config {
+    Config { reads: 30, servers: 3, ..ext_cfg(seed) }
+}
+
+#[test]
+fn read_without_round_breaks_linearizable_reads() {
+    hunt(reads_cfg, fault::READ_WITHOUT_ROUND, &["Linearizable Reads"], 1..6);
+}
+
+#[test]
+fn reads_control() {
+    control(|s| Config { check_quorum: true, ..reads_cfg(s) }, &[1, 2]);
+}
+
+/// Elections without pre-vote: a server cut off from a majority raises its term.
+fn prevote_cfg(seed: u64) -> Config {
+    Config { prevote: true, ..ext_cfg(seed) }
+}
+
+#[test]
+fn skip_prevote_breaks_prevote_term_stability() {
+    hunt(prevote_cfg, fault::SKIP_PREVOTE, &["Pre-Vote Term Stability"], 1..6);
+}
+
+#[test]
+fn prevote_control() {
+    control(prevote_cfg, &[1, 2]);
+}
+
+/// A leader cut off from a majority that never steps down.
+fn check_quorum_cfg(seed: u64) -> Config {
+    Config { check_quorum: true, ..ext_cfg(seed) }
+}
+
+#[test]
+fn no_check_quorum_stepdown_breaks_check_quorum_step_down() {
+    hunt(check_quorum_cfg, fault::NO_CHECK_QUORUM_STEPDOWN, &["Check-Quorum Step-Down"], 1..6);
+}
+
+#[test]
+fn check_quorum_control() {
+    control(check_quorum_cfg, &[1, 2]);
+}
+
+/// TimeoutNow ignored: a transfer in a healthy cluster never completes.
+fn transfer_cfg(seed: u64) -> Config {
+    Config { transfer: 5, liveness_every: 5_000, ..ext_cfg(seed) }
+}
+
+#[test]
+fn ignore_timeoutnow_breaks_transfer_completion() {
+    hunt(transfer_cfg, fault::IGNORE_TIMEOUTNOW, &["Transfer Completion"], 1..6);
+}
+
+#[test]
+fn transfer_control() {
+    control(transfer_cfg, &[1, 2]);
+}

@@ -2,12 +2,14 @@
 //! rate, in a fixed order (so a seed replays): crashed servers whose
 //! downtime is over restart, the network splits or heals (`partition.rs`),
 //! a server crashes, pending snapshots end and a server compacts its log
-//! (`compaction.rs`), and a membership change is proposed (`membership.rs`).
+//! (`compaction.rs`), a membership change is proposed (`membership.rs`), and
+//! the leader is asked to transfer leadership (`transfer.rs`).
 //! During a liveness window (`World::calm`) none of it happens.
 
 mod compaction;
 mod membership;
 mod partition;
+mod transfer;
 
 use crate::driver::Sim;
 use crate::events::K;
@@ -37,6 +39,7 @@ impl Sim {
                     for g in w.group.iter_mut() {
                         *g = 0;
                     }
+                    w.note_heal();
                     w.ev(K::Heal, [0; 7]);
                 } else {
                     partition::split(w);
@@ -86,5 +89,6 @@ impl Sim {
         if member > 0 && self.with(|w| w.rng.chance(member, 1000)) {
             self.member_op();
         }
+        self.transfer_chaos();
     }
 }

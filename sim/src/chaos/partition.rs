@@ -64,4 +64,5 @@ pub(super) fn split(w: &mut World) {
     w.partitioned = true;
     w.stats.partitions += 1;
     w.ev(K::Partition, [m1, m2, kind, 0, 0, 0, 0]);
+    w.note_split();
 }

@@ -49,6 +49,9 @@ impl Sim {
                 Body::Ae(..) => M_AE,
                 Body::Aer(_) => M_AER,
                 Body::Snap(..) => M_SNAP,
+                Body::Tn(_) => M_TN,
+                Body::Ri(_) => M_RI,
+                Body::Rir(_) => M_RIR,
             };
             if !w.up(s) {
                 w.stats.dropped += 1;
@@ -134,6 +137,19 @@ impl Sim {
             Body::Snap(lt, snap) => {
                 self.recv_snapshot(s, from, lt, *snap);
             }
+            Body::Tn(mut tn) => {
+                let rc = unsafe { raft_recv_timeoutnow(r, node, &mut tn) };
+                self.with(|w| w.ev(K::Deliver, [M_TN, from as i64, to as i64, tn.term, 0, 0, rc as i64]));
+            }
+            Body::Ri(mut ri) => {
+                // (a sender we do not know, e.g. removed: nothing to answer)
+                let rc = if node.is_null() { 0 } else { unsafe { raft_recv_readindex(r, node, &mut ri) } };
+                self.with(|w| w.ev(K::Deliver, [M_RI, from as i64, to as i64, 0, ri.id as i64, 0, rc as i64]));
+            }
+            Body::Rir(mut rir) => {
+                let rc = unsafe { raft_recv_readindex_response(r, node, &mut rir) };
+                self.with(|w| w.ev(K::Deliver, [M_RIR, from as i64, to as i64, 0, rir.id as i64, rir.read_idx, rc as i64]));
+            }
         }
         self.after_call(s);
     }
@@ -195,7 +211,7 @@ impl Sim {
             w.ev(K::SnapLoad, [id as i64, snap.idx, snap.term, from as i64, rc as i64, 0, 0]);
             if w.up(s) && (rc == 0 || rc == -1 || rc == c::ERR_SNAPSHOT_ALREADY_LOADED) {
                 let t = unsafe { raft_get_current_term(r) };
-                let resp = msg_appendentries_response_t { term: t, success: 1, current_idx: snap.idx, first_idx: snap.idx };
+                let resp = msg_appendentries_response_t { term: t, success: 1, current_idx: snap.idx, first_idx: snap.idx, ..Default::default() };
                 w.send(id, from, Body::Aer(resp));
             }
         });

@@ -7,13 +7,15 @@
 //!   retirement, and the checks after each library call;
 //! - `delivery.rs`: messages to the library (`raft_recv_*`, snapshots) and
 //!   `raft_periodic`;
-//! - `clients.rs`: client entries.
+//! - `clients.rs`: client entries;
+//! - `reads.rs`: reads (`--reads`).
 //!
 //! Borrow discipline: `World` lives in a RefCell that the C callbacks borrow;
 //! the driver never holds a borrow across a library call that can call back.
 
 mod clients;
 mod delivery;
+mod reads;
 mod servers;
 
 use crate::config::Config;
@@ -98,6 +100,7 @@ impl Sim {
         });
         self.chaos();
         self.client();
+        self.reads();
         self.check_acks();
         self.tick_common();
     }
@@ -113,6 +116,8 @@ impl Sim {
                     w.check_window(s, 8);
                 }
             }
+            w.check_stepdowns();
+            w.check_transfers();
             w.step % FULL_CHECK_EVERY == 0
         });
         if full {

@@ -24,6 +24,15 @@ unsafe fn configure(r: *mut raft_server_t, cfg: &Config) {
     raft_set_election_timeout(r, cfg.election_timeout as _);
     raft_set_request_timeout(r, cfg.request_timeout as _);
     raft_set_max_entries_per_msg(r, cfg.max_entries as _);
+    if cfg.extensions() {
+        // A program built with the extensions: the second callback table
+        // (and with it the appended message fields, which the wire carries).
+        let ext = callbacks::ext_table();
+        raft_set_ext_callbacks(r, &ext, std::mem::size_of::<raft_cbs_ext_t>());
+    }
+    raft_set_prevote(r, cfg.prevote as _);
+    raft_set_check_quorum(r, cfg.check_quorum as _);
+    raft_set_noop_on_election(r, (cfg.reads > 0) as _);
     fault::inject(r, cfg.fault);
 }
 
@@ -50,6 +59,7 @@ impl Sim {
                 snap_pending: None,
                 clears: 0,
                 cursor: 0,
+                transfer: None,
             });
             if w.group.len() <= id as usize {
                 w.group.resize(id as usize + 1, 0);
@@ -217,6 +227,7 @@ impl Sim {
             sv.mode = Mode::Freeing;
             sv.status = Status::Down(until);
             sv.snap_pending = None;
+            sv.transfer = None;
             let id = sv.id as i64;
             w.stats.crashes += 1;
             w.ev(K::Crash, [id, t, cm, l, down as i64, 0, 0]);
@@ -241,6 +252,7 @@ impl Sim {
             sv.mode = Mode::Freeing;
             sv.status = Status::Gone;
             sv.snap_pending = None;
+            sv.transfer = None;
             let id = sv.id as i64;
             w.stats.servers_gone += 1;
             w.ev(K::Gone, [id, why, 0, 0, 0, 0, 0]);

@@ -28,6 +28,10 @@ impl Sim {
                     );
                     return;
                 }
+                if rc == 1 && same {
+                    // the client learns its write is committed
+                    w.ledger.acked_max = w.ledger.acked_max.max(a.resp.idx);
+                }
                 // rc == -1 while the entry is committed elsewhere is allowed:
                 // this server's slot was overwritten by a stale leader and
                 // the entry survived on a majority (the API's -1 only means

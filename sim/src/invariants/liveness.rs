@@ -18,6 +18,7 @@ impl Sim {
             for g in w.group.iter_mut() {
                 *g = 0;
             }
+            w.note_heal();
             w.stats.liveness_windows += 1;
             w.ev(K::Liveness, [0; 7]);
             ((w.cfg.liveness_timeouts as u64 * w.cfg.election_timeout as u64) / w.cfg.tick_ms as u64 + 1, w.cfg.tick_ms as u64)
@@ -83,10 +84,9 @@ impl Sim {
                     }
                     let rc = unsafe { raft_msg_entry_response_committed(r, &resp) };
                     if rc == 1 {
-                        self.with(|w| {
-                            w.ev(K::Liveness, [1, l as i64 + 1, resp.term, resp.idx, t as i64 + 1, 0, 0]);
-                            w.calm = false;
-                        });
+                        self.with(|w| w.ev(K::Liveness, [1, l as i64 + 1, resp.term, resp.idx, t as i64 + 1, 0, 0]));
+                        self.healthy_transfer(l);
+                        self.with(|w| w.calm = false);
                         return;
                     }
                     if rc == -1 || unsafe { raft_is_leader(r) } == 0 {
@@ -114,6 +114,29 @@ impl Sim {
                 format!("no new entry committed within {} election timeouts after the network healed and chaos stopped; servers: {}", k, status),
             )
         });
+    }
+
+    /// With `--transfer`, a leadership transfer in the healthy cluster of a
+    /// liveness window, to an up-to-date voter: it must complete within one
+    /// election timeout (Transfer Completion, checked every tick).
+    fn healthy_transfer(&self, l: usize) {
+        if self.with(|w| w.cfg.transfer == 0 || w.servers[l].transfer.is_some()) {
+            return;
+        }
+        if !self.transfer(l, true) {
+            return;
+        }
+        let ticks = self.with(|w| w.cfg.election_timeout as u64 / w.cfg.tick_ms as u64 + 2);
+        for _ in 0..ticks {
+            if self.failed() || self.with(|w| w.servers[l].transfer.is_none()) {
+                return;
+            }
+            self.with(|w| {
+                w.now += w.cfg.tick_ms as u64;
+                w.stats.live_ticks += 1;
+            });
+            self.tick_common();
+        }
     }
 
     /// A voter whose own latest configuration disagrees with another

@@ -20,6 +20,10 @@
 //! | Payload Ownership | `callbacks.rs` `log_get_node_id` |
 //! | Restore | `driver/servers.rs` `boot`/`init`, `driver/delivery.rs` `recv_snapshot` |
 //! | Liveness | `liveness.rs` `liveness` |
+//! | Linearizable Reads | `reads.rs` `on_read_done` (the read callback) |
+//! | Pre-Vote Term Stability | `leadership.rs` `check_prevote_terms` (from `check_node`), groups recorded by `note_split` |
+//! | Check-Quorum Step-Down | `leadership.rs` `check_stepdowns` (every step) |
+//! | Transfer Completion | `leadership.rs` `on_transfer_event` and `check_transfers`; `liveness.rs` starts the healthy transfer |
 //!
 //! Adding the invariants of a new library feature: name it in `names`, put
 //! its state (if it needs any beyond the servers') in `Ledger`, and its check
@@ -31,9 +35,11 @@
 
 mod acks;
 mod commits;
+mod leadership;
 mod liveness;
 mod logs;
 mod node;
+mod reads;
 
 use crate::ffi::msg_entry_response_t;
 use crate::world::FxMap;
@@ -58,6 +64,10 @@ pub mod names {
     pub const PAYLOAD_OWNERSHIP: &str = "Payload Ownership";
     pub const RESTORE: &str = "Restore";
     pub const LIVENESS: &str = "Liveness";
+    pub const LINEARIZABLE_READS: &str = "Linearizable Reads";
+    pub const PREVOTE_TERM_STABILITY: &str = "Pre-Vote Term Stability";
+    pub const CHECK_QUORUM_STEP_DOWN: &str = "Check-Quorum Step-Down";
+    pub const TRANSFER_COMPLETION: &str = "Transfer Completion";
 }
 
 /// Per log index: what was committed and applied there (cluster-wide).
@@ -101,4 +111,13 @@ pub struct Ledger {
     pub acks: VecDeque<Ack>,
     /// Reused buffer of `record_commits`: (idx, term, id, hash, type, node).
     pub scratch: Vec<(i64, i64, i32, u64, i32, i32)>,
+    /// The highest index of a client write acknowledged committed so far
+    /// (Linearizable Reads).
+    pub acked_max: i64,
+    /// While partitioned: (group, highest term in it at the split) of the
+    /// groups that hold no majority of anyone's voters (Pre-Vote Term Stability).
+    pub quorumless: Vec<(u8, i64)>,
+    /// While partitioned: (slot, incarnation, term, deadline) of the leaders
+    /// cut off from a majority (Check-Quorum Step-Down).
+    pub cut_leaders: Vec<(usize, u32, i64, u64)>,
 }

@@ -78,6 +78,10 @@ impl World {
                 return;
             }
         }
+        self.check_prevote_terms(s, term);
+        if self.violation.is_some() {
+            return;
+        }
         {
             let m = &mut self.servers[s].mem;
             m.term = term;

@@ -12,6 +12,9 @@ use crate::invariants::Slot;
 use crate::model::*;
 use crate::rng::{hcomb, payload_for};
 
+/// The type of the no-op entry a new leader appends (`--reads`).
+const NO_OP: i32 = crate::ffi::c::LOG_NO_OP;
+
 impl World {
     pub fn on_offer(&mut self, s: usize, e: &mut raft_entry_t, idx: i64) -> i32 {
         let id = self.servers[s].id;
@@ -56,7 +59,8 @@ impl World {
         }
         let log = &mut self.servers[s].disk.log;
         let prev_hash = log.hash_at(idx - 1).unwrap();
-        let prev_id = log.get(idx - 1).map(|p| p.id);
+        // (no-op entries carry id 0: ids increase along the other entries)
+        let prev_id = (log.base + 1..idx).rev().filter_map(|j| log.get(j)).find(|p| p.etype != NO_OP).map(|p| p.id);
         let h = entry_hash(prev_hash, idx, e.term, e.id, etype, bytes.len());
         e.data.buf = bytes.as_ptr() as *mut _;
         let me = MEntry { term: e.term, id: e.id, etype, node, payload: bytes, hash: h };
@@ -74,7 +78,7 @@ impl World {
                 ph = t.hash;
                 checks.push((j, t.term, t.hash));
             }
-            next_id = log.get(idx + 1).map(|n| n.id);
+            next_id = (idx + 1..=last).filter_map(|j| log.get(j)).find(|n| n.etype != NO_OP).map(|n| n.id);
         }
         for (j, t, hh) in checks {
             match self.ledger.prefix_hashes.get(&(j, t)) {
@@ -94,12 +98,12 @@ impl World {
                 }
             }
         }
-        if let Some(p) = prev_id {
+        if let Some(p) = prev_id.filter(|_| etype != NO_OP) {
             if p >= e.id {
                 self.fail(ENTRY_ID_MONOTONICITY, format!("server {}: entry id {} appended at idx {} after entry id {}", id, e.id, idx, p));
             }
         }
-        if let Some(n) = next_id {
+        if let Some(n) = next_id.filter(|_| etype != NO_OP) {
             if n <= e.id {
                 self.fail(ENTRY_ID_MONOTONICITY, format!("server {}: entry id {} written at idx {} before entry id {}", id, e.id, idx, n));
             }

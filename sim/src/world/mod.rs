@@ -129,6 +129,37 @@ pub struct Server {
     pub clears: i64,
     /// Next index of the rotating log-accuracy check.
     pub cursor: i64,
+    /// The leadership transfer this server (as leader) was asked for.
+    pub transfer: Option<TransferRec>,
+}
+
+/// A leadership transfer the simulator asked a leader for.
+#[derive(Clone, Copy, Debug)]
+pub struct TransferRec {
+    pub target: i32,
+    /// The leader's term when asked.
+    pub term: i64,
+    /// In a healthy cluster (a liveness window, target up to date): it must
+    /// complete by this virtual time (Transfer Completion).
+    pub deadline: Option<u64>,
+}
+
+/// A read the simulator asked a server for, until its callback.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadRec {
+    pub slot: usize,
+    pub incarnation: u32,
+    /// The highest index of a write acknowledged to a client when the read
+    /// began: the read must see at least that (Linearizable Reads).
+    pub floor: i64,
+    pub lease: bool,
+    pub step: u64,
+}
+
+/// What the read callback's `arg` points to.
+pub struct ReadArg {
+    pub world: *const RefCell<World>,
+    pub id: u64,
 }
 
 #[derive(Default, Clone, Debug)]
@@ -156,6 +187,13 @@ pub struct Stats {
     pub servers_added: u64,
     pub servers_gone: u64,
     pub liveness_windows: u64,
+    pub reads_ok: u64,
+    pub reads_failed: u64,
+    pub reads_refused: u64,
+    pub transfers: u64,
+    pub transfers_completed: u64,
+    pub stepdowns: u64,
+    pub state_events: u64,
     pub violations: u64,
 }
 
@@ -215,6 +253,9 @@ pub struct World {
     /// library touching them afterwards is caught instead of reading freed
     /// memory.
     pub graveyard: Vec<Box<[u8]>>,
+    /// Reads asked for and not yet answered, by id.
+    pub reads: FxMap<u64, ReadRec>,
+    pub last_read_id: u64,
 }
 
 /// The server slot of a node id.
@@ -250,6 +291,8 @@ impl World {
             calm: false,
             client_rate: 0,
             graveyard: Vec::new(),
+            reads: FxMap::default(),
+            last_read_id: 0,
         }
     }
 

@@ -24,6 +24,11 @@ pub enum Body {
     Aer(msg_appendentries_response_t),
     /// Leader's term and the snapshot.
     Snap(i64, Box<Snapshot>),
+    /// TimeoutNow (leadership transfer).
+    Tn(msg_timeoutnow_t),
+    /// A follower's read-index request, and the leader's answer.
+    Ri(msg_readindex_t),
+    Rir(msg_readindex_response_t),
 }
 
 pub struct Msg {

@@ -1,0 +1,194 @@
+//! The invariants of the leadership extensions:
+//!
+//! - Pre-Vote Term Stability (`--prevote`): while the network is split, no
+//!   server of a group that holds no majority of anyone's voters raises its
+//!   term above the highest term the group had at the split (it cannot win
+//!   a pre-vote there, so it never starts an election; and when it rejoins
+//!   it has raised no term) — except that a pre-vote round already under way
+//!   at the split may still be won with grants from before it: a
+//!   pre-candidate of term T may reach T + 1 (and its vote requests take
+//!   the group there), never further.
+//! - Check-Quorum Step-Down (`--check-quorum`): a leader cut off from a
+//!   majority of its voters is no longer leader of that term two election
+//!   timeouts (plus one tick) after the split.
+//! - Transfer Completion (`--transfer`): every transfer ends with one event;
+//!   "completed" only once the target led a later term; a transfer asked for
+//!   in a healthy cluster (a liveness window, the target up to date)
+//!   completes within one election timeout.
+
+use crate::events::K;
+use crate::ffi::c;
+use crate::ffi::*;
+use crate::invariants::names::*;
+use crate::world::*;
+
+/// The voters (voting, active) of a server's own configuration.
+fn voters_of(r: *mut raft_server_t) -> Vec<i32> {
+    let mut v = Vec::new();
+    unsafe {
+        for i in 0..raft_get_num_nodes(r) {
+            let n = raft_get_node_from_idx(r, i as _);
+            if !n.is_null() && raft_node_is_voting(n) != 0 && raft_node_is_active(n) != 0 {
+                v.push(raft_node_get_id(n));
+            }
+        }
+    }
+    v
+}
+
+impl World {
+    fn group(&self, id: i32) -> u8 {
+        *self.group.get(id as usize).unwrap_or(&0)
+    }
+
+    /// Whether the live server at slot `s` sees a majority of its voters in `g`.
+    fn sees_quorum_in(&self, s: usize, g: u8) -> bool {
+        let v = voters_of(self.servers[s].raft);
+        let inside = v.iter().filter(|&&id| self.group(id) == g).count();
+        inside * 2 > v.len()
+    }
+
+    /// Whether group `g` can elect nobody: every member is up (a down
+    /// member's configuration is unknown until it restarts) and none sees a
+    /// majority of its own voters in the group.
+    fn quorumless(&self, g: u8) -> bool {
+        let members: Vec<usize> = (0..self.servers.len()).filter(|&s| self.servers[s].status != Status::Gone && self.group(self.servers[s].id) == g).collect();
+        !members.is_empty() && members.iter().all(|&s| self.up(s) && !self.sees_quorum_in(s, g))
+    }
+
+    /// The network was just split: remember the groups that cannot elect
+    /// and the leaders cut off from a majority.
+    pub fn note_split(&mut self) {
+        self.ledger.quorumless.clear();
+        self.ledger.cut_leaders.clear();
+        let bound = 2 * self.cfg.election_timeout as u64 + self.cfg.tick_ms as u64;
+        for g in 0..3u8 {
+            if !self.quorumless(g) {
+                continue;
+            }
+            let mut max_term = 0;
+            for s in 0..self.servers.len() {
+                if self.up(s) && self.group(self.servers[s].id) == g {
+                    let r = self.servers[s].raft;
+                    // (a round under way may still win with grants from before the split)
+                    let pre = unsafe { raft_is_precandidate(r) } as i64;
+                    max_term = max_term.max(unsafe { raft_get_current_term(r) } + pre);
+                    if unsafe { raft_is_leader(r) } != 0 {
+                        let t = unsafe { raft_get_current_term(r) };
+                        self.ledger.cut_leaders.push((s, self.servers[s].incarnation, t, self.now + bound));
+                    }
+                }
+            }
+            self.ledger.quorumless.push((g, max_term));
+        }
+    }
+
+    /// The network healed: nothing to hold partitioned servers to any more.
+    pub fn note_heal(&mut self) {
+        self.ledger.quorumless.clear();
+        self.ledger.cut_leaders.clear();
+    }
+
+    /// Pre-Vote Term Stability, after a library call on slot `s`.
+    pub(super) fn check_prevote_terms(&mut self, s: usize, term: i64) {
+        if !self.cfg.prevote || !self.partitioned || self.calm {
+            return;
+        }
+        let g = self.group(self.servers[s].id);
+        let Some(&(_, max_term)) = self.ledger.quorumless.iter().find(|(q, _)| *q == g) else { return };
+        if term <= max_term {
+            return;
+        }
+        // A configuration appended since (by a leader of the group, still
+        // leading) may have given the group a majority: then terms may rise.
+        if !self.quorumless(g) {
+            self.ledger.quorumless.retain(|(q, _)| *q != g);
+            return;
+        }
+        let id = self.servers[s].id;
+        self.fail(
+            PREVOTE_TERM_STABILITY,
+            format!(
+                "server {} raised its term to {} while partitioned in a group that holds no majority (the highest term the group could reach from the split on is {}): pre-vote should have stopped it",
+                id, term, max_term
+            ),
+        );
+    }
+
+    /// Check-Quorum Step-Down, once a step.
+    pub fn check_stepdowns(&mut self) {
+        if !self.cfg.check_quorum || !self.partitioned || self.calm || self.ledger.cut_leaders.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let cut = std::mem::take(&mut self.ledger.cut_leaders);
+        let mut keep = Vec::new();
+        for (s, inc, term, deadline) in cut {
+            if !self.up(s) || self.servers[s].incarnation != inc {
+                continue;
+            }
+            let r = self.servers[s].raft;
+            let (leader, t) = unsafe { (raft_is_leader(r) != 0, raft_get_current_term(r)) };
+            if !leader || t != term {
+                self.stats.stepdowns += 1;
+                continue;
+            }
+            // Its own configuration may have changed since (it appended one).
+            if self.sees_quorum_in(s, self.group(self.servers[s].id)) {
+                continue;
+            }
+            if now > deadline {
+                let id = self.servers[s].id;
+                let bound = 2 * self.cfg.election_timeout;
+                self.fail(
+                    CHECK_QUORUM_STEP_DOWN,
+                    format!("server {} still leads term {} more than {} ms (two election timeouts) after being cut off from a majority", id, term, bound),
+                );
+                return;
+            }
+            keep.push((s, inc, term, deadline));
+        }
+        self.ledger.cut_leaders = keep;
+    }
+
+    /// A transfer asked of the leader at slot `s` ended with `result`.
+    pub fn on_transfer_event(&mut self, s: usize, result: i32) {
+        let id = self.servers[s].id;
+        let Some(t) = self.servers[s].transfer.take() else {
+            return self.fail(TRANSFER_COMPLETION, format!("server {} reported the end of a leadership transfer it was never asked for", id));
+        };
+        self.ev(K::Transfer, [1, id as i64, t.target as i64, result as i64, 0, 0, 0]);
+        if result == c::TRANSFER_EXPECTED_LEADER {
+            self.stats.transfers_completed += 1;
+            let led = self.ledger.leader_of_term.iter().any(|(&term, &l)| l == t.target && term > t.term);
+            if !led {
+                self.fail(
+                    TRANSFER_COMPLETION,
+                    format!("server {} reported its transfer to {} completed, but {} never led a term after {}", id, t.target, t.target, t.term),
+                );
+            }
+        } else if t.deadline.is_some() {
+            self.fail(
+                TRANSFER_COMPLETION,
+                format!("a transfer from server {} to {} in a healthy cluster ended without completing (result {})", id, t.target, result),
+            );
+        }
+    }
+
+    /// Transfers in a healthy cluster that are past their deadline.
+    pub fn check_transfers(&mut self) {
+        for s in 0..self.servers.len() {
+            if let Some(TransferRec { target, deadline: Some(d), .. }) = self.servers[s].transfer {
+                if self.now > d {
+                    let id = self.servers[s].id;
+                    let e = self.cfg.election_timeout;
+                    self.fail(
+                        TRANSFER_COMPLETION,
+                        format!("a transfer from server {} to {} in a healthy cluster did not complete within one election timeout ({} ms)", id, target, e),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+}
