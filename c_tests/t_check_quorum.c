@@ -153,3 +153,30 @@ TEST(test_check_quorum_responses_of_the_term_keep_the_leader)
     }
     ASSERT(raft_is_leader(f->r));
 }
+
+TEST(test_check_quorum_lone_voter_waits_an_election_timeout_after_hearing_a_leader)
+{
+    /* The leader's removal (or a demotion) may leave a follower the only
+     * voter of its configuration while it may have acknowledged that
+     * leader's lease: it must not elect itself before the lease ends. */
+    fx_t *f = fx_new(2, 2);
+    msg_appendentries_response_t aer;
+    raft_set_check_quorum(f->r, 1);
+    ASSERT_EQ(raft_periodic(f->r, 1000), 0);
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    raft_node_set_voting(fx_node(f, 1), 0); /* now the lone voter */
+    ASSERT_EQ(raft_periodic(f->r, 999), 0);
+    ASSERT(!raft_is_leader(f->r));
+    ASSERT_EQ(raft_periodic(f->r, 1), 0);
+    ASSERT(raft_is_leader(f->r));
+}
+
+TEST(test_lone_voter_becomes_leader_at_once_without_check_quorum)
+{
+    fx_t *f = fx_new(2, 2);
+    msg_appendentries_response_t aer;
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    raft_node_set_voting(fx_node(f, 1), 0);
+    ASSERT_EQ(raft_periodic(f->r, 0), 0);
+    ASSERT(raft_is_leader(f->r));
+}

@@ -31,6 +31,16 @@ impl<H: Host> Server<H> {
         true
     }
 
+    /// With check-quorum, a lone voter does not elect itself at once while a
+    /// leader was heard from (or the server started) less than an election
+    /// timeout ago: it may have acknowledged that leader's lease (its own
+    /// configuration can make it a lone voter by an entry the leader sent,
+    /// e.g. the leader's own removal), and electing itself at once would cut
+    /// the lease short.
+    pub(crate) fn lone_voter_waits(&self) -> bool {
+        self.opts.check_quorum && self.timers.since_leader < self.timers.election_timeout
+    }
+
     /// A new leader's check-quorum period starts now, nobody heard from.
     pub(crate) fn check_quorum_reset(&mut self) {
         self.timers.quorum_check = 0;

@@ -24,7 +24,7 @@ impl<H: Host> Server<H> {
                 // A transport error is not the server's: the next heartbeat retries.
                 let _ = self.send_appendentries_all();
             }
-        } else if self.tracker.self_is_lone_voter() {
+        } else if self.tracker.self_is_lone_voter() && !self.lone_voter_waits() {
             // A lone voter needs nobody's vote (willemt: become leader at once).
             self.become_candidate()?;
             if self.tracker.vote_won(self.voted_for_self()) {

@@ -77,6 +77,11 @@ pub fn soak_config(seed: u64, steps: u64) -> Config {
         compaction: r.below(100) as u32,
         crash: r.below(6) as u32,
         client: 5 + r.below(40) as u32,
+        // each library extension on in half the seeds
+        prevote: r.chance(1, 2),
+        check_quorum: r.chance(1, 2),
+        transfer: if r.chance(1, 2) { 1 + r.below(10) as u32 } else { 0 },
+        reads: if r.chance(1, 2) { 1 + r.below(40) as u32 } else { 0 },
         quiet: true,
         ..Config::default()
     }

@@ -139,7 +139,10 @@ impl Sim {
             }
             Body::Tn(mut tn) => {
                 let rc = unsafe { raft_recv_timeoutnow(r, node, &mut tn) };
-                self.with(|w| w.ev(K::Deliver, [M_TN, from as i64, to as i64, tn.term, 0, 0, rc as i64]));
+                self.with(|w| {
+                    w.ev(K::Deliver, [M_TN, from as i64, to as i64, tn.term, 0, 0, rc as i64]);
+                    w.note_timeoutnow(s);
+                });
             }
             Body::Ri(mut ri) => {
                 // (a sender we do not know, e.g. removed: nothing to answer)

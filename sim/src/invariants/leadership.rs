@@ -7,7 +7,9 @@
 //!   it has raised no term) — except that a pre-vote round already under way
 //!   at the split may still be won with grants from before it: a
 //!   pre-candidate of term T may reach T + 1 (and its vote requests take
-//!   the group there), never further.
+//!   the group there), never further; and the target of a leadership
+//!   transfer campaigns without pre-vote (thesis §3.10), so a TimeoutNow
+//!   delivered in the group lets its term rise to the target's new term.
 //! - Check-Quorum Step-Down (`--check-quorum`): a leader cut off from a
 //!   majority of its voters is no longer leader of that term two election
 //!   timeouts (plus one tick) after the split.
@@ -80,6 +82,21 @@ impl World {
                 }
             }
             self.ledger.quorumless.push((g, max_term));
+        }
+    }
+
+    /// A TimeoutNow was handled by slot `s`: its election skips pre-vote, so
+    /// its group may reach its new term.
+    pub fn note_timeoutnow(&mut self, s: usize) {
+        if !self.up(s) {
+            return;
+        }
+        let g = self.group(self.servers[s].id);
+        let term = unsafe { raft_get_current_term(self.servers[s].raft) };
+        for q in self.ledger.quorumless.iter_mut() {
+            if q.0 == g {
+                q.1 = q.1.max(term);
+            }
         }
     }
 
