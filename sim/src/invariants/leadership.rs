@@ -192,6 +192,24 @@ impl World {
         }
     }
 
+    /// Whether the server at slot `l` leads and every voter of its
+    /// configuration is up and follows it in its term.
+    pub fn follow_leader(&self, l: usize) -> bool {
+        if !self.up(l) {
+            return false;
+        }
+        let r = self.servers[l].raft;
+        if unsafe { raft_is_leader(r) } == 0 {
+            return false;
+        }
+        let (me, term) = (self.servers[l].id, unsafe { raft_get_current_term(r) });
+        voters_of(r).into_iter().all(|id| {
+            let t = slot_of(id);
+            id == me
+                || (self.up(t) && unsafe { raft_get_current_term(self.servers[t].raft) == term && raft_get_current_leader(self.servers[t].raft) == me })
+        })
+    }
+
     /// Transfers in a healthy cluster that are past their deadline.
     pub fn check_transfers(&mut self) {
         for s in 0..self.servers.len() {

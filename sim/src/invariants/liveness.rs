@@ -118,15 +118,33 @@ impl Sim {
 
     /// With `--transfer`, a leadership transfer in the healthy cluster of a
     /// liveness window, to an up-to-date voter: it must complete within one
-    /// election timeout (Transfer Completion, checked every tick).
+    /// election timeout (Transfer Completion, checked every tick). Healthy:
+    /// no chaos, and every voter of the leader's configuration is up and
+    /// follows it in its term (waited for up to two election timeouts; a
+    /// server that comes back with a higher term would depose any leader).
     fn healthy_transfer(&self, l: usize) {
         if self.with(|w| w.cfg.transfer == 0 || w.servers[l].transfer.is_some()) {
             return;
         }
-        if !self.transfer(l, true) {
+        let ticks = self.with(|w| w.cfg.election_timeout as u64 / w.cfg.tick_ms as u64 + 2);
+        let mut healthy = false;
+        for _ in 0..2 * ticks {
+            if self.failed() {
+                return;
+            }
+            healthy = self.with(|w| w.follow_leader(l));
+            if healthy {
+                break;
+            }
+            self.with(|w| {
+                w.now += w.cfg.tick_ms as u64;
+                w.stats.live_ticks += 1;
+            });
+            self.tick_common();
+        }
+        if !healthy || !self.transfer(l, true) {
             return;
         }
-        let ticks = self.with(|w| w.cfg.election_timeout as u64 / w.cfg.tick_ms as u64 + 2);
         for _ in 0..ticks {
             if self.failed() || self.with(|w| w.servers[l].transfer.is_none()) {
                 return;
