@@ -55,3 +55,5 @@ pub use types::*;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ext;

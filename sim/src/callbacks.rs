@@ -239,6 +239,10 @@ unsafe extern "C" fn notify_transfer_event(_r: *mut raft_server_t, ud: *mut c_vo
 /// A read's answer (`raft_read_request_callback_f`): `arg` is the boxed
 /// [`ReadArg`] given with the request, reclaimed here (each read is answered
 /// exactly once).
+///
+/// # Safety
+/// `arg` must come from `Box::into_raw` of a `ReadArg` whose world is live,
+/// and be passed here once.
 pub unsafe extern "C" fn on_read(arg: *mut c_void, can_read: c_int, err: c_int) {
     let a = Box::from_raw(arg as *mut ReadArg);
     let mut w = match (*a.world).try_borrow_mut() {

@@ -172,7 +172,7 @@ pub unsafe extern "C" fn raft_get_stats(me: *mut raft_server_t, stats: *mut raft
 /// negative timeout, or no `send_timeoutnow` callback.
 #[no_mangle]
 pub unsafe extern "C" fn raft_transfer_leader(me: *mut raft_server_t, node_id: raft_node_id_t, timeout: c_long) -> c_int {
-    with_server!(me, INVALID, |s| rc(s.transfer_leader(node_id, timeout as i64)))
+    with_server!(me, INVALID, |s| rc(s.transfer_leader(node_id, timeout)))
 }
 
 /// (extension) Returns the target of the leadership transfer in progress, or
@@ -283,7 +283,7 @@ pub unsafe extern "C" fn raft_recv_readindex(me: *mut raft_server_t, node: *mut 
     with_server!(me, INVALID, |s| {
         let Some(m) = msg.as_ref() else { return INVALID };
         let Some(from) = member_id(s, node) else { return INVALID };
-        rc(s.recv_readindex(from, &ReadIndexRequest { id: m.id as u64 }))
+        rc(s.recv_readindex(from, &ReadIndexRequest { id: m.id }))
     })
 }
 
@@ -303,6 +303,6 @@ pub unsafe extern "C" fn raft_recv_readindex_response(
         if !node.is_null() && member_id(s, node).is_none() {
             return INVALID;
         }
-        rc(s.recv_readindex_response(&ReadIndexResponse { id: m.id as u64, read_idx: m.read_idx, result: m.result }))
+        rc(s.recv_readindex_response(&ReadIndexResponse { id: m.id, read_idx: m.read_idx, result: m.result }))
     })
 }

@@ -55,7 +55,7 @@ pub(crate) unsafe fn read_ae_response(p: *const msg_appendentries_response_t, ex
         success: (*p).success != 0,
         current_idx: (*p).current_idx,
         first_idx: (*p).first_idx,
-        msg_id: if ext { (*p).msg_id as u64 } else { 0 },
+        msg_id: if ext { (*p).msg_id } else { 0 },
     }
 }
 
