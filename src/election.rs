@@ -14,8 +14,10 @@ impl<H: Host> Server<H> {
     pub fn periodic(&mut self, msec: i32) -> RaftResult {
         let msec = msec.max(0);
         self.timers.elapsed = self.timers.elapsed.saturating_add(msec);
-        self.timers.now = self.timers.now.saturating_add(msec as i64);
-        self.timers.since_leader = self.timers.since_leader.saturating_add(msec);
+        self.timers.now += msec as i64; // (2^63 ms: no overflow in practice)
+        if self.opts.check_quorum {
+            self.timers.since_leader = self.timers.since_leader.saturating_add(msec);
+        }
 
         if self.is_leader() {
             if self.opts.check_quorum && self.check_quorum_tick(msec) {
@@ -45,13 +47,25 @@ impl<H: Host> Server<H> {
         if self.last_applied_idx < self.commit_idx && self.is_apply_allowed() {
             self.apply_all()?;
         }
-        self.transfer_tick();
+        if self.transfer.is_some() | !self.reads.is_empty() {
+            self.periodic_extensions();
+        }
+        Ok(())
+    }
+
+    /// The extensions' share of `periodic`: a transfer may end, reads time
+    /// out, move on and are answered.
+    #[cold]
+    #[inline(never)]
+    fn periodic_extensions(&mut self) {
+        if self.transfer.is_some() {
+            self.transfer_tick();
+        }
         if !self.reads.is_empty() {
             self.expire_reads();
             self.advance_reads();
             self.deliver_reads();
         }
-        Ok(())
     }
 
     /// Starts an election (willemt's `raft_election_start`).

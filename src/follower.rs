@@ -10,6 +10,7 @@ impl<H: Host> Server<H> {
     /// Handles an AppendEntries from `from` (the leader, when the host knows
     /// it) and fills the response: on success `current_idx` is the last index
     /// known to match the leader, on failure our last index.
+    #[inline(always)]
     pub fn recv_appendentries(
         &mut self,
         from: Option<NodeId>,

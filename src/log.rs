@@ -117,7 +117,7 @@ impl<D> Log<D> {
     /// Appends an entry at `current_idx() + 1`. The buffer grows by half
     /// its size (not doubling), so slots never take more than 1.5 entries'
     /// worth of memory per entry held.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, e: Entry<D>) {
         if self.entries.len() == self.entries.capacity() {
             self.grow();

@@ -164,8 +164,7 @@ impl<H: Host> Server<H> {
                 self.reads.pending.push(Read { origin, stage: Stage::Confirmed, read_idx, deadline, by_lease: lease });
                 return Ok(());
             }
-            self.reads.pending.push(Read { origin, stage: Stage::AwaitTermCommit, read_idx: 0, deadline, by_lease: false });
-            self.advance_reads();
+            self.push_leader_read(origin, deadline);
             return Ok(());
         }
         let leader = self.current_leader;
@@ -202,8 +201,7 @@ impl<H: Host> Server<H> {
         }
         let deadline = self.timers.now.saturating_add(self.timers.election_timeout as i64);
         let origin = Origin::Remote(from, req.id);
-        self.reads.pending.push(Read { origin, stage: Stage::AwaitTermCommit, read_idx: 0, deadline, by_lease: false });
-        self.advance_reads();
+        self.push_leader_read(origin, deadline);
         self.deliver_reads();
         Ok(())
     }
@@ -262,6 +260,18 @@ impl<H: Host> Server<H> {
         self.reads.begin_round(self.timers.now);
     }
 
+    /// Leader: a new read waits for an entry of our term to commit, then for
+    /// a round. Acknowledgements are not recorded while no read is pending
+    /// (and check-quorum is off), so after such a pause no round counts as
+    /// in flight: the read starts one at once.
+    fn push_leader_read(&mut self, origin: Origin, deadline: i64) {
+        if self.reads.pending.is_empty() && !self.opts.check_quorum {
+            self.reads.acked = self.reads.round;
+        }
+        self.reads.pending.push(Read { origin, stage: Stage::AwaitTermCommit, read_idx: 0, deadline, by_lease: false });
+        self.advance_reads();
+    }
+
     /// Leader: moves reads forward. Once an entry of our term is committed,
     /// reads waiting for it record the commit index and wait for the next
     /// round, which starts at once unless one is in flight.
@@ -288,11 +298,26 @@ impl<H: Host> Server<H> {
 
     /// Leader: the response of the member at `pos` in our term, to a message
     /// of round `msg_id`: check-quorum hears from it, reads and the lease
-    /// may be confirmed by it, and a leadership transfer may proceed.
+    /// may be confirmed by it, and a leadership transfer may proceed. (On
+    /// every response: the common case, no extension in use, is two stores.)
+    #[inline(always)]
     pub(crate) fn note_response(&mut self, pos: usize, r: &AppendEntriesResponse) {
-        self.tracker.mark_recent_active(pos);
+        if self.opts.check_quorum || !self.reads.pending.is_empty() || self.transfer.is_some() {
+            self.note_response_slow(pos, r);
+        }
+    }
+
+    /// (Acknowledgements are recorded only while check-quorum is on or reads
+    /// are pending: a read arriving when none is pending starts a round of
+    /// its own, see [`Server::read_request`].)
+    #[cold]
+    #[inline(never)]
+    fn note_response_slow(&mut self, pos: usize, r: &AppendEntriesResponse) {
         if r.msg_id <= self.reads.round {
             self.tracker.ack_round(pos, r.msg_id);
+        }
+        if self.opts.check_quorum {
+            self.tracker.mark_recent_active(pos);
         }
         if self.opts.check_quorum || self.reads.awaits_round() {
             self.update_read_quorum();

@@ -37,8 +37,9 @@ pub(crate) struct Timers {
     pub seeded: bool,
     /// The server's clock: milliseconds passed to `periodic` since creation.
     pub now: i64,
-    /// Milliseconds since we last heard from a leader (or since creation):
-    /// with check-quorum, votes are refused while it is below the election
+    /// Milliseconds since we last heard from a leader (or since creation, or
+    /// since check-quorum was turned on; counted only while it is on): with
+    /// check-quorum, votes are refused while it is below the election
     /// timeout (leader stickiness, also right after a restart).
     pub since_leader: i32,
     /// Leader with check-quorum: milliseconds since the last quorum check.
@@ -248,6 +249,8 @@ impl<H: HostTypes> Server<H> {
         if on && !self.opts.check_quorum {
             self.timers.quorum_check = 0;
             self.tracker.reset_recent_active();
+            // (not kept while off: count as if a leader was just heard from)
+            self.timers.since_leader = 0;
         }
         self.opts.check_quorum = on;
     }

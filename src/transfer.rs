@@ -117,6 +117,8 @@ impl<H: Host> Server<H> {
 
     /// We learnt that `leader` leads (a message of its term, or we won an
     /// election): a transfer in progress ends.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn transfer_observe_leader(&mut self, leader: NodeId) {
         if let Some(t) = self.transfer {
             if leader == t.target {
@@ -129,6 +131,8 @@ impl<H: Host> Server<H> {
 
     /// From `periodic`: the transfer times out, or ends because its target
     /// is no longer a voter.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn transfer_tick(&mut self) {
         let Some(t) = self.transfer else { return };
         if !self.tracker.pos(t.target).is_some_and(|p| self.tracker.is_voter_at(p)) {
