@@ -91,7 +91,7 @@ typedef enum {
    */
   RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
   /**
-   * (extension) A read could not be confirmed within an election timeout.
+   * (extension) A read was not answered within an election timeout.
    */
   RAFT_ERR_TIMEOUT = -11,
   /**
@@ -824,7 +824,7 @@ typedef struct {
  * reflects every write acknowledged before the read was requested), with
  * `err` 0; otherwise `can_read` is 0 and `err` says why: RAFT_ERR_NOT_LEADER
  * (leadership was lost before the read was confirmed: ask the leader),
- * RAFT_ERR_TIMEOUT (not confirmed within an election timeout: retry),
+ * RAFT_ERR_TIMEOUT (not answered within an election timeout: retry),
  * RAFT_ERR_SHUTDOWN (the server is being freed or cleared). `arg` is the
  * caller's. (RedisLabs/raft's callback has no `err`; a two-argument callback
  * does not compile against this type, so its `if (can_read)` cannot be
@@ -1326,7 +1326,7 @@ int raft_timeout_now(raft_server_t *me);
  * follower with a `send_readindex` callback: the leader is asked for a read
  * index (`msg_readindex_t`), and `cb` follows once we have applied it.
  * Failures call `cb(arg, 0, err)` (see `raft_read_request_callback_f`):
- * reads not confirmed within an election timeout fail with
+ * reads not answered within an election timeout fail with
  * RAFT_ERR_TIMEOUT. `cb` is called exactly once, never from within this
  * function (ready reads are answered by the next `raft_periodic`, or by the
  * call that confirmed them). Needs an extension table (the `msg_id` fields

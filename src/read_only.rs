@@ -65,7 +65,7 @@ struct Read {
     origin: Origin,
     stage: Stage,
     read_idx: Index,
-    /// Unconfirmed reads fail with TIMEOUT at this time (server clock).
+    /// Reads not answered by this time (server clock) fail with TIMEOUT.
     deadline: i64,
     by_lease: bool,
 }
@@ -146,7 +146,7 @@ impl<H: Host> Server<H> {
     /// through [`Host::read_done`] exactly once, with 0 once the state
     /// machine reflects every write acknowledged before this call, or with
     /// an error (NOT_LEADER: leadership was lost before the read was
-    /// confirmed; TIMEOUT: not confirmed within an election timeout).
+    /// confirmed; TIMEOUT: not answered within an election timeout).
     /// With `lease`, a leader whose lease holds answers without a heartbeat
     /// round (and otherwise does one); lease reads need check-quorum
     /// (INVALID without it). A follower whose host forwards reads asks the
@@ -370,11 +370,13 @@ impl<H: Host> Server<H> {
         }
     }
 
-    /// Fails the unconfirmed reads whose time is up (TIMEOUT).
+    /// Fails the reads whose time is up (TIMEOUT): not confirmed, or — a
+    /// follower cut off after its answer came — not applied within an
+    /// election timeout of the request.
     pub(crate) fn expire_reads(&mut self) {
         let now = self.timers.now;
         for r in self.reads.pending.iter_mut() {
-            if matches!(r.stage, Stage::AwaitTermCommit | Stage::AwaitRound(_) | Stage::Forwarded(_)) && r.deadline <= now {
+            if !matches!(r.stage, Stage::Failed(_)) && r.deadline <= now {
                 r.stage = Stage::Failed(err::TIMEOUT);
             }
         }

@@ -242,7 +242,7 @@ unsafe fn read_request(me: *mut raft_server_t, cb: raft_read_request_callback_f,
 /// follower with a `send_readindex` callback: the leader is asked for a read
 /// index (`msg_readindex_t`), and `cb` follows once we have applied it.
 /// Failures call `cb(arg, 0, err)` (see `raft_read_request_callback_f`):
-/// reads not confirmed within an election timeout fail with
+/// reads not answered within an election timeout fail with
 /// RAFT_ERR_TIMEOUT. `cb` is called exactly once, never from within this
 /// function (ready reads are answered by the next `raft_periodic`, or by the
 /// call that confirmed them). Needs an extension table (the `msg_id` fields

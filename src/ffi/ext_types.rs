@@ -76,7 +76,7 @@ pub struct raft_cbs_ext_t {
 /// reflects every write acknowledged before the read was requested), with
 /// `err` 0; otherwise `can_read` is 0 and `err` says why: RAFT_ERR_NOT_LEADER
 /// (leadership was lost before the read was confirmed: ask the leader),
-/// RAFT_ERR_TIMEOUT (not confirmed within an election timeout: retry),
+/// RAFT_ERR_TIMEOUT (not answered within an election timeout: retry),
 /// RAFT_ERR_SHUTDOWN (the server is being freed or cleared). `arg` is the
 /// caller's. (RedisLabs/raft's callback has no `err`; a two-argument callback
 /// does not compile against this type, so its `if (can_read)` cannot be

@@ -56,7 +56,7 @@ pub enum raft_error_e {
     RAFT_ERR_INVALID = -9,
     /// (extension) A leadership transfer is in progress: no new entries until it ends.
     RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
-    /// (extension) A read could not be confirmed within an election timeout.
+    /// (extension) A read was not answered within an election timeout.
     RAFT_ERR_TIMEOUT = -11,
     /// The end of the library's range of codes (never returned).
     RAFT_ERR_LAST = -100,
