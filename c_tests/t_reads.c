@@ -461,3 +461,153 @@ TEST(test_partitioned_leader_cannot_confirm_a_read)
     ASSERT_EQ(rd.calls, 1);
     ASSERT_EQ(rd.can_read, 0);
 }
+
+/* ---- the read-index messages, one server at a time --------------------------- */
+
+static struct {
+    int n_ri, ri_node;
+    msg_readindex_t ri;
+    int n_rir, rir_node;
+    msg_readindex_response_t rir;
+} wire;
+
+static int rec_send_ri(raft_server_t *r, void *ud, raft_node_t *node, msg_readindex_t *m)
+{
+    (void)r; (void)ud;
+    wire.n_ri++;
+    wire.ri_node = raft_node_get_id(node);
+    wire.ri = *m;
+    return 0;
+}
+
+static int rec_send_rir(raft_server_t *r, void *ud, raft_node_t *node, msg_readindex_response_t *m)
+{
+    (void)r; (void)ud;
+    wire.n_rir++;
+    wire.rir_node = raft_node_get_id(node);
+    wire.rir = *m;
+    return 0;
+}
+
+static fx_t *forwarding_server(int self, int n)
+{
+    fx_t *f = fx_new(self, n);
+    raft_cbs_ext_t ext;
+    memset(&wire, 0, sizeof(wire));
+    memset(&ext, 0, sizeof(ext));
+    ext.send_readindex = rec_send_ri;
+    ext.send_readindex_response = rec_send_rir;
+    ASSERT_EQ(raft_set_ext_callbacks(f->r, &ext, sizeof(ext)), 0);
+    return f;
+}
+
+TEST(test_follower_read_asks_the_leader_it_follows_and_waits_for_the_index_to_apply)
+{
+    fx_t *f = forwarding_server(2, 3);
+    static rd_t rd;
+    msg_appendentries_response_t aer;
+    msg_readindex_response_t ans;
+    const raft_term_t t1[] = {1, 1};
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, t1, 2, &aer), 0); /* node 1 leads; 2 entries, none committed */
+    ASSERT_EQ(read_on(f->r, &rd), 0);
+    ASSERT_EQ(wire.n_ri, 1);
+    ASSERT_EQ(wire.ri_node, 1);
+    memset(&ans, 0, sizeof(ans));
+    ans.id = wire.ri.id + 1; /* an answer to no read of ours: ignored */
+    ans.read_idx = 1;
+    ASSERT_EQ(raft_recv_readindex_response(f->r, fx_node(f, 1), &ans), 0);
+    ans.id = wire.ri.id;
+    ans.read_idx = 2;
+    ASSERT_EQ(raft_recv_readindex_response(f->r, fx_node(f, 1), &ans), 0);
+    ASSERT_EQ(raft_periodic(f->r, 0), 0);
+    ASSERT_EQ(rd.calls, 0); /* index 2 not applied yet */
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 2, 1, 2, NULL, 0, &aer), 0); /* commit 2 */
+    ASSERT_EQ(raft_periodic(f->r, 0), 0);
+    ASSERT_EQ(rd.calls, 1);
+    ASSERT_EQ(rd.can_read, 1);
+    ASSERT_EQ(rd.applied_then, 2);
+}
+
+TEST(test_follower_read_not_applied_within_an_election_timeout_fails_with_timeout)
+{
+    fx_t *f = forwarding_server(2, 3);
+    static rd_t rd;
+    msg_appendentries_response_t aer;
+    msg_readindex_response_t ans;
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    ASSERT_EQ(read_on(f->r, &rd), 0);
+    memset(&ans, 0, sizeof(ans));
+    ans.id = wire.ri.id;
+    ans.read_idx = 9; /* the leader is ahead; we are cut off from it now */
+    ASSERT_EQ(raft_recv_readindex_response(f->r, fx_node(f, 1), &ans), 0);
+    ASSERT_EQ(raft_periodic(f->r, 999), 0);
+    ASSERT_EQ(rd.calls, 0);
+    ASSERT_EQ(raft_periodic(f->r, 1), 0);
+    ASSERT_EQ(rd.calls, 1);
+    ASSERT_EQ(rd.err, RAFT_ERR_TIMEOUT);
+}
+
+TEST(test_follower_read_fails_with_the_leaders_error)
+{
+    fx_t *f = forwarding_server(2, 3);
+    static rd_t rd;
+    msg_appendentries_response_t aer;
+    msg_readindex_response_t ans;
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    ASSERT_EQ(read_on(f->r, &rd), 0);
+    memset(&ans, 0, sizeof(ans));
+    ans.id = wire.ri.id;
+    ans.result = RAFT_ERR_NOT_LEADER;
+    ASSERT_EQ(raft_recv_readindex_response(f->r, fx_node(f, 1), &ans), 0);
+    ASSERT_EQ(rd.calls, 1);
+    ASSERT_EQ(rd.err, RAFT_ERR_NOT_LEADER);
+}
+
+TEST(test_readindex_request_to_a_non_leader_is_answered_not_leader_at_once)
+{
+    fx_t *f = forwarding_server(1, 3);
+    msg_readindex_t ri;
+    ri.id = 77;
+    ASSERT_EQ(raft_recv_readindex(f->r, fx_node(f, 2), &ri), 0);
+    ASSERT_EQ(wire.n_rir, 1);
+    ASSERT_EQ(wire.rir_node, 2);
+    ASSERT_EQ(wire.rir.id, 77);
+    ASSERT_EQ(wire.rir.result, RAFT_ERR_NOT_LEADER);
+}
+
+TEST(test_readindex_request_is_confirmed_and_answered_by_the_leader)
+{
+    fx_t *f = forwarding_server(1, 3);
+    msg_readindex_t ri;
+    fx_ae_t *hb;
+    raft_set_noop_on_election(f->r, 1);
+    lead_and_commit_noop(f);
+    ri.id = 5;
+    ASSERT_EQ(raft_recv_readindex(f->r, fx_node(f, 3), &ri), 0);
+    ASSERT_EQ(wire.n_rir, 0);
+    hb = fx_last_ae_to(f, 2);
+    ASSERT_NOT_NULL(hb);
+    ASSERT_EQ(ack(f, 2, 1, 1, hb->m.msg_id), 0);
+    ASSERT_EQ(wire.n_rir, 1);
+    ASSERT_EQ(wire.rir_node, 3);
+    ASSERT_EQ(wire.rir.id, 5);
+    ASSERT_EQ(wire.rir.result, 0);
+    ASSERT_EQ(wire.rir.read_idx, 1);
+}
+
+TEST(test_readindex_messages_with_bad_arguments_are_refused)
+{
+    fx_t *f = forwarding_server(1, 3);
+    msg_readindex_t ri;
+    msg_readindex_response_t ans;
+    ri.id = 1;
+    memset(&ans, 0, sizeof(ans));
+    ASSERT_EQ(raft_recv_readindex(f->r, fx_node(f, 2), NULL), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_readindex(f->r, NULL, &ri), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_readindex(f->r, fx_node(f, 1), &ri), RAFT_ERR_INVALID); /* ourselves */
+    ASSERT_EQ(raft_recv_readindex(NULL, fx_node(f, 2), &ri), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_readindex_response(f->r, NULL, NULL), RAFT_ERR_INVALID);
+    ans.read_idx = -1;
+    ASSERT_EQ(raft_recv_readindex_response(f->r, NULL, &ans), RAFT_ERR_INVALID);
+    ASSERT_EQ(wire.n_rir, 0);
+}
