@@ -328,3 +328,60 @@ TEST(test_cluster_with_prevote_check_quorum_and_noop_survives_partitions)
     ASSERT_EQ(c->violations, 0);
     ASSERT_EQ(cl_count_leaders(c), 1);
 }
+
+static void never_called(void *arg, int can_read, int err)
+{
+    (void)arg; (void)can_read; (void)err;
+}
+
+TEST(test_extension_functions_refuse_a_null_server)
+{
+    raft_cbs_ext_t ext;
+    raft_stats_t st;
+    msg_timeoutnow_t tn;
+    msg_readindex_t ri;
+    msg_readindex_response_t rir;
+    memset(&ext, 0, sizeof(ext));
+    memset(&tn, 0, sizeof(tn));
+    memset(&ri, 0, sizeof(ri));
+    memset(&rir, 0, sizeof(rir));
+    raft_set_prevote(NULL, 1);
+    raft_set_check_quorum(NULL, 1);
+    raft_set_noop_on_election(NULL, 1);
+    raft_set_clock_drift(NULL, 10);
+    ASSERT_EQ(raft_get_prevote(NULL), 0);
+    ASSERT_EQ(raft_get_check_quorum(NULL), 0);
+    ASSERT_EQ(raft_get_noop_on_election(NULL), 0);
+    ASSERT_EQ(raft_get_clock_drift(NULL), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_is_precandidate(NULL), 0);
+    ASSERT_EQ(raft_get_transfer_leader(NULL), RAFT_NODE_ID_NONE);
+    ASSERT_EQ(raft_set_ext_callbacks(NULL, &ext, sizeof(ext)), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_get_stats(NULL, &st, sizeof(st)), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_transfer_leader(NULL, 1, 0), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_timeoutnow(NULL, NULL, &tn), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_timeout_now(NULL), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_read_request(NULL, never_called, NULL), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_lease_read_request(NULL, never_called, NULL), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_readindex(NULL, NULL, &ri), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_recv_readindex_response(NULL, NULL, &rir), RAFT_ERR_INVALID);
+}
+
+TEST(test_clock_drift_is_clamped_to_its_range)
+{
+    fx_t *f = fx_new(1, 3);
+    raft_set_clock_drift(f->r, -5);
+    ASSERT_EQ(raft_get_clock_drift(f->r), 0);
+    raft_set_clock_drift(f->r, 5000);
+    ASSERT_EQ(raft_get_clock_drift(f->r), 999);
+}
+
+TEST(test_a_handle_of_another_kind_is_refused_by_the_extensions)
+{
+    fx_t *f = fx_new(1, 3);
+    raft_server_t *not_a_server = (raft_server_t *)fx_node(f, 2);
+    raft_cbs_ext_t ext;
+    memset(&ext, 0, sizeof(ext));
+    ASSERT_EQ(raft_set_ext_callbacks(not_a_server, &ext, sizeof(ext)), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_transfer_leader(not_a_server, 2, 0), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_get_prevote(not_a_server), 0);
+}
