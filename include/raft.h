@@ -86,6 +86,12 @@ typedef enum {
    * index, a node that is not a member of this server.
    */
   RAFT_ERR_INVALID = -9,
+  /**
+   * (extension) The leader holds as many uncommitted payload bytes as
+   * `raft_set_max_uncommitted_bytes` allows: transient, back off and retry
+   * once entries commit.
+   */
+  RAFT_ERR_UNCOMMITTED_LIMIT = -10,
   RAFT_ERR_LAST = -100,
 } raft_error_e;
 
@@ -1090,6 +1096,109 @@ int raft_node_is_addition_committed(raft_node_t *me);
  * Sets whether the node's addition is committed.
  */
 void raft_node_set_addition_committed(raft_node_t *me, int committed);
+
+/**
+ * (extension) Lets the leader keep up to `n` appendentries messages in
+ * flight to each peer whose log is known to match (pipelining, with etcd
+ * raft's probe/replicate flow control): it streams entries without waiting
+ * for each response; a rejection, or a heartbeat that finds a lost message,
+ * makes it probe that peer again, one message at a time; a peer being sent
+ * a snapshot gets only heartbeats. 1 or less (the default) is willemt's
+ * stop-and-wait. Requires the transport to carry
+ * `msg_appendentries_response_t.first_idx` back unchanged. Changing it
+ * restarts every peer in the probe state. Ignored for a NULL `me`.
+ */
+void raft_set_max_inflight_msgs(raft_server_t *me, int n);
+
+/**
+ * (extension) Returns the appendentries allowed in flight per peer (1:
+ * stop-and-wait); -9 for a NULL `me`.
+ */
+int raft_get_max_inflight_msgs(raft_server_t *me);
+
+/**
+ * (extension) Caps the payload bytes (the sum of `data.len`) one
+ * appendentries carries, besides `raft_set_max_entries_per_msg`; a message
+ * carries at least one entry whatever its size. 0 (the default): no cap.
+ */
+void raft_set_max_msg_bytes(raft_server_t *me, uint64_t bytes);
+
+/**
+ * (extension) Returns the per-message payload cap (0: none).
+ */
+uint64_t raft_get_max_msg_bytes(raft_server_t *me);
+
+/**
+ * (extension) Bounds the payload bytes a leader holds appended but not yet
+ * committed (etcd's MaxUncommittedEntriesSize): beyond it
+ * `raft_retain_entries` returns RAFT_ERR_UNCOMMITTED_LIMIT (transient: back
+ * off until entries commit). An empty entry, a configuration change, or an
+ * entry proposed while nothing is uncommitted is never refused. 0 (the
+ * default): no bound.
+ */
+void raft_set_max_uncommitted_bytes(raft_server_t *me, uint64_t bytes);
+
+/**
+ * (extension) Returns the bound set by `raft_set_max_uncommitted_bytes` (0: none).
+ */
+uint64_t raft_get_max_uncommitted_bytes(raft_server_t *me);
+
+/**
+ * (extension) Returns the payload bytes this leader holds uncommitted (the
+ * figure the bound applies to; counted only while a bound is set).
+ */
+uint64_t raft_get_uncommitted_bytes(raft_server_t *me);
+
+/**
+ * (extension) Parallel leader log writes (etcd's "parallel leader disk
+ * writes"). When on, the leader's `log_offer` need not be durable when it
+ * returns: the leader sends its appendentries at once, and counts its own
+ * log towards the commit only up to the index the program reports durable
+ * with `raft_flush`. The follower side is the program's: after
+ * `raft_recv_appendentries` returns, make the entries it offered durable
+ * (one fsync per message), then send the response. 0 (the default): every
+ * `log_offer` is durable on return. Turning it on counts everything already
+ * in the log as durable.
+ */
+void raft_set_parallel_log_writes(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if parallel leader log writes are on, else 0.
+ */
+int raft_get_parallel_log_writes(raft_server_t *me);
+
+/**
+ * Reports that the log is durable up to `sync_index` (RedisLabs/raft's
+ * name; meaningful with parallel log writes on): a leader counts its own
+ * log up to there, which may raise its commit index (committed entries are
+ * then applied by `raft_periodic`; no callback is called here). An index
+ * above the last entry counts as the last entry; a lower index than
+ * reported before changes nothing. Returns 0, or -9 for a NULL `me` or a
+ * negative index.
+ */
+int raft_flush(raft_server_t *me, raft_index_t sync_index);
+
+/**
+ * Returns the last index known durable: the last log index, unless parallel
+ * log writes are on (then what `raft_flush` reported, at most the last index).
+ */
+raft_index_t raft_get_synced_idx(raft_server_t *me);
+
+/**
+ * (extension) Proposes `n_entries` client entries at once on the leader,
+ * in order, as `n_entries` calls of `raft_retain_entries` would, but sending
+ * the appendentries once for the whole batch. `entries` is borrowed for the
+ * call (each entry's `term` is set; payloads are kept as for
+ * `raft_retain_entries`); `responses` (NULL or room for `n_entries`) gets each
+ * entry's id, term and index. Returns 0 when every entry was appended;
+ * otherwise the error for the first entry that was not (those before it were
+ * appended: their responses have `idx` > 0; the rest have `idx` 0). -9 for a
+ * NULL `me`, NULL `entries` with `n_entries` > 0, or a negative count.
+ */
+int raft_retain_entries_batch(raft_server_t *me,
+                              msg_entry_t *entries,
+                              int n_entries,
+                              msg_entry_response_t *responses);
 
 /**
  * Starts a snapshot of everything committed: applies all committed entries

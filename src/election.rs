@@ -33,7 +33,7 @@ impl<H: Host> Server<H> {
             }
         }
 
-        if self.last_applied_idx < self.commit_idx && self.is_apply_allowed() {
+        if self.last_applied_idx < self.applicable_idx() && self.is_apply_allowed() {
             self.apply_all()?;
         }
         Ok(())
@@ -82,10 +82,16 @@ impl<H: Host> Server<H> {
         self.current_leader = self.tracker.self_id();
         self.timers.reset();
         self.tracker.reset_progress(self.current_idx() + 1);
+        self.load.uncommitted_bytes = 0;
         let mut pos = 0;
         while let Some(id) = self.tracker.id_at(pos) {
             pos += 1;
-            if id != self.tracker.self_id() {
+            if id == self.tracker.self_id() {
+                continue;
+            }
+            if self.tracker.pipelining() {
+                self.replicate_to(pos - 1);
+            } else {
                 // An error here is the host's transport failing; heartbeats retry.
                 let _ = self.send_appendentries(id);
             }

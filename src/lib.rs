@@ -34,6 +34,7 @@ mod election;
 pub mod fault;
 mod follower;
 mod membership;
+mod pipeline;
 mod replication;
 mod role;
 mod snapshot;

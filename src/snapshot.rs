@@ -13,7 +13,9 @@ impl<H: Host> Server<H> {
         if self.snapshot.in_progress || self.num_snapshottable_logs() == 0 {
             return Err(err::FAIL);
         }
-        let target = self.commit_idx;
+        // Everything that may be applied: committed (and, with parallel log
+        // writes, durable here).
+        let target = self.applicable_idx();
         if target == 0 {
             return Err(err::FAIL);
         }
@@ -128,6 +130,7 @@ impl<H: Host> Server<H> {
             self.commit_idx = idx;
         }
         self.last_applied_idx = idx;
+        self.load.synced_idx = idx;
         self.set_snapshot_metadata(term, idx);
         self.tracker.clear_pending();
         self.tracker.retain_only_self();

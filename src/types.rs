@@ -166,6 +166,9 @@ pub mod err {
     /// Our extension: an argument was invalid (NULL pointer, negative count,
     /// unknown node). Within willemt's reserved range (> RAFT_ERR_LAST).
     pub const INVALID: i32 = -9;
+    /// Our extension: the leader holds as many uncommitted payload bytes as
+    /// `raft_set_max_uncommitted_bytes` allows; back off and retry.
+    pub const UNCOMMITTED_LIMIT: i32 = -10;
     pub const LAST: i32 = -100;
 }
 
@@ -180,4 +183,10 @@ pub trait HostTypes: Sized {
     type Data: Clone;
     /// Per-node data, e.g. a connection.
     type NodeData: Default;
+
+    /// Payload bytes of an entry, for the per-message byte budget and the
+    /// bound on the uncommitted log (0 when the host does not say).
+    fn data_len(_data: &Self::Data) -> usize {
+        0
+    }
 }

@@ -32,6 +32,14 @@ fn members(mut c: Config) -> Config {
     c
 }
 
+/// Pipelined replication (a window of 8) with parallel leader log writes:
+/// a crash loses the leader's unflushed entries.
+fn pipelined(mut c: Config) -> Config {
+    c.inflight = 8;
+    c.parallel_write = true;
+    c
+}
+
 /// 3, 5 and 7 servers; with and without crashes and membership changes,
 /// plus one aggressive run each (about 7.5 million steps in all).
 pub fn matrix() -> Vec<Config> {
@@ -39,9 +47,9 @@ pub fn matrix() -> Vec<Config> {
     for &(n, steps) in &[(3u32, 600_000u64), (5, 500_000), (7, 400_000)] {
         let s0 = n as u64 * 100;
         v.push(lossy(base(n, s0 + 1, steps)));
-        v.push(crashes(lossy(base(n, s0 + 2, steps))));
+        v.push(pipelined(crashes(lossy(base(n, s0 + 2, steps)))));
         v.push(members(lossy(base(n, s0 + 3, steps))));
-        v.push(members(crashes(lossy(base(n, s0 + 4, steps)))));
+        v.push(pipelined(members(crashes(lossy(base(n, s0 + 4, steps))))));
         // fast elections, heavy loss and reordering, frequent short crashes
         let mut a = members(base(n, s0 + 5, steps / 3));
         a.drop = 15;

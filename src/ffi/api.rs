@@ -188,7 +188,7 @@ unsafe fn ae_entries<'a>(ae: &msg_appendentries_t) -> Result<&'a [CEntry], c_int
 /// `prev_idx`) name; empty when there are none (the common case) or when
 /// the host cannot name them (no `log_get_node_id`).
 #[inline(always)]
-fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
+pub(crate) fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
     if s.host.cbs.log_get_node_id.is_none() || !entries.iter().any(|e| e.is_cfg_change()) {
         return Vec::new();
     }

@@ -90,6 +90,11 @@ fn entry_event(raft: &mut CServer, f: func_logentry_event_f, idx: Index) -> c_in
 impl HostTypes for CHost {
     type Data = raft_entry_data_t;
     type NodeData = NodeData;
+
+    #[inline(always)]
+    fn data_len(data: &raft_entry_data_t) -> usize {
+        data.len as usize
+    }
 }
 
 impl Host for CHost {

@@ -21,6 +21,7 @@ pub mod handle;
 pub mod host;
 pub mod info;
 pub mod node_api;
+pub mod replication_api;
 pub mod snapshot_api;
 #[cfg(feature = "fault-injection")]
 pub mod testing;

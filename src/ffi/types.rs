@@ -47,6 +47,10 @@ pub enum raft_error_e {
     /// (extension) An argument was invalid: NULL pointer, negative count or
     /// index, a node that is not a member of this server.
     RAFT_ERR_INVALID = -9,
+    /// (extension) The leader holds as many uncommitted payload bytes as
+    /// `raft_set_max_uncommitted_bytes` allows: transient, back off and retry
+    /// once entries commit.
+    RAFT_ERR_UNCOMMITTED_LIMIT = -10,
     RAFT_ERR_LAST = -100,
 }
 

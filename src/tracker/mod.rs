@@ -5,11 +5,16 @@
 //! index a quorum holds, and what a configuration entry does to the members.
 
 pub mod config;
+pub mod inflights;
 pub mod node;
+mod progress;
 
 use crate::quorum;
 use crate::types::{Index, NodeId, NO_NODE};
 use config::{ChangeKind, ConfigChange, Effect, PendingChange, Phase};
+pub use progress::ReplicationState;
+
+use inflights::Inflights;
 use node::{is_voter, NodeSlot, HAS_SUFFICIENT_LOGS, HAS_VOTE_FOR_ME, INACTIVE, NEW_NODE_FLAGS, VOTING};
 
 /// How many removed node ids a server remembers (thesis §4.2.3: a removed
@@ -26,6 +31,12 @@ pub struct Tracker<U> {
     flags: Vec<u8>,
     next_idx: Vec<Index>,
     match_idx: Vec<Index>,
+    /// How the leader replicates to each member (pipelining, [`progress`]).
+    repl: Vec<ReplicationState>,
+    /// Each member's messages in flight (capacity `window`).
+    inflights: Vec<Inflights>,
+    /// Messages in flight allowed per peer; 1 = stop-and-wait.
+    window: usize,
     data: Vec<U>,
     self_id: NodeId,
     /// Our own position while we are a member (else [`NOT_MEMBER`]).
@@ -43,6 +54,9 @@ impl<U> Default for Tracker<U> {
             flags: Vec::new(),
             next_idx: Vec::new(),
             match_idx: Vec::new(),
+            repl: Vec::new(),
+            inflights: Vec::new(),
+            window: 1,
             data: Vec::new(),
             self_id: NO_NODE,
             self_pos: NOT_MEMBER,
@@ -131,6 +145,8 @@ impl<U> Tracker<U> {
         self.flags.push(if voting { NEW_NODE_FLAGS } else { NEW_NODE_FLAGS & !VOTING });
         self.next_idx.push(next_idx.max(1));
         self.match_idx.push(0);
+        self.repl.push(ReplicationState::Probe);
+        self.inflights.push(Inflights::new(if self.window > 1 { self.window } else { 0 }));
         self.data.push(data);
         self.removed.retain(|&r| r != id);
         let pos = self.ids.len() - 1;
@@ -150,6 +166,8 @@ impl<U> Tracker<U> {
         self.flags.remove(pos);
         self.next_idx.remove(pos);
         self.match_idx.remove(pos);
+        self.repl.remove(pos);
+        self.inflights.remove(pos);
         self.data.remove(pos);
         if pos == self.self_pos {
             self.self_pos = NOT_MEMBER;
@@ -169,7 +187,9 @@ impl<U> Tracker<U> {
 
     /// Forgets every member, removal and pending change.
     pub fn clear(&mut self) {
+        let window = self.window;
         *self = Tracker::default();
+        self.window = window;
     }
 
     // ---- voters and quorums (paper §5.2, §5.3) ----------------------------
@@ -285,6 +305,9 @@ impl<U> Tracker<U> {
     pub fn reset_progress(&mut self, next: Index) {
         self.next_idx.iter_mut().for_each(|n| *n = next.max(1));
         self.match_idx.iter_mut().for_each(|m| *m = 0);
+        self.repl.iter_mut().for_each(|r| *r = ReplicationState::Probe);
+        self.inflights.iter_mut().for_each(Inflights::reset);
+        self.flags.iter_mut().for_each(|f| *f &= !node::PROBE_SENT);
     }
 
     // ---- removed ids (thesis §4.2.3) ---------------------------------------
