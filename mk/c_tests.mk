@@ -5,15 +5,18 @@
 #   make memcheck                         the same suite under valgrind memcheck
 # Tests are collected from `TEST(name)` lines in c_tests/t_*.c into a
 # generated registry; the runner's last line is "N passed, N failed".
+# The cluster tests use the shared fixture and safety checker (c_fixture/).
 C_TESTS_DIR   := c_tests
 C_TESTS_OUT   := build/c_tests
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
 C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
-C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster.c
-C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
-C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR)
+C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c
+C_TESTS_FIXTURE := $(sort $(wildcard c_fixture/*.c))
+C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h) $(wildcard c_fixture/*.h)
+C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o \
+                 $(patsubst c_fixture/%.c,$(C_TESTS_OUT)/c_fixture/%.o,$(C_TESTS_FIXTURE))
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -Ic_fixture
 C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
@@ -22,6 +25,10 @@ C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=defini
 
 $(C_TESTS_OUT)/%.o: $(C_TESTS_DIR)/%.c $(C_TESTS_HDRS) $(HEADER) mk/c_tests.mk
 	@mkdir -p $(C_TESTS_OUT)
+	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
+
+$(C_TESTS_OUT)/c_fixture/%.o: c_fixture/%.c $(C_TESTS_HDRS) $(HEADER) mk/c_tests.mk
+	@mkdir -p $(C_TESTS_OUT)/c_fixture
 	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
 
 # registry: every `TEST(name)` at the start of a line, in file order
@@ -44,12 +51,12 @@ $(C_TESTS_OUT)/registry.o: $(C_TESTS_OUT)/registry.c $(C_TESTS_DIR)/harness.h
 $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
 	$(CC) $(C_TESTS_OBJS) -o $@ $(C_TESTS_LDFLAGS)
 
-# The fixture header (callback typedefs, structs, cbindgen header) must also
+# The fixture headers (callback typedefs, structs, cbindgen header) must also
 # compile as C++.
-c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
+c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h c_fixture/cluster.h c_fixture/safety.h $(HEADER)
 	@mkdir -p $(C_TESTS_OUT)
-	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
-	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
+	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return safety_violations(0) != 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -Ic_fixture -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
 
 c-tests-bin: $(C_TESTS_BIN)
 
