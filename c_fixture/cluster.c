@@ -182,6 +182,7 @@ void cl_free(cluster_t *c)
     for (k = c->qhead; k < c->qtail; k++)
         cl_msg_release(c, &c->q[k]);
     free(c->q);
+    free(c->q_retired);
     cl_arena_free(&c->pool);
     safety_free(c->safety);
     free(c);

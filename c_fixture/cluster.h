@@ -163,10 +163,14 @@ typedef struct cluster {
     cl_server_t *servers[CL_MAX_SERVERS + 1];
     cl_msg_t *q;                    /* queued messages q[qhead .. qtail) */
     size_t qhead, qtail, qcap;
+    int delivering;                 /* lean: a queued message is being read in place */
+    cl_msg_t *q_retired;            /* lean: the queue's storage before it grew mid-delivery */
     unsigned char cut[CL_MAX_SERVERS + 1][CL_MAX_SERVERS + 1];  /* cut[a][b]: a->b dropped */
     int drop_pct, dup_pct, reorder_pct;     /* chaos of cl_step */
     uint64_t rng;
     unsigned long sent[CL_NTYPES], delivered, dropped, duplicated, reordered;
+    unsigned long failed[CL_NTYPES];    /* deliveries whose library call failed, by type */
+    unsigned long failures;             /* all of them */
     safety_t *safety;
     long violations;
     char first_violation[512];

@@ -8,12 +8,6 @@
 
 /* ---- arenas -------------------------------------------------------------- */
 
-struct cl_arena {
-    struct cl_arena *next;
-    size_t used, cap;
-    char data[];
-};
-
 #define ARENA_CHUNK (1u << 20)
 
 void *cl_arena_alloc(struct cl_arena **a, size_t n)
@@ -52,23 +46,29 @@ void cl_arena_reset(struct cl_arena **a)
 
 /* ---- the queue ----------------------------------------------------------- */
 
-static cl_msg_t *queue_slot(cluster_t *c)
+void cl_queue_make_room(cluster_t *c)
 {
-    if (c->qtail == c->qcap) {
-        size_t len = c->qtail - c->qhead;
-        if (c->qhead > 0 && len < c->qcap / 2) {
-            memmove(c->q, c->q + c->qhead, len * sizeof(cl_msg_t));
-            c->qhead = 0;
-            c->qtail = len;
-        } else {
-            c->qcap = c->qcap ? c->qcap * 2 : 256;
-            c->q = cl_xrealloc(c->q, c->qcap * sizeof(cl_msg_t));
-        }
+    size_t len = c->qtail - c->qhead;
+    if (c->delivering) {
+        /* lean delivery reads a message in place: keep the old storage
+         * until the delivery ends */
+        cl_msg_t *q = cl_xmalloc(2 * c->qcap * sizeof(cl_msg_t));
+        memcpy(q, c->q, c->qtail * sizeof(cl_msg_t));
+        free(c->q_retired);
+        c->q_retired = c->q;
+        c->q = q;
+        c->qcap *= 2;
+    } else if (c->qhead > 0 && len < c->qcap / 2) {
+        memmove(c->q, c->q + c->qhead, len * sizeof(cl_msg_t));
+        c->qhead = 0;
+        c->qtail = len;
+    } else {
+        c->qcap = c->qcap ? c->qcap * 2 : 256;
+        c->q = cl_xrealloc(c->q, c->qcap * sizeof(cl_msg_t));
     }
-    return &c->q[c->qtail++];
 }
 
-static void emit_sent(cluster_t *c, cl_server_t *s, const cl_msg_t *m)
+void cl_emit_sent(cluster_t *c, cl_server_t *s, const cl_msg_t *m)
 {
     cl_event_t ev;
     memset(&ev, 0, sizeof(ev));
@@ -81,11 +81,11 @@ static void emit_sent(cluster_t *c, cl_server_t *s, const cl_msg_t *m)
 void cl_send(cl_server_t *s, const cl_msg_t *m)
 {
     cluster_t *c = s->c;
-    cl_msg_t *x = queue_slot(c);
+    cl_msg_t *x = cl_queue_slot(c);
     *x = *m;
     c->sent[m->type]++;
     if (c->o.on_event)
-        emit_sent(c, s, x);
+        cl_emit_sent(c, s, x);
 }
 
 int cl_msg_count(const cluster_t *c)
@@ -194,46 +194,6 @@ int cl_cb_send_ae(raft_server_t *r, void *ud, raft_node_t *node, msg_appendentri
         }
     }
     cl_send(s, &msg);
-    return 0;
-}
-
-/* Lean: the peer's id from our cached handles, the message written in place,
- * payloads copied into the receiver's arena (its log keeps pointing there). */
-int cl_cb_send_ae_lean(raft_server_t *r, void *ud, raft_node_t *node, msg_appendentries_t *m)
-{
-    cl_server_t *s = ud;
-    cluster_t *c = s->c;
-    cl_server_t *dst;
-    cl_msg_t *x;
-    int to, i;
-    (void)r;
-    for (to = 1; to <= c->n && s->peer[to] != node; to++)
-        ;
-    if (to > c->n)
-        to = raft_node_get_id(node);
-    dst = cl_server(c, to);
-    x = queue_slot(c);
-    x->type = CL_AE;
-    x->from = s->id;
-    x->to = to;
-    x->u.ae = *m;
-    x->snap = NULL;
-    if (m->n_entries > 0 && dst) {
-        msg_entry_t *es = cl_arena_alloc(&c->pool, (size_t)m->n_entries * sizeof(msg_entry_t));
-        for (i = 0; i < m->n_entries; i++) {
-            unsigned len = m->entries[i].data.len;
-            es[i] = m->entries[i];
-            es[i].data.buf = len ? cl_arena_alloc(&dst->arena, len) : NULL;
-            if (len)
-                memcpy(es[i].data.buf, m->entries[i].data.buf, len);
-        }
-        x->u.ae.entries = es;
-    } else {
-        x->u.ae.entries = NULL;
-    }
-    c->sent[CL_AE]++;
-    if (c->o.on_event)
-        emit_sent(c, s, x);
     return 0;
 }
 
@@ -390,8 +350,11 @@ cl_delivery_t cl_deliver(cluster_t *c, cl_msg_t *m)
     case CL_NTYPES:
         break;
     }
-    if (d.rc != 0)
+    if (d.rc != 0) {
         dst->last_err = d.rc;
+        c->failed[m->type]++;
+        c->failures++;
+    }
     return d;
 }
 
@@ -411,7 +374,8 @@ static int chance(cluster_t *c, int pct)
     return pct > 0 && (int)(cl_rand(c) % 100) < pct;
 }
 
-int cl_step(cluster_t *c, cl_step_t *out)
+/* cl_step with the storage model, checks and chaos. */
+static int model_step(cluster_t *c, cl_step_t *out)
 {
     cl_msg_t m;
     cl_delivery_t d = { 0, NULL, 0 };
@@ -448,9 +412,18 @@ int cl_step(cluster_t *c, cl_step_t *out)
     return 1;
 }
 
+int cl_step(cluster_t *c, cl_step_t *out)
+{
+    if (c->o.lean && !(c->drop_pct | c->dup_pct | c->reorder_pct))
+        return cl_lean_step(c, out);
+    return model_step(c, out);
+}
+
 long cl_deliver_all(cluster_t *c)
 {
     long n = 0;
+    if (c->o.lean && !(c->drop_pct | c->dup_pct | c->reorder_pct))
+        return cl_lean_deliver_all(c, 100000);
     while (n < 100000 && cl_step(c, NULL))
         n++;
     return n;

@@ -1,7 +1,6 @@
 /* The fixture's storage: the callbacks that persist (term, vote, log), apply
  * entries and answer membership questions, each updating the server's model
- * of stable storage and reporting to the safety checker; and lean mode's
- * callbacks, which only count. */
+ * of stable storage and reporting to the safety checker. */
 #include "cluster_internal.h"
 
 #include <stdio.h>
@@ -211,7 +210,7 @@ static int cb_clear(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t id
 }
 
 /* Configuration entries name their node in decimal ("4"). */
-static int cb_node_id(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
+int cl_cb_node_id(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
 {
     char tmp[16];
     unsigned len = e->data.len;
@@ -243,43 +242,5 @@ static void cb_membership(raft_server_t *r, void *ud, raft_node_t *node, raft_en
 
 const raft_cbs_t cl_cbs_model = {
     cl_cb_send_rv, cl_cb_send_ae, cl_cb_send_snapshot, cb_apply, cb_persist_vote, cb_persist_term,
-    cb_offer, cb_poll, cb_pop, cb_clear, cb_node_id, cb_sufficient, cb_membership, NULL
-};
-
-/* ---- lean mode: nothing is stored ---------------------------------------- */
-
-static int lean_apply(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
-{
-    cl_server_t *s = ud;
-    (void)r;
-    return s->c->o.on_apply ? s->c->o.on_apply(s->c->o.ctx, s, e, idx) : 0;
-}
-
-static int lean_persist_vote(raft_server_t *r, void *ud, raft_node_id_t vote)
-{
-    cl_server_t *s = ud;
-    (void)r;
-    s->p_vote = vote;
-    return 0;
-}
-
-static int lean_persist_term(raft_server_t *r, void *ud, raft_term_t term, raft_node_id_t vote)
-{
-    cl_server_t *s = ud;
-    (void)r;
-    s->p_term = term;
-    s->p_vote = vote;
-    return 0;
-}
-
-/* log_offer/poll/pop/clear: the payload stays in the receiver's arena. */
-static int lean_log_nothing(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
-{
-    (void)r; (void)ud; (void)e; (void)idx;
-    return 0;
-}
-
-const raft_cbs_t cl_cbs_lean = {
-    cl_cb_send_rv, cl_cb_send_ae_lean, NULL, lean_apply, lean_persist_vote, lean_persist_term,
-    lean_log_nothing, lean_log_nothing, lean_log_nothing, lean_log_nothing, cb_node_id, NULL, NULL, NULL
+    cb_offer, cb_poll, cb_pop, cb_clear, cl_cb_node_id, cb_sufficient, cb_membership, NULL
 };
