@@ -1,33 +1,7 @@
 /* End-to-end scenarios on the shared in-process cluster (c_fixture/):
  * messages are copied like a wire would, links can be cut, messages dropped,
  * duplicated or reordered; every delivery is checked for safety. */
-#include "cluster.h"
-#include "harness.h"
-
-#define ASSERT_SAFE(c) do { cl_check_logs(c); \
-    ASSERT_MSG(cl_violations(c) == 0, "safety violation: %s", cl_first_violation(c)); } while (0)
-
-static void free_cluster(void *c)
-{
-    cl_free(c);
-}
-
-/* n servers with ids 1..n, all voting, election timeout 200 ms, request
- * timeout 50 ms, seeded; commits reported to the checker; freed at the end
- * of the test. */
-static cluster_t *new_cluster(int n, unsigned seed)
-{
-    cl_options_t o;
-    cluster_t *c;
-    cl_options_init(&o);
-    o.seed = seed;
-    o.check_commits = 1;
-    c = cl_new(&o);
-    ASSERT_NOT_NULL(c);
-    th_defer(free_cluster, c);
-    ASSERT_MSG(cl_bootstrap(c, n) == 0, "cl_bootstrap: %s", cl_error(c));
-    return c;
-}
+#include "cluster_test.h"
 
 /* Every running server committed and applied up to `upto`, the same entries
  * as the first server. */

@@ -11,7 +11,7 @@ C_TESTS_OUT   := build/c_tests
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
 C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
-C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c
+C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster_test.c
 C_TESTS_FIXTURE := $(sort $(wildcard c_fixture/*.c))
 C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h) $(wildcard c_fixture/*.h)
 C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o \
