@@ -144,8 +144,9 @@ typedef struct {
 } cl_event_t;
 
 typedef struct {
-    unsigned long seed;         /* server seeds: seed*1000003 + id*101 + restarts*7919 */
-    int election_ms;            /* timeouts of servers created from now on (changeable in cl_t too) */
+    unsigned long seed;         /* server seeds: seed*1000003 + id*101 + restarts*7919 (cluster_t.o.seed
+                                   may be changed between server creations) */
+    int election_ms;            /* timeouts of the first servers (then cluster_t.election_ms/request_ms) */
     int request_ms;
     int lean;                   /* benchmark mode: see above */
     int check_commits;          /* report commit indexes to the checker (Leader Completeness) */
