@@ -25,6 +25,12 @@ $(BENCH_OUT)/%: bench/c/%.c bench/c/bench_common.h $(HEADER) $(LIBDIR)/libraft.s
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< -o $@ $(BENCH_LDFLAGS)
 
+# raft_bench runs on the shared cluster fixture (c_fixture/, lean mode).
+BENCH_FIXTURE := $(wildcard c_fixture/*.c)
+$(BENCH_OUT)/raft_bench: bench/c/raft_bench.c bench/c/bench_common.h $(BENCH_FIXTURE) $(wildcard c_fixture/*.h) $(HEADER) $(LIBDIR)/libraft.so
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Ic_fixture $< $(BENCH_FIXTURE) -o $@ $(BENCH_LDFLAGS)
+
 ## build the C benchmark programs into build/bench
 bench-bins: build
 	@$(MAKE) --no-print-directory $(BENCH_C_BINS)
