@@ -173,9 +173,13 @@ fn write_registry(tests: &[PathBuf], out: &Path) -> PathBuf {
 }
 
 fn run(bin: &Path, args: &[PathBuf]) -> String {
+    // cargo puts target/<profile> on LD_LIBRARY_PATH, where `make build`'s
+    // libraft.so.0 may be another build of the library: load the one this
+    // run built, through the program's own rpath.
     let out = Command::new(bin)
         .args(args)
         .current_dir(root())
+        .env_remove("LD_LIBRARY_PATH")
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
