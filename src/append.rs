@@ -12,11 +12,12 @@ impl<H: Host> Server<H> {
     /// A client proposal on the leader: appends `entry` (naming `node` when
     /// it is a configuration change) in the current term and sends it to the
     /// followers that were caught up.
-    pub fn retain_entry(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult<EntryResponse> {
-        self.propose(&mut entry, node)?;
+    pub fn retain_entry(&mut self, entry: Entry<H::Data>, node: NodeId) -> RaftResult<EntryResponse> {
+        let id = entry.id;
+        self.propose(entry, node)?;
         let idx = self.current_idx();
         self.replicate_new_entries(idx);
-        Ok(EntryResponse { id: entry.id, term: entry.term, idx })
+        Ok(EntryResponse { id, term: self.current_term, idx })
     }
 
     /// Client proposals on the leader, in order, as [`Server::retain_entry`]
@@ -27,8 +28,11 @@ impl<H: Host> Server<H> {
         let mut appended = 0;
         let mut refusal = None;
         for (k, entry) in entries.iter_mut().enumerate() {
-            match self.propose(entry, nodes.get(k).copied().unwrap_or(NO_NODE)) {
-                Ok(()) => appended += 1,
+            match self.propose(entry.clone(), nodes.get(k).copied().unwrap_or(NO_NODE)) {
+                Ok(()) => {
+                    entry.term = self.current_term;
+                    appended += 1;
+                }
                 Err(e) => {
                     refusal = Some(e);
                     break;
@@ -44,9 +48,10 @@ impl<H: Host> Server<H> {
         }
     }
 
-    /// The checks and the append of one proposal (the leader's own term is
-    /// set on `entry`); sending is the caller's.
-    fn propose(&mut self, entry: &mut Entry<H::Data>, node: NodeId) -> RaftResult {
+    /// The checks and the append of one proposal, in the leader's term;
+    /// sending is the caller's.
+    #[inline(always)]
+    fn propose(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult {
         if let Some(change) = ConfigChange::of(entry.etype, node) {
             if self.tracker.would_change_voters(&change) {
                 if let Some(e) = self.voting_change_refusal() {
@@ -57,13 +62,14 @@ impl<H: Host> Server<H> {
         if !self.is_leader() {
             return Err(err::NOT_LEADER);
         }
-        let len = H::data_len(&entry.data);
-        self.check_uncommitted_bound(len, entry)?;
-        entry.term = self.current_term;
-        self.append_entry(entry.clone(), node)?;
-        if self.opts.max_uncommitted_bytes > 0 {
-            self.load.uncommitted_bytes += len;
+        let bounded = self.opts.max_uncommitted_bytes > 0;
+        let len = if bounded { H::data_len(&entry.data) } else { 0 };
+        if bounded {
+            self.check_uncommitted_bound(len, &entry)?;
         }
+        entry.term = self.current_term;
+        self.append_entry(entry, node)?;
+        self.load.uncommitted_bytes += len;
         Ok(())
     }
 
@@ -73,7 +79,7 @@ impl<H: Host> Server<H> {
     /// change, or the only uncommitted entry.
     fn check_uncommitted_bound(&self, len: usize, entry: &Entry<H::Data>) -> RaftResult {
         let limit = self.opts.max_uncommitted_bytes;
-        if limit > 0 && len > 0 && !entry.is_cfg_change() && self.load.uncommitted_bytes > 0 {
+        if len > 0 && !entry.is_cfg_change() && self.load.uncommitted_bytes > 0 {
             if self.load.uncommitted_bytes.saturating_add(len) > limit {
                 return Err(err::UNCOMMITTED_LIMIT);
             }
@@ -93,7 +99,7 @@ impl<H: Host> Server<H> {
                 if self.tracker.pipelining() {
                     self.replicate_to(pos);
                 } else if self.tracker.next_idx(pos) == first {
-                    let _ = self.send_appendentries(nid);
+                    let _ = self.send_appendentries_at(pos, nid);
                 }
             }
             pos += 1;

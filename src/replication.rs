@@ -16,6 +16,12 @@ impl<H: Host> Server<H> {
             return Err(err::INVALID);
         }
         let Some(pos) = self.tracker.pos(node) else { return Err(err::INVALID) };
+        self.send_appendentries_at(pos, node)
+    }
+
+    /// [`Server::send_appendentries`] to member `node`, at position `pos`.
+    #[inline]
+    pub(crate) fn send_appendentries_at(&mut self, pos: usize, node: NodeId) -> RaftResult {
         let next_idx = self.tracker.next_idx(pos);
         let base = self.log.base();
         if next_idx <= base && base > 0 {
@@ -152,23 +158,26 @@ impl<H: Host> Server<H> {
             };
         }
 
+        let mut pos = pos;
         if self.tracker.is_catching_up(pos) {
             self.maybe_report_sufficient_logs(from, r.current_idx);
+            // The callback may have changed the membership.
+            match self.tracker.pos(from) {
+                Some(p) => pos = p,
+                None => return Ok(()),
+            }
         }
 
         if r.current_idx <= match_idx {
             return Ok(()); // stale or duplicate
         }
-        // The callback above may have changed the membership.
-        match self.tracker.pos(from) {
-            Some(pos) => self.tracker.set_progress(pos, r.current_idx),
-            None => return Ok(()),
-        }
+        self.tracker.set_progress(pos, r.current_idx);
         self.commit_up_to(r.current_idx);
 
-        // Keep streaming if it still lacks entries.
+        // Keep streaming if it still lacks entries (the commit rule calls
+        // no host code: `pos` still names `from`).
         if r.current_idx < self.current_idx() {
-            return match self.send_appendentries(from) {
+            return match self.send_appendentries_at(pos, from) {
                 Err(err::NEEDS_SNAPSHOT) => Ok(()),
                 other => other,
             };

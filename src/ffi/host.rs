@@ -112,6 +112,7 @@ impl Host for CHost {
         unsafe { f(server_handle(raft), udata, n, &mut m) }
     }
 
+    #[inline(always)]
     fn send_appendentries(raft: &mut CServer, node: NodeId, msg: &AppendEntriesHeader) -> i32 {
         let Some(f) = raft.host.cbs.send_appendentries else { return -1 };
         let udata = raft.host.udata;

@@ -45,7 +45,13 @@ pub struct Tracker<U> {
     removed: Vec<NodeId>,
     /// Configuration entries appended and not yet applied, oldest first.
     pending: Vec<PendingChange>,
+    /// How many members are voters, counted when first asked after a change
+    /// of the members or of their flags ([`UNCOUNTED`] until then).
+    voter_count: std::cell::Cell<usize>,
 }
+
+/// `voter_count` when it must be counted again.
+const UNCOUNTED: usize = usize::MAX;
 
 impl<U> Default for Tracker<U> {
     fn default() -> Self {
@@ -62,6 +68,7 @@ impl<U> Default for Tracker<U> {
             self_pos: NOT_MEMBER,
             removed: Vec::new(),
             pending: Vec::new(),
+            voter_count: std::cell::Cell::new(UNCOUNTED),
         }
     }
 }
@@ -111,6 +118,8 @@ impl<U> Tracker<U> {
     }
     /// A mutable view of the member at `pos`.
     pub fn slot(&mut self, pos: usize) -> Option<NodeSlot<'_>> {
+        // The caller may change who votes.
+        self.voter_count.set(UNCOUNTED);
         Some(NodeSlot {
             flags: self.flags.get_mut(pos)?,
             next_idx: self.next_idx.get_mut(pos)?,
@@ -141,6 +150,7 @@ impl<U> Tracker<U> {
     /// Adds member `id` (voting or not) holding `data`; returns its position.
     /// The caller checked it is not a member.
     pub fn add(&mut self, id: NodeId, data: U, voting: bool, is_self: bool, next_idx: Index) -> usize {
+        self.voter_count.set(UNCOUNTED);
         self.ids.push(id);
         self.flags.push(if voting { NEW_NODE_FLAGS } else { NEW_NODE_FLAGS & !VOTING });
         self.next_idx.push(next_idx.max(1));
@@ -162,6 +172,7 @@ impl<U> Tracker<U> {
     /// Removes member `id`; later members move down one position.
     pub fn remove(&mut self, id: NodeId) -> bool {
         let Some(pos) = self.pos(id) else { return false };
+        self.voter_count.set(UNCOUNTED);
         self.ids.remove(pos);
         self.flags.remove(pos);
         self.next_idx.remove(pos);
@@ -203,8 +214,15 @@ impl<U> Tracker<U> {
     pub fn voters(&self) -> impl Iterator<Item = usize> + '_ {
         self.flags.iter().enumerate().filter(|(_, &f)| is_voter(f)).map(|(p, _)| p)
     }
+    #[inline]
     pub fn num_voters(&self) -> usize {
-        self.voters().count()
+        let n = self.voter_count.get();
+        if n != UNCOUNTED {
+            return n;
+        }
+        let n = self.voters().count();
+        self.voter_count.set(n);
+        n
     }
     /// Whether we are an active voter in our latest configuration.
     pub fn self_is_voter(&self) -> bool {
@@ -217,16 +235,7 @@ impl<U> Tracker<U> {
     /// Whether we are the only voter (stops at a second voter).
     #[inline]
     pub fn self_is_lone_voter(&self) -> bool {
-        let mut lone = None;
-        for (p, &f) in self.flags.iter().enumerate() {
-            if is_voter(f) {
-                if lone.is_some() {
-                    return false;
-                }
-                lone = Some(p);
-            }
-        }
-        lone == self.self_pos()
+        self.num_voters() == 1 && self.self_is_voter()
     }
 
     /// Votes granted to us: the voters (other than us) that granted theirs,
@@ -288,7 +297,7 @@ impl<U> Tracker<U> {
     /// Whether a majority of the voters hold `idx` (our own log counting as
     /// holding up to `self_match`): one pass, no buffer. When it holds,
     /// `idx` is at most [`Tracker::committed_index`].
-    #[inline]
+    #[inline(always)]
     pub fn quorum_holds(&self, idx: Index, self_match: Index) -> bool {
         let (mut voters, mut holding) = (0usize, 0usize);
         for (p, (&f, &m)) in self.flags.iter().zip(self.match_idx.iter()).enumerate() {
