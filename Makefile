@@ -33,12 +33,12 @@ all: build
 
 ## cargo build: target/release/libraft.so, libraft.a and include/raft.h (cbindgen)
 build:
-	$(CARGO) build --release --lib
+	$(CARGO) build --release --lib --features c-heap
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
 ## the library with the test-only fault-injection feature, in target/fault (never installed)
 fault-lib:
-	$(CARGO) build --release --lib --features fault-injection --target-dir target/fault
+	$(CARGO) build --release --lib --features c-heap,fault-injection --target-dir target/fault
 	@ln -sf libraft.so $(FAULT_LIBDIR)/libraft.so.$(SOVERSION)
 
 -include mk/*.mk
@@ -53,7 +53,7 @@ test: build
 
 ## Rust unit tests of the core (cargo test --release --lib)
 test-rust:
-	$(CARGO) test --release --lib
+	$(CARGO) test --release --lib --features c-heap
 
 # The committed header must equal the one cbindgen generates, and it must
 # compile cleanly as C99 and as C++.
