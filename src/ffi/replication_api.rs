@@ -6,7 +6,7 @@
 use super::api::cfg_entry_nodes;
 use super::handle::*;
 use super::types::*;
-use super::{rc, with_server, INVALID};
+use super::{rc, with_server, with_server_ref, INVALID};
 use libc::c_int;
 
 /// (extension) Lets the leader keep up to `n` appendentries messages in
@@ -26,8 +26,8 @@ pub unsafe extern "C" fn raft_set_max_inflight_msgs(me: *mut raft_server_t, n: c
 /// (extension) Returns the appendentries allowed in flight per peer (1:
 /// stop-and-wait); -9 for a NULL `me`.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_max_inflight_msgs(me: *mut raft_server_t) -> c_int {
-    with_server!(me, INVALID, |s| s.max_inflight_msgs().min(c_int::MAX as usize) as c_int)
+pub unsafe extern "C" fn raft_get_max_inflight_msgs(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.max_inflight_msgs().min(c_int::MAX as usize) as c_int)
 }
 
 /// (extension) Caps the payload bytes (the sum of `data.len`) one
@@ -40,8 +40,8 @@ pub unsafe extern "C" fn raft_set_max_msg_bytes(me: *mut raft_server_t, bytes: u
 
 /// (extension) Returns the per-message payload cap (0: none).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_max_msg_bytes(me: *mut raft_server_t) -> u64 {
-    with_server!(me, 0, |s| s.max_msg_bytes() as u64)
+pub unsafe extern "C" fn raft_get_max_msg_bytes(me: *const raft_server_t) -> u64 {
+    with_server_ref!(me, 0, |s| s.max_msg_bytes() as u64)
 }
 
 /// (extension) Bounds the payload bytes a leader holds appended but not yet
@@ -57,15 +57,15 @@ pub unsafe extern "C" fn raft_set_max_uncommitted_bytes(me: *mut raft_server_t, 
 
 /// (extension) Returns the bound set by `raft_set_max_uncommitted_bytes` (0: none).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_max_uncommitted_bytes(me: *mut raft_server_t) -> u64 {
-    with_server!(me, 0, |s| s.max_uncommitted_bytes() as u64)
+pub unsafe extern "C" fn raft_get_max_uncommitted_bytes(me: *const raft_server_t) -> u64 {
+    with_server_ref!(me, 0, |s| s.max_uncommitted_bytes() as u64)
 }
 
 /// (extension) Returns the payload bytes this leader holds uncommitted (the
 /// figure the bound applies to; counted only while a bound is set).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_uncommitted_bytes(me: *mut raft_server_t) -> u64 {
-    with_server!(me, 0, |s| s.uncommitted_bytes() as u64)
+pub unsafe extern "C" fn raft_get_uncommitted_bytes(me: *const raft_server_t) -> u64 {
+    with_server_ref!(me, 0, |s| s.uncommitted_bytes() as u64)
 }
 
 /// (extension) Parallel leader log writes (etcd's "parallel leader disk
@@ -84,8 +84,8 @@ pub unsafe extern "C" fn raft_set_parallel_log_writes(me: *mut raft_server_t, on
 
 /// (extension) Returns 1 if parallel leader log writes are on, else 0.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_parallel_log_writes(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.parallel_log_writes() as c_int)
+pub unsafe extern "C" fn raft_get_parallel_log_writes(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.parallel_log_writes() as c_int)
 }
 
 /// Reports that the log is durable up to `sync_index` (RedisLabs/raft's
@@ -103,8 +103,8 @@ pub unsafe extern "C" fn raft_flush(me: *mut raft_server_t, sync_index: raft_ind
 /// Returns the last index known durable: the last log index, unless parallel
 /// log writes are on (then what `raft_flush` reported, at most the last index).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_synced_idx(me: *mut raft_server_t) -> raft_index_t {
-    with_server!(me, 0, |s| s.synced_idx())
+pub unsafe extern "C" fn raft_get_synced_idx(me: *const raft_server_t) -> raft_index_t {
+    with_server_ref!(me, 0, |s| s.synced_idx())
 }
 
 /// (extension) Proposes `n_entries` client entries at once on the leader,

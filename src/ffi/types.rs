@@ -30,22 +30,28 @@ pub struct raft_node_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum raft_error_e {
-    /// The server is not the leader.
+    /// The server is not the leader. Transient: redirect the client to
+    /// `raft_get_current_leader()`.
     RAFT_ERR_NOT_LEADER = -2,
-    /// A voting configuration change is already in progress.
+    /// A voting configuration change is already in progress (or none of the
+    /// leader's term is committed yet). Transient: retry later.
     RAFT_ERR_ONE_VOTING_CHANGE_ONLY = -3,
-    /// The server must shut down (e.g. it was removed, or its log conflicts with a committed entry).
+    /// The server must shut down (it was removed, or its log conflicts with
+    /// a committed entry, or `log_apply` asked for it). Fatal: stop the server.
     RAFT_ERR_SHUTDOWN = -4,
-    /// Out of memory.
+    /// Out of memory. Only ever a callback's own code passed back.
     RAFT_ERR_NOMEM = -5,
     /// The peer needs a snapshot: the entries it lacks were compacted.
+    /// Informational (from `raft_send_appendentries`): `send_snapshot` was called.
     RAFT_ERR_NEEDS_SNAPSHOT = -6,
-    /// A snapshot is being taken.
+    /// A snapshot is being taken. Transient: retry after `raft_end_snapshot`.
     RAFT_ERR_SNAPSHOT_IN_PROGRESS = -7,
-    /// That snapshot is already loaded.
+    /// That snapshot is already loaded. Transient: nothing to do.
     RAFT_ERR_SNAPSHOT_ALREADY_LOADED = -8,
     /// (extension) An argument was invalid: NULL pointer, negative count or
-    /// index, a node that is not a member of this server.
+    /// index, a term out of range, a handle of the wrong kind, a node that
+    /// is not a member of this server. Nothing changed; for a received
+    /// message: drop it (transient).
     RAFT_ERR_INVALID = -9,
     /// (extension) The leader holds as many uncommitted payload bytes as
     /// `raft_set_max_uncommitted_bytes` allows: transient, back off and retry
