@@ -115,6 +115,33 @@ typedef enum {
 } raft_error_e;
 
 /**
+ * Log levels (`raft_set_log_level`): a server passes the `log` callback
+ * the messages at its level or more important ones.
+ */
+typedef enum {
+  /**
+   * Something is wrong with the cluster or the program.
+   */
+  RAFT_LOG_ERROR = 1,
+  /**
+   * Something unusual that the protocol handles.
+   */
+  RAFT_LOG_WARNING = 2,
+  /**
+   * Role changes, elections, snapshots, configuration changes.
+   */
+  RAFT_LOG_INFO = 3,
+  /**
+   * Votes and requests.
+   */
+  RAFT_LOG_DEBUG = 4,
+  /**
+   * Every replication message (the default: everything, as willemt).
+   */
+  RAFT_LOG_TRACE = 5,
+} raft_log_level_e;
+
+/**
  * Entry types (`raft_entry_t.type`).
  */
 typedef enum {
@@ -618,6 +645,20 @@ int raft_get_randomized_election_timeout(const raft_server_t *me);
  * replays exactly, and redraws the randomized timeout.
  */
 void raft_set_random_seed(raft_server_t *me, uint64_t seed);
+
+/**
+ * (extension) Passes the `log` callback only the messages at `level`
+ * (a `raft_log_level_e`) or more important ones: RAFT_LOG_ERROR, _WARNING,
+ * _INFO, _DEBUG, _TRACE (the default: every message, willemt's behaviour).
+ * Values below RAFT_LOG_ERROR count as it, above RAFT_LOG_TRACE as it.
+ * Messages filtered out are not even formatted.
+ */
+void raft_set_log_level(raft_server_t *me, int level);
+
+/**
+ * (extension) Returns the log level (a `raft_log_level_e`); -9 for a NULL `me`.
+ */
+int raft_get_log_level(const raft_server_t *me);
 
 /**
  * (extension) Caps the number of entries one appendentries message carries

@@ -25,7 +25,7 @@ impl<H: Host> Server<H> {
         let next_idx = self.tracker.next_idx(pos);
         let base = self.log.base();
         if next_idx <= base && base > 0 {
-            log_msg!(self, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
+            log_msg!(self, Info, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
             let e = H::send_snapshot(self, node);
             return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
         }
@@ -117,7 +117,7 @@ impl<H: Host> Server<H> {
             return Err(err::INVALID);
         }
         let (next_idx, match_idx) = (self.tracker.next_idx(pos), self.tracker.match_idx(pos));
-        log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
+        log_msg!(self, Trace, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
                 self.current_idx(),
                 r.current_idx,

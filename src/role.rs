@@ -56,7 +56,7 @@ impl<H: Host> Server<H> {
 
     /// Steps down (or stays) a follower with a fresh election timeout.
     pub fn become_follower(&mut self) {
-        log_msg!(self, None, "becoming follower");
+        log_msg!(self, Info, None, "becoming follower");
         self.state = State::Follower;
         self.timers.randomize();
         self.timers.reset();

@@ -80,6 +80,8 @@ pub(crate) struct Options {
     /// The leader's `log_offer` need not be durable on return: its own log
     /// counts for the commit only up to what the host reported synced.
     pub parallel_log_writes: bool,
+    /// The most detailed log level passed to the host (Trace: all, willemt's).
+    pub log_level: LogLevel,
 }
 
 /// The leader's bookkeeping for the options above.
@@ -141,6 +143,7 @@ impl<H: HostTypes> Server<H> {
                 max_msg_bytes: 0,
                 max_uncommitted_bytes: 0,
                 parallel_log_writes: false,
+                log_level: LogLevel::Trace,
             },
             load: LeaderLoad::default(),
             #[cfg(feature = "fault-injection")]
@@ -205,6 +208,13 @@ impl<H: HostTypes> Server<H> {
     /// Caps the entries carried by one AppendEntries (0 = no cap).
     pub fn set_max_entries_per_msg(&mut self, n: usize) {
         self.opts.max_entries_per_msg = if n == 0 { usize::MAX } else { n };
+    }
+    /// Passes the host only messages at `level` or more important ones.
+    pub fn set_log_level(&mut self, level: LogLevel) {
+        self.opts.log_level = level;
+    }
+    pub fn log_level(&self) -> LogLevel {
+        self.opts.log_level
     }
     /// Caps the payload bytes of one AppendEntries (0 = no cap); a message
     /// carries at least one entry whatever its size.

@@ -28,7 +28,7 @@ impl<H: Host> Server<H> {
         self.set_snapshot_metadata(term, target);
         self.snapshot.in_progress = true;
         self.snapshot.flags = flags;
-        log_msg!(self, None, "begin snapshot sli:{} slt:{}", target, term);
+        log_msg!(self, Info, None, "begin snapshot sli:{} slt:{}", target, term);
         Ok(())
     }
 
@@ -41,7 +41,7 @@ impl<H: Host> Server<H> {
             self.poll_entry()?;
         }
         self.snapshot.in_progress = false;
-        log_msg!(self, None, "end snapshot base:{} commit:{}", self.log.base(), self.commit_idx);
+        log_msg!(self, Info, None, "end snapshot base:{} commit:{}", self.log.base(), self.commit_idx);
         if self.is_leader() {
             let base = self.log.base();
             let mut pos = 0;
@@ -143,7 +143,7 @@ impl<H: Host> Server<H> {
                 n.set_active(true);
             }
         }
-        log_msg!(self, None, "loaded snapshot sli:{} slt:{}", idx, term);
+        log_msg!(self, Info, None, "loaded snapshot sli:{} slt:{}", idx, term);
         Ok(())
     }
 

@@ -143,6 +143,38 @@ pub enum State {
     Leader = 3,
 }
 
+/// How much a log message matters (C `raft_log_level_e`); a server passes
+/// its host the messages at or below its level (`Server::set_log_level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(i32)]
+pub enum LogLevel {
+    /// Something is wrong with the cluster or the host (e.g. a leader's entry
+    /// conflicts with a committed one).
+    Error = 1,
+    /// Something unusual that the protocol handles (e.g. learning that we
+    /// were removed).
+    Warning = 2,
+    /// Role changes, elections, snapshots, configuration changes.
+    Info = 3,
+    /// Votes and requests.
+    Debug = 4,
+    /// Every replication message.
+    Trace = 5,
+}
+
+impl LogLevel {
+    /// The level of a C `raft_log_level_e` value (out of range: clamped).
+    pub fn from_i32(v: i32) -> LogLevel {
+        match v {
+            i32::MIN..=1 => LogLevel::Error,
+            2 => LogLevel::Warning,
+            3 => LogLevel::Info,
+            4 => LogLevel::Debug,
+            _ => LogLevel::Trace,
+        }
+    }
+}
+
 /// Membership events reported to the host (C `raft_membership_e`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]

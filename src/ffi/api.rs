@@ -154,6 +154,22 @@ pub unsafe extern "C" fn raft_set_random_seed(me: *mut raft_server_t, seed: u64)
     with_server!(me, (), |s| s.set_random_seed(seed))
 }
 
+/// (extension) Passes the `log` callback only the messages at `level`
+/// (a `raft_log_level_e`) or more important ones: RAFT_LOG_ERROR, _WARNING,
+/// _INFO, _DEBUG, _TRACE (the default: every message, willemt's behaviour).
+/// Values below RAFT_LOG_ERROR count as it, above RAFT_LOG_TRACE as it.
+/// Messages filtered out are not even formatted.
+#[no_mangle]
+pub unsafe extern "C" fn raft_set_log_level(me: *mut raft_server_t, level: c_int) {
+    with_server!(me, (), |s| s.set_log_level(LogLevel::from_i32(level)))
+}
+
+/// (extension) Returns the log level (a `raft_log_level_e`); -9 for a NULL `me`.
+#[no_mangle]
+pub unsafe extern "C" fn raft_get_log_level(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.log_level() as c_int)
+}
+
 /// (extension) Caps the number of entries one appendentries message carries
 /// (e.g. so that it fits a datagram). 0 or negative: no cap (the default).
 #[no_mangle]

@@ -208,7 +208,7 @@ impl Host for CHost {
         raft.host.cbs.log.is_some()
     }
 
-    fn log(raft: &mut CServer, node: Option<NodeId>, msg: &str) {
+    fn log(raft: &mut CServer, _level: LogLevel, node: Option<NodeId>, msg: &str) {
         let Some(f) = raft.host.cbs.log else { return };
         let udata = raft.host.udata;
         let n = match node {

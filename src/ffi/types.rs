@@ -78,6 +78,23 @@ pub enum raft_state_e {
     RAFT_STATE_LEADER = 3,
 }
 
+/// Log levels (`raft_set_log_level`): a server passes the `log` callback
+/// the messages at its level or more important ones.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_log_level_e {
+    /// Something is wrong with the cluster or the program.
+    RAFT_LOG_ERROR = 1,
+    /// Something unusual that the protocol handles.
+    RAFT_LOG_WARNING = 2,
+    /// Role changes, elections, snapshots, configuration changes.
+    RAFT_LOG_INFO = 3,
+    /// Votes and requests.
+    RAFT_LOG_DEBUG = 4,
+    /// Every replication message (the default: everything, as willemt).
+    RAFT_LOG_TRACE = 5,
+}
+
 /// Entry types (`raft_entry_t.type`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
