@@ -8,7 +8,10 @@
 # inflight window). Pairing the two processes run by run keeps the ratio
 # honest when the load of a shared machine changes during the run.
 #
-#   bench/compare.sh OURS_BIN THEIRS_BIN M RUNS INFLIGHT "N:B ..."
+#   bench/compare.sh OURS_BIN THEIRS_BIN M RUNS INFLIGHT "N:B[:M] ..."
+#
+# (a configuration's own M replaces the default M: large batches run fast,
+# and a run of a few milliseconds measures the scheduler more than the code)
 #
 # Prints per configuration a human line and
 # "RESULT compare n=.. b=.. m=.. runs=.. ours_eps=.. ours_min=.. ours_max=..
@@ -19,14 +22,15 @@
 # the same by each process's CPU time, which other load on the machine does
 # not inflate).
 set -euo pipefail
-ours=$1 theirs=$2 m=$3 runs=$4 inflight=$5 configs=$6
+ours=$1 theirs=$2 m_default=$3 runs=$4 inflight=$5 configs=$6
 
 # field KEY LINE: the value of KEY=... on a RESULT line
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
 result() { grep '^RESULT' || { echo "compare: no RESULT line from $1" >&2; exit 1; }; }
 
 for cfg in $configs; do
-  IFS=: read -r n b <<<"$cfg"
+  IFS=: read -r n b mc <<<"$cfg"
+  m=${mc:-$m_default}
   o_eps=() t_eps=() o_cpu=() t_cpu=() o_line= t_line=
   for ((r = 0; r < runs; r++)); do
     o_line=$("$ours" -n "$n" -b "$b" -m "$m" --runs 1 --warmup 1 --batch-call --rounds --inflight "$inflight" --no-latency | result "$ours")
@@ -48,10 +52,10 @@ for cfg in $configs; do
       k = split(o, oa, " "); split(t, ta, " ")
       split(oc, oca, " "); split(tc, tca, " ")
       for (i = 1; i <= k; i++) { ra[i] = oa[i] / ta[i]; rc[i] = oca[i] / tca[i] }
-      sort(oa, k); sort(ta, k); sort(ra, k); sort(rc, k)
+      sort(oa, k); sort(ta, k); sort(ra, k); sort(rc, k); sort(oca, k); sort(tca, k)
       printf "N=%d B=%-3d M=%d: libraft %.0f entries/s (%.0f-%.0f), raft-rs %.0f (%.0f-%.0f), ratio %.2fx (%.2f-%.2f) over %d pairs (by CPU time %.2fx, %.2f-%.2f); msgs/entry %s vs %s\n", \
         n, b, m, med(oa, k), oa[1], oa[k], med(ta, k), ta[1], ta[k], med(ra, k), ra[1], ra[k], k, med(rc, k), rc[1], rc[k], omsg, tmsg
-      printf "RESULT compare n=%d b=%d m=%d runs=%d inflight=%d ours_eps=%.0f ours_min=%.0f ours_max=%.0f theirs_eps=%.0f theirs_min=%.0f theirs_max=%.0f ratio=%.3f ratio_min=%.3f ratio_max=%.3f cpu_ratio=%.3f cpu_ratio_min=%.3f cpu_ratio_max=%.3f ours_msgs_per_entry=%s theirs_msgs_per_entry=%s ours_ae_per_entry=%s theirs_ae_per_entry=%s ours_rounds_per_entry=%s theirs_rounds_per_entry=%s\n", \
-        n, b, m, k, inflight, med(oa, k), oa[1], oa[k], med(ta, k), ta[1], ta[k], med(ra, k), ra[1], ra[k], med(rc, k), rc[1], rc[k], omsg, tmsg, oae, tae, orounds, trounds
+      printf "RESULT compare n=%d b=%d m=%d runs=%d inflight=%d ours_eps=%.0f ours_min=%.0f ours_max=%.0f theirs_eps=%.0f theirs_min=%.0f theirs_max=%.0f ours_cpu_eps=%.0f theirs_cpu_eps=%.0f ratio=%.3f ratio_min=%.3f ratio_max=%.3f cpu_ratio=%.3f cpu_ratio_min=%.3f cpu_ratio_max=%.3f ours_msgs_per_entry=%s theirs_msgs_per_entry=%s ours_ae_per_entry=%s theirs_ae_per_entry=%s ours_rounds_per_entry=%s theirs_rounds_per_entry=%s\n", \
+        n, b, m, k, inflight, med(oa, k), oa[1], oa[k], med(ta, k), ta[1], ta[k], med(oca, k), med(tca, k), med(ra, k), ra[1], ra[k], med(rc, k), rc[1], rc[k], omsg, tmsg, oae, tae, orounds, trounds
     }'
 done
