@@ -75,17 +75,19 @@ row "< 1 % of one core for $(fmt_int "$g") idle servers at a 100 ms tick" "$(fmt
 # profile CONFIG TITLE: the per-unit profile of one callgrind configuration
 profile() {
   local sel=$1
+  # rows KIND: "<per unit> <name>" for the PROFILE lines of this configuration and kind
+  rows() { grep "^PROFILE $sel $1 " "$I" | cut -c$((${#sel} + ${#1} + 11))- || true; }
   echo '```'
   echo "by object (instructions per unit):"
-  grep "^PROFILE $sel OB" "$I" | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); printf "%9s  %s\n", v, $0 }' | short_path
+  rows OB | awk '{ v = $1; sub(/^[^ ]+ /, ""); printf "%9s  %s\n", v, $0 }' | short_path
   echo "libraft.so by function (self instructions after inlining per unit, calls per unit, instructions per call):"
-  grep "^PROFILE $sel \(FN\|CALLS\)" "$I" | awk '
-    { v = $5; k = $4; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); if (k == "CALLS") calls[$0] = v; else { n++; name[n] = $0; ir[n] = v } }
+  { rows FN | sed 's/^/FN /'; rows CALLS | sed 's/^/CALLS /'; } | awk '
+    { k = $1; v = $2; sub(/^[^ ]+ [^ ]+ /, ""); if (k == "CALLS") calls[$0] = v; else { n++; name[n] = $0; ir[n] = v } }
     END { for (i = 1; i <= n && i <= 12; i++) { c = calls[name[i]]; printf "%9s %9s calls %7s/call  %s\n", ir[i], (c == "" ? "-" : c), (c == "" || c == 0 ? "-" : sprintf("%.0f", ir[i] / c)), name[i] } }'
   echo "libraft.so by source file (inlined code attributed to its file):"
-  grep "^PROFILE $sel FILE" "$I" | head -8 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); printf "%9s  %s\n", v, $0 }' | short_path
+  rows FILE | head -8 | awk '{ v = $1; sub(/^[^ ]+ /, ""); printf "%9s  %s\n", v, $0 }' | short_path
   echo "libraft.so by source line (line numbers of the commit above):"
-  grep "^PROFILE $sel LINE" "$I" | head -15 | awk '{ v = $5; $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); printf "%9s  %s\n", v, $0 }' | short_path
+  rows LINE | head -15 | awk '{ v = $1; sub(/^[^ ]+ /, ""); printf "%9s  %s\n", v, $0 }' | short_path
   echo '```'
 }
 
@@ -133,7 +135,9 @@ profile() {
     echo "**Idle servers**: $(fmt "$(get "$I" "kind=groups" per_entry)" %.1f) instructions of libraft.so per server-tick (heartbeats included;"
     echo "whole process $(fmt "$(get "$I" "kind=groups" proc_per_entry)" %.1f); \`make bench-instr\` on $(fmt_int "$(get "$I" "kind=groups" groups)") servers), and"
     echo "$(fmt "$(get "$G" "groups=" ns_per_server_tick)" %.0f) ns per server-tick measured on $(fmt_int "$g") servers whose $(fmt "$gb" %.0f) B each"
-    echo "($(awk -v g="$g" -v b="$gb" 'BEGIN { printf "%.1f", g * b / 1048576 }') MiB in all) are walked every tick: the difference is memory traffic."
+    echo "($(awk -v g="$g" -v b="$gb" 'BEGIN { printf "%.1f", g * b / 1048576 }') MiB in all, more than the caches hold) are walked every tick: at a few GHz that is several"
+    echo "hundred cycles for about $(fmt "$(get "$I" "kind=groups" proc_per_entry)" %.0f) instructions, so most of the time is likely spent waiting for memory"
+    echo "(not measured here: callgrind counts instructions). Less state per server, or less of it touched per tick, would help."
     echo
     profile "groups"
     echo
@@ -291,8 +295,8 @@ profile() {
   echo "(\`raft_recv_appendentries\`). CPU time of the process (\`CLOCK_PROCESS_CPUTIME_ID\`), median of $gruns runs with the"
   echo "least and greatest. Roles stayed stable: $(get "$G" "groups=" stable). This CPU time depends on the rest of the"
   echo "machine's load more than the spread of one run shows (the servers' $(awk -v g="$g" -v b="$gb" 'BEGIN { printf "%.1f", g * b / 1048576 }') MiB are walked every tick and"
-  echo "the caches are shared): on 2026-12-03 two runs of \`make bench\` on the same library gave medians of 0.68 % and"
-  echo "1.23 %. The instruction count below does not move."
+  echo "the caches are shared): on 2026-12-03 three runs of \`make bench\` on the same library (c5f5dbc), at load averages"
+  echo "of 5 to 10, gave medians of 0.68 %, 1.23 % and 1.31 %. The instruction count below does not move."
   echo
   echo "| measure | value |"
   echo "|---|---|"
