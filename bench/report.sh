@@ -135,7 +135,8 @@ profile() {
     echo "**Idle servers**: $(fmt "$(get "$I" "kind=groups" per_entry)" %.1f) instructions of libraft.so per server-tick (heartbeats included;"
     echo "whole process $(fmt "$(get "$I" "kind=groups" proc_per_entry)" %.1f); \`make bench-instr\` on $(fmt_int "$(get "$I" "kind=groups" groups)") servers), and"
     echo "$(fmt "$(get "$G" "groups=" ns_per_server_tick)" %.0f) ns per server-tick measured on $(fmt_int "$g") servers whose $(fmt "$gb" %.0f) B each"
-    echo "($(awk -v g="$g" -v b="$gb" 'BEGIN { printf "%.1f", g * b / 1048576 }') MiB in all, more than the caches hold) are walked every tick: at a few GHz that is several"
+    echo "($(awk -v g="$g" -v b="$gb" 'BEGIN { printf "%.1f", g * b / 1048576 }') MiB in all; L2 $(lscpu 2>/dev/null | sed -n 's/^L2 cache: *//p'), L3 $(lscpu 2>/dev/null | sed -n 's/^L3 cache: *//p') shared with the rest of the machine's work) are"
+    echo "walked every tick: at a few GHz that is several"
     echo "hundred cycles for about $(fmt "$(get "$I" "kind=groups" proc_per_entry)" %.0f) instructions, so most of the time is likely spent waiting for memory"
     echo "(not measured here: callgrind counts instructions). Less state per server, or less of it touched per tick, would help."
     echo
