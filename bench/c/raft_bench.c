@@ -2,46 +2,45 @@
  * raft_bench: replication throughput of an in-process cluster of N libraft
  * servers, driven through the C ABI only (include/raft.h, libraft.so).
  *
- * Transport: one in-memory FIFO of messages. appendentries payloads are
- * copied as a wire would (entry array + payload bytes); persistence
- * callbacks do nothing. A leader is elected by ticking, then M entries of 64
- * bytes are submitted with raft_retain_entries in batches of B: a batch is B
- * retain calls, then messages are delivered until the queue is empty, then
- * every server gets raft_periodic(0) (a "tick", which applies what it knows
- * to be committed). Followers learn the commit index from the next
- * appendentries; after the last batch the leader sends heartbeats
- * (raft_send_appendentries_all, counted) until every server applied all M.
- *
- *   raft_bench -n 3 -b 16 -m 200000 --runs 5     one configuration
- *   raft_bench ... --instr                        no latency tracking (callgrind)
- *   raft_bench ... --verify                       check every applied entry's id and payload
- *
- * Prints one human line and one "RESULT key=value ..." line.
- */
-/*
- * raft_bench: replication throughput of an in-process cluster of N libraft
- * servers, driven through the C ABI only (include/raft.h, libraft.so).
- *
  * The cluster is the shared fixture (c_fixture/cluster.h) in lean mode: one
  * in-memory FIFO of messages; appendentries payloads are copied as a wire
  * would (entry array + payload bytes, the bytes into the receiver's arena,
- * where its log keeps pointing); persistence callbacks do nothing; no checks.
- * A leader is elected by ticking, then M entries of 64 bytes are submitted
- * with raft_retain_entries in batches of B: a batch is B retain calls, then
- * messages are delivered until the queue is empty, then every server gets
- * raft_periodic(0) (a "tick", which applies what it knows to be committed).
+ * where its log keeps pointing); persistence callbacks do nothing (the
+ * library's log is the in-memory store); no checks. A leader is elected by
+ * ticking, then M entries of 64 bytes are submitted in batches of B, with
+ * one raft_retain_entries call per entry, or with --batch-call one
+ * raft_retain_entries_batch call per batch. Then, per batch:
+ *
+ *   default     messages are delivered until the queue is empty, then every
+ *               server gets raft_periodic(0) (a "tick", which applies what
+ *               it knows to be committed);
+ *   --rounds    delivery rounds until a round finds nothing queued: a round
+ *               delivers the messages queued before it (replies wait for the
+ *               next round), then ticks every server. This is the loop of
+ *               the raft-rs reference (bench/src/lib.rs: a round steps the
+ *               queued messages, then one Ready cycle per node).
+ *
  * Followers learn the commit index from the next appendentries; after the
  * last batch the leader sends heartbeats (raft_send_appendentries_all,
  * counted) until every server applied all M.
  *
  *   raft_bench -n 3 -b 16 -m 200000 --runs 5     one configuration
- *   raft_bench ... --instr                        no latency tracking (callgrind)
+ *   raft_bench ... --batch-call                   one raft_retain_entries_batch per batch
+ *   raft_bench ... --rounds                       delivery rounds (see above)
+ *   raft_bench ... --inflight W                   raft_set_max_inflight_msgs(W) on every server
+ *   raft_bench ... --warmup K                     K runs first that are not counted
+ *   raft_bench ... --no-latency                   no per-message latency tracking (timed comparisons)
+ *   raft_bench ... --instr                        one run, no latency tracking (callgrind)
  *   raft_bench ... --verify                       check every applied entry's id and payload
  *
- * Prints one human line and one "RESULT key=value ..." line.
+ * Prints one human line and one "RESULT key=value ..." line (entries/s by
+ * the wall clock: median, min and max over the counted runs; also the
+ * median by this thread's CPU time, which the machine's other load does not
+ * inflate).
  */
 #include "bench_common.h"
 #include "cluster.h"
+#include <limits.h>
 #include <malloc.h>
 
 #define MAXN 7
@@ -61,7 +60,7 @@ static struct {
 } C;
 
 static char *g_payloads; /* the client's M payloads, owned by the application */
-static int g_verify;
+static int g_verify, g_batch_call, g_rounds, g_inflight;
 static unsigned long g_bad;
 
 static int on_apply(void *ctx, cl_server_t *s, raft_entry_t *e, raft_index_t idx) {
@@ -90,26 +89,29 @@ static void check_deliveries(void) {
     exit(1);
 }
 
-/* Deliver until the queue is empty; with latency tracking, one message at a
- * time, noting when the leader's commit index moves. */
-static void deliver_all(void) {
+/* Deliver at most `max` messages (fewer if the queue runs empty); with
+ * latency tracking, noting when the leader's commit index moves. */
+static long deliver(long max) {
     cl_step_t st;
-    if (!C.track) {
-        C.deliveries += (unsigned long)cl_deliver_all(C.c);
-        check_deliveries();
-        return;
-    }
-    while (cl_step(C.c, &st)) {
-        C.deliveries++;
-        if (st.type == CL_AER && st.to == C.leader) {
-            long c = raft_get_commit_idx(cl_raft(C.c, C.leader));
-            while (C.committed_seen < c && C.committed_seen < C.m) {
-                C.committed_seen++;
-                C.lat_commit[C.committed_seen - 1] = (int)(C.deliveries - C.submit_delivery[C.committed_seen]);
+    long k = 0;
+    if (!C.track && max == LONG_MAX) {
+        k = cl_deliver_all(C.c);
+    } else {
+        while (k < max && cl_step(C.c, &st)) {
+            k++;
+            if (C.track && st.type == CL_AER && st.to == C.leader) {
+                long c = raft_get_commit_idx(cl_raft(C.c, C.leader));
+                while (C.committed_seen < c && C.committed_seen < C.m) {
+                    C.committed_seen++;
+                    C.lat_commit[C.committed_seen - 1] = (int)(C.deliveries + (unsigned long)k -
+                                                               C.submit_delivery[C.committed_seen]);
+                }
             }
         }
     }
+    C.deliveries += (unsigned long)k;
     check_deliveries();
+    return k;
 }
 
 static void tick_all(int ms) {
@@ -117,8 +119,25 @@ static void tick_all(int ms) {
     check(cl_periodic_all(C.c, ms), "raft_periodic");
 }
 
+/* After a batch: deliver until the queue is empty, then tick; or, with
+ * --rounds, rounds (deliver what is queued, tick every server) until a
+ * round finds nothing queued. */
+static void settle(void) {
+    if (!g_rounds) {
+        deliver(LONG_MAX);
+        tick_all(0);
+        return;
+    }
+    for (;;) {
+        long queued = cl_msg_count(C.c);
+        deliver(queued);
+        tick_all(0);
+        if (queued == 0) return;
+    }
+}
+
 typedef struct {
-    double secs;
+    double secs, cpu_secs;      /* wall clock and this thread's CPU time of the timed part */
     unsigned long msgs, ae, ticks, heartbeats;
     long commit_p50, commit_p99, apply_p50, apply_p99;
     double lib_bytes_per_entry, lib_allocs_per_entry;
@@ -140,6 +159,8 @@ static void run_once(int n, long m, int b, int track, run_t *out) {
     C.n = n;
     C.m = m;
     C.track = track;
+    if (g_inflight > 0)
+        for (int i = 1; i <= n; i++) raft_set_max_inflight_msgs(cl_raft(C.c, i), g_inflight);
 
     /* Elect a leader by ticking. */
     C.leader = cl_elect(C.c, 100000);
@@ -165,34 +186,38 @@ static void run_once(int n, long m, int b, int track, run_t *out) {
     C.deliveries = C.ticks = C.heartbeats = C.applied_total = 0;
     heapstat_t h0 = g_heap;
 
-    double t0 = wall_s();
+    msg_entry_t *batch = calloc((size_t)b, sizeof *batch);
+    if (!batch) { perror("calloc"); exit(2); }
+    double t0 = wall_s(), c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
     for (long next = 1; next <= m; next += b) {
         long end = next + b - 1 < m ? next + b - 1 : m;
         for (long k = next; k <= end; k++) {
-            msg_entry_t e = {0};
-            e.id = (raft_entry_id_t)k;
-            e.type = RAFT_LOGTYPE_NORMAL;
-            e.data.buf = g_payloads + (size_t)(k - 1) * PAYLOAD;
-            e.data.len = PAYLOAD;
+            msg_entry_t *e = &batch[k - next];
+            e->id = (raft_entry_id_t)k;
+            e->type = RAFT_LOGTYPE_NORMAL;
+            e->data.buf = g_payloads + (size_t)(k - 1) * PAYLOAD;
+            e->data.len = PAYLOAD;
             if (track) {
                 C.submit_delivery[base + k] = C.deliveries;
                 C.submit_tick[base + k] = (int)C.ticks;
             }
-            check(raft_retain_entries(leader, &e, NULL), "raft_retain_entries");
+            if (!g_batch_call) check(raft_retain_entries(leader, e, NULL), "raft_retain_entries");
         }
-        deliver_all();
-        tick_all(0);
+        if (g_batch_call)
+            check(raft_retain_entries_batch(leader, batch, (int)(end - next + 1), NULL), "raft_retain_entries_batch");
+        settle();
     }
     while (C.applied_total < (unsigned long)n * (unsigned long)m) {
         check(raft_send_appendentries_all(leader), "raft_send_appendentries_all");
         C.heartbeats++;
-        deliver_all();
-        tick_all(0);
+        settle();
         if (C.heartbeats > 1000) { fprintf(stderr, "entries never applied everywhere\n"); exit(1); }
     }
-    double t1 = wall_s();
+    double t1 = wall_s(), c1 = now_s(CLOCK_THREAD_CPUTIME_ID);
 
+    free(batch);
     out->secs = t1 - t0;
+    out->cpu_secs = c1 - c0;
     out->msgs = C.c->sent[CL_RV] + C.c->sent[CL_RVR] + C.c->sent[CL_AE] + C.c->sent[CL_AER];
     out->ae = C.c->sent[CL_AE];
     out->ticks = C.ticks;
@@ -221,13 +246,19 @@ int main(int argc, char **argv) {
     int b = (int)arg_long(argc, argv, "-b", 1);
     long m = arg_long(argc, argv, "-m", 100000);
     int runs = (int)arg_long(argc, argv, "--runs", 5);
+    int warmup = (int)arg_long(argc, argv, "--warmup", 0);
     int instr = arg_flag(argc, argv, "--instr");
+    int track = !instr && !arg_flag(argc, argv, "--no-latency");
     g_verify = arg_flag(argc, argv, "--verify");
-    if (n < 1 || n > MAXN || b < 1 || m < 1 || runs < 1) {
-        fprintf(stderr, "usage: raft_bench -n N(1..%d) -b B -m M [--runs R] [--instr]\n", MAXN);
+    g_batch_call = arg_flag(argc, argv, "--batch-call");
+    g_rounds = arg_flag(argc, argv, "--rounds");
+    g_inflight = (int)arg_long(argc, argv, "--inflight", 0);
+    if (n < 1 || n > MAXN || b < 1 || b > 1000000 || m < 1 || runs < 1 || runs > 64 || warmup < 0 || g_inflight < 0) {
+        fprintf(stderr, "usage: raft_bench -n N(1..%d) -b B -m M [--runs R(1..64)] [--warmup K] [--batch-call] "
+                        "[--rounds] [--inflight W] [--no-latency] [--instr] [--verify]\n", MAXN);
         return 2;
     }
-    if (instr) runs = 1;
+    if (instr) runs = 1, warmup = 0;
     /* A warm heap, as in a long-running process: freed memory is kept and
      * large blocks are not mmapped one by one, so runs do not pay page faults
      * that depend on what the previous run freed. */
@@ -242,14 +273,17 @@ int main(int argc, char **argv) {
         memcpy(g_payloads + 8 * i, &word, 8);
     }
 
-    double rates[64];
-    if (runs > 64) runs = 64;
+    double rates[64], cpu_rates[64];
     run_t r = {0};
+    for (int i = 0; i < warmup; i++) run_once(n, m, b, track, &r);
     for (int i = 0; i < runs; i++) {
-        run_once(n, m, b, !instr, &r);
+        run_once(n, m, b, track, &r);
         rates[i] = (double)m / r.secs;
+        cpu_rates[i] = (double)m / r.cpu_secs;
     }
-    double rate = median(rates, runs);
+    double cpu_rate = median(cpu_rates, runs);
+    double rate = median(rates, runs); /* sorts */
+    double rate_min = rates[0], rate_max = rates[runs - 1];
     if (g_verify) {
         printf("verify: %lu entries applied with a wrong id or payload\n", g_bad);
         if (g_bad) return 1;
@@ -257,17 +291,19 @@ int main(int argc, char **argv) {
     long rss = peak_rss_kb();
     free(g_payloads);
 
-    printf("N=%d B=%-3d M=%ld: %.0f entries/s (median of %d), %.3f msgs/entry (%.3f AE/entry), "
+    printf("N=%d B=%-3d M=%ld: %.0f entries/s (median of %d, %.0f-%.0f), %.3f msgs/entry (%.3f AE/entry), "
            "%lu ticks, %lu heartbeats, commit latency p50/p99 %ld/%ld deliveries, "
            "applied-everywhere p50/p99 %ld/%ld ticks, peak RSS %ld KiB, "
            "library heap %.1f B/entry/node, %.3f library allocs/entry\n",
-           n, b, m, rate, runs, (double)r.msgs / (double)m, (double)r.ae / (double)m, r.ticks, r.heartbeats,
-           r.commit_p50, r.commit_p99, r.apply_p50, r.apply_p99, rss, r.lib_bytes_per_entry,
+           n, b, m, rate, runs, rate_min, rate_max, (double)r.msgs / (double)m, (double)r.ae / (double)m, r.ticks,
+           r.heartbeats, r.commit_p50, r.commit_p99, r.apply_p50, r.apply_p99, rss, r.lib_bytes_per_entry,
            r.lib_allocs_per_entry);
-    printf("RESULT n=%d b=%d m=%ld runs=%d entries_per_s=%.0f msgs_per_entry=%.4f ae_per_entry=%.4f "
+    printf("RESULT n=%d b=%d m=%ld runs=%d entries_per_s=%.0f min=%.0f max=%.0f batch_call=%d rounds=%d "
+           "inflight=%d cpu_entries_per_s=%.0f msgs_per_entry=%.4f ae_per_entry=%.4f "
            "ticks=%lu heartbeats=%lu commit_p50=%ld commit_p99=%ld apply_p50=%ld apply_p99=%ld "
            "peak_rss_kb=%ld lib_bytes_per_entry=%.2f lib_allocs_per_entry=%.4f\n",
-           n, b, m, runs, rate, (double)r.msgs / (double)m, (double)r.ae / (double)m, r.ticks, r.heartbeats,
+           n, b, m, runs, rate, rate_min, rate_max, g_batch_call, g_rounds, g_inflight, cpu_rate, (double)r.msgs / (double)m,
+           (double)r.ae / (double)m, r.ticks, r.heartbeats,
            r.commit_p50, r.commit_p99, r.apply_p50, r.apply_p99, rss, r.lib_bytes_per_entry,
            r.lib_allocs_per_entry);
     return 0;
