@@ -23,6 +23,9 @@ pub struct CHost {
     pub(crate) udata: *mut c_void,
     /// The entry most recently removed by `raft_poll_entry`.
     pub(crate) polled: raft_entry_t,
+    /// Room for a batch of proposals (`raft_retain_entries_batch`), kept
+    /// between calls so that the steady path allocates nothing.
+    pub(crate) batch: Vec<CEntry>,
 }
 
 impl Default for CHost {
@@ -31,6 +34,7 @@ impl Default for CHost {
             cbs: raft_cbs_t::default(),
             udata: std::ptr::null_mut(),
             polled: raft_entry_t::from(&CEntry::default()),
+            batch: Vec::new(),
         }
     }
 }

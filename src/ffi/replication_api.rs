@@ -137,7 +137,9 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
             rs.fill(msg_entry_response_t { id: 0, term: 0, idx: 0 });
         }
         let mut first = s.current_idx() + 1;
-        let mut batch: Vec<CEntry> = entries.iter().map(CEntry::from).collect();
+        let mut batch = std::mem::take(&mut s.host.batch);
+        batch.clear();
+        batch.extend(entries.iter().map(CEntry::from));
         let nodes = cfg_entry_nodes(s, &batch, first - 1);
         let (done, result) = match s.retain_entries(&mut batch, &nodes) {
             Ok(()) => (batch.len(), 0),
@@ -150,6 +152,7 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
             }
             first += 1;
         }
+        s.host.batch = batch;
         result
     })
 }
