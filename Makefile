@@ -33,12 +33,12 @@ all: build
 
 ## cargo build: target/release/libraft.so, libraft.a and include/raft.h (cbindgen)
 build:
-	$(CARGO) build --release --lib
+	$(CARGO) build --release --lib --features c-heap
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
 ## the library with the test-only fault-injection feature, in target/fault (never installed)
 fault-lib:
-	$(CARGO) build --release --lib --features fault-injection --target-dir target/fault
+	$(CARGO) build --release --lib --features c-heap,fault-injection --target-dir target/fault
 	@ln -sf libraft.so $(FAULT_LIBDIR)/libraft.so.$(SOVERSION)
 
 -include mk/*.mk
@@ -53,7 +53,7 @@ test: build
 
 ## Rust unit tests of the core (cargo test --release --lib)
 test-rust:
-	$(CARGO) test --release --lib
+	$(CARGO) test --release --lib --features c-heap
 
 # The committed header must equal the one cbindgen generates, and it must
 # compile cleanly as C99 and as C++.
@@ -67,6 +67,14 @@ test-header: build
 	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_c.o
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c target/hdr_check.c -o target/hdr_check_cxx.o
 	@echo "header: fresh, C99 and C++ clean"
+	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c c_tests/handle_types/willemt_style.c -o target/willemt_style_c.o
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c c_tests/handle_types/willemt_style.c -o target/willemt_style_cxx.o
+	@for f in c_tests/handle_types/node_as_server.c c_tests/handle_types/server_as_node.c; do \
+	  for lang in "$(CC) -std=c99" "$(CXX) -x c++ -std=c++11"; do \
+	    if $$lang -Wall -Wextra -Werror -Iinclude -c $$f -o target/handle_misuse.o 2>/dev/null; then \
+	      echo "$$f compiled with $$lang: a wrong handle type must be a compile-time diagnostic"; exit 1; fi; \
+	  done; done
+	@echo "handles: willemt-style program compiles; a node passed as a server (and the reverse) does not"
 
 ## remove target/ and build/
 clean:

@@ -4,6 +4,8 @@
 #   awk -v OBJ=libraft.so -f callgrind_lib.awk callgrind.out
 #
 # Prints lines:  TOTAL <Ir of OBJ>
+#                ALL <Ir of the whole process, every object>
+#                OB <Ir> <object>         (every object: the library, the program, libc, ...)
 #                FN <Ir> <function>       (functions whose object matches OBJ)
 #                FILE <Ir> <source file>  (source files, inlined code included, within OBJ)
 #                CALLS <n> <function>     (times each OBJ function was called)
@@ -35,6 +37,8 @@ BEGIN { skip = 0; ob = ""; fn = ""; file = ""; }
 /^calls=/ { skip = 1; split(substr($0, 7), c, " "); ncalls[cfn] += c[1]; next }
 /^[0-9+*-]/ {
     if (skip) { skip = 0; next }
+    all += $2
+    obcost[ob] += $2
     if (index(ob, OBJ) > 0) {
         total += $2
         fncost[fn] += $2
@@ -45,6 +49,8 @@ BEGIN { skip = 0; ob = ""; fn = ""; file = ""; }
 }
 END {
     printf "TOTAL %d\n", total
+    printf "ALL %d\n", all
+    for (o in obcost) printf "OB %d %s\n", obcost[o], o
     for (f in fncost) printf "FN %d %s\n", fncost[f], f
     for (f in filecost) printf "FILE %d %s\n", filecost[f], f
     for (f in linecost) printf "LINE %d %s\n", linecost[f], f

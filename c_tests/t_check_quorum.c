@@ -4,7 +4,7 @@
  * election timeouts of being cut off), one that hears from a majority stays;
  * and a server refuses votes within an election timeout of hearing from a
  * leader, or of its own start. */
-#include "cluster.h"
+#include "cluster_test.h"
 #include "fixture.h"
 
 #include <string.h>
@@ -16,41 +16,39 @@ static void check_quorum_on(raft_server_t *r)
 
 TEST(test_check_quorum_is_off_by_default_and_a_cut_off_leader_keeps_leading)
 {
-    cluster_t *c = cl_new(3, 5);
+    cluster_t *c = new_cluster(3, 5);
     int leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
-    ASSERT_EQ(raft_get_check_quorum(cl_r(c, leader)), 0);
+    ASSERT_EQ(raft_get_check_quorum(cl_raft(c, leader)), 0);
     cl_isolate(c, leader);
     cl_run(c, 2000, 10);
-    ASSERT(raft_is_leader(cl_r(c, leader)));
+    ASSERT(raft_is_leader(cl_raft(c, leader)));
 }
 
 TEST(test_check_quorum_leader_cut_off_steps_down_within_two_election_timeouts)
 {
-    cluster_t *c = cl_new(3, 5);
+    cluster_t *c = new_cluster_ext(3, 5, check_quorum_on);
     int leader, t;
     raft_stats_t st;
-    cl_configure(c, check_quorum_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     cl_run(c, 330, 10); /* somewhere inside a check period */
-    ASSERT(raft_is_leader(cl_r(c, leader)));
+    ASSERT(raft_is_leader(cl_raft(c, leader)));
     cl_isolate(c, leader);
-    for (t = 0; t < 400 && raft_is_leader(cl_r(c, leader)); t += 10)
+    for (t = 0; t < 400 && raft_is_leader(cl_raft(c, leader)); t += 10)
         cl_tick(c, 10);
-    ASSERT(!raft_is_leader(cl_r(c, leader)));
+    ASSERT(!raft_is_leader(cl_raft(c, leader)));
     ASSERT_LE(t, 400); /* 2 x election timeout (200 ms) */
-    ASSERT_EQ(raft_get_current_leader(cl_r(c, leader)), -1);
-    ASSERT_EQ(c->nodes[leader]->last_state, RAFT_STATE_FOLLOWER);
-    ASSERT_EQ(raft_get_stats(cl_r(c, leader), &st, sizeof(st)), 0);
+    ASSERT_EQ(raft_get_current_leader(cl_raft(c, leader)), -1);
+    ASSERT_EQ(cl_server(c, leader)->last_state, RAFT_STATE_FOLLOWER);
+    ASSERT_EQ(raft_get_stats(cl_raft(c, leader), &st, sizeof(st)), 0);
     ASSERT_EQ(st.check_quorum_stepdowns, 1);
 }
 
 TEST(test_check_quorum_leader_hearing_from_a_majority_stays_leader)
 {
-    cluster_t *c = cl_new(5, 9);
+    cluster_t *c = new_cluster_ext(5, 9, check_quorum_on);
     int leader, a, b;
-    cl_configure(c, check_quorum_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     a = leader % 5 + 1;
@@ -58,15 +56,14 @@ TEST(test_check_quorum_leader_hearing_from_a_majority_stays_leader)
     cl_isolate(c, a);
     cl_isolate(c, b); /* 3 of 5 remain together */
     cl_run(c, 3000, 10);
-    ASSERT(raft_is_leader(cl_r(c, leader)));
+    ASSERT(raft_is_leader(cl_raft(c, leader)));
     ASSERT_EQ(cl_leader(c), leader);
 }
 
 TEST(test_check_quorum_minority_side_leader_steps_down_and_majority_elects)
 {
-    cluster_t *c = cl_new(5, 11);
+    cluster_t *c = new_cluster_ext(5, 11, check_quorum_on);
     int leader, other, i, newl;
-    cl_configure(c, check_quorum_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     other = leader % 5 + 1;
@@ -77,10 +74,10 @@ TEST(test_check_quorum_minority_side_leader_steps_down_and_majority_elects)
             cl_cut(c, other, i);
         }
     cl_run(c, 1500, 10);
-    ASSERT(!raft_is_leader(cl_r(c, leader)));
+    ASSERT(!raft_is_leader(cl_raft(c, leader)));
     newl = cl_leader(c);
     ASSERT(newl != leader && newl != other && newl > 0);
-    ASSERT_EQ(c->violations, 0);
+    ASSERT_SAFE(c);
 }
 
 TEST(test_check_quorum_server_refuses_votes_within_an_election_timeout_of_its_start)

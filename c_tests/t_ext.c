@@ -2,7 +2,7 @@
  * statistics; and the rule that a program written for willemt/raft sees no
  * change: every extension is off until turned on, and the fields appended
  * to willemt's message structs are neither read nor written until then. */
-#include "cluster.h"
+#include "cluster_test.h"
 #include "fixture.h"
 
 #include <stddef.h>
@@ -281,9 +281,8 @@ TEST(test_msg_id_is_echoed_once_an_extension_table_is_registered)
 
 TEST(test_cluster_with_the_extension_table_and_no_option_replicates_and_elects)
 {
-    cluster_t *c = cl_new(5, 41);
+    cluster_t *c = new_cluster_ext(5, 41, NULL);
     int leader, i, j;
-    cl_configure(c, NULL); /* the extension table, no option */
     for (j = 0; j < 3; j++) {
         leader = cl_elect(c, 5000);
         ASSERT_GT(leader, 0);
@@ -294,8 +293,7 @@ TEST(test_cluster_with_the_extension_table_and_no_option_replicates_and_elects)
         cl_run(c, 1000, 10);
         cl_heal(c);
     }
-    ASSERT(cl_logs_match(c));
-    ASSERT_EQ(c->violations, 0);
+    ASSERT_SAFE(c);
 }
 
 static void all_on(raft_server_t *r)
@@ -307,9 +305,8 @@ static void all_on(raft_server_t *r)
 
 TEST(test_cluster_with_prevote_check_quorum_and_noop_survives_partitions)
 {
-    cluster_t *c = cl_new(5, 43);
+    cluster_t *c = new_cluster_ext(5, 43, all_on);
     int leader, i, j;
-    cl_configure(c, all_on);
     for (j = 0; j < 4; j++) {
         leader = cl_elect(c, 5000);
         ASSERT_GT(leader, 0);
@@ -318,14 +315,13 @@ TEST(test_cluster_with_prevote_check_quorum_and_noop_survives_partitions)
         cl_run(c, 300, 10);
         cl_isolate(c, leader);
         cl_run(c, 1000, 10);
-        ASSERT(!raft_is_leader(cl_r(c, leader))); /* check-quorum */
+        ASSERT(!raft_is_leader(cl_raft(c, leader))); /* check-quorum */
         cl_heal(c);
         if (j == 2)
             cl_restart(c, leader);
     }
     cl_run(c, 1000, 10);
-    ASSERT(cl_logs_match(c));
-    ASSERT_EQ(c->violations, 0);
+    ASSERT_SAFE(c);
     ASSERT_EQ(cl_count_leaders(c), 1);
 }
 

@@ -3,7 +3,7 @@
  * raising its term; a majority of pre-votes starts the real election; voters
  * change nothing for a pre-vote and respect leader stickiness; a partitioned
  * server that comes back raises no term. */
-#include "cluster.h"
+#include "cluster_test.h"
 #include "fixture.h"
 
 #include <string.h>
@@ -261,27 +261,26 @@ static raft_term_t max_term_except(cluster_t *c, int except)
     raft_term_t t = 0;
     int i;
     for (i = 1; i <= c->n; i++)
-        if (i != except && raft_get_current_term(cl_r(c, i)) > t)
-            t = raft_get_current_term(cl_r(c, i));
+        if (i != except && raft_get_current_term(cl_raft(c, i)) > t)
+            t = raft_get_current_term(cl_raft(c, i));
     return t;
 }
 
 TEST(test_prevote_partitioned_server_rejoins_without_raising_any_term)
 {
-    cluster_t *c = cl_new(3, 17);
+    cluster_t *c = new_cluster_ext(3, 17, prevote_on);
     int leader, other, i;
     raft_term_t term;
-    cl_configure(c, prevote_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     other = leader == 3 ? 2 : 3;
-    term = raft_get_current_term(cl_r(c, leader));
+    term = raft_get_current_term(cl_raft(c, leader));
     cl_isolate(c, other);
     cl_run(c, 5000, 10); /* 25 election timeouts cut off */
-    ASSERT_EQ(raft_get_current_term(cl_r(c, other)), term);
+    ASSERT_EQ(raft_get_current_term(cl_raft(c, other)), term);
     {
         raft_stats_t st;
-        ASSERT_EQ(raft_get_stats(cl_r(c, other), &st, sizeof(st)), 0);
+        ASSERT_EQ(raft_get_stats(cl_raft(c, other), &st, sizeof(st)), 0);
         ASSERT_GT(st.prevotes_started, 10);
         ASSERT_EQ(st.elections_started, 0);
     }
@@ -291,24 +290,24 @@ TEST(test_prevote_partitioned_server_rejoins_without_raising_any_term)
         ASSERT_EQ(max_term_except(c, other), term);
     }
     ASSERT_EQ(cl_leader(c), leader);
-    ASSERT_EQ(raft_get_current_term(cl_r(c, other)), term);
-    ASSERT_EQ(raft_get_current_leader(cl_r(c, other)), leader);
-    ASSERT_EQ(c->violations, 0);
+    ASSERT_EQ(raft_get_current_term(cl_raft(c, other)), term);
+    ASSERT_EQ(raft_get_current_leader(cl_raft(c, other)), leader);
+    ASSERT_SAFE(c);
 }
 
 TEST(test_without_prevote_a_rejoining_server_raises_the_term)
 {
     /* The behaviour pre-vote prevents (willemt's, the default). */
-    cluster_t *c = cl_new(3, 17);
+    cluster_t *c = new_cluster(3, 17);
     int leader, other;
     raft_term_t term;
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     other = leader == 3 ? 2 : 3;
-    term = raft_get_current_term(cl_r(c, leader));
+    term = raft_get_current_term(cl_raft(c, leader));
     cl_isolate(c, other);
     cl_run(c, 5000, 10);
-    ASSERT_GT(raft_get_current_term(cl_r(c, other)), term + 5);
+    ASSERT_GT(raft_get_current_term(cl_raft(c, other)), term + 5);
     cl_heal(c);
     cl_run(c, 2000, 10);
     ASSERT_GT(max_term_except(c, other), term);

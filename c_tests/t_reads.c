@@ -5,7 +5,7 @@
  * failures (timeout, leadership lost, shutdown), reads through the leader on
  * a follower, and lease reads (check-quorum, no round while the lease
  * holds, no lease after a TimeoutNow). */
-#include "cluster.h"
+#include "cluster_test.h"
 #include "fixture.h"
 
 #include <string.h>
@@ -375,19 +375,18 @@ static void reads_on(raft_server_t *r)
 
 TEST(test_read_after_an_acknowledged_write_sees_it)
 {
-    cluster_t *c = cl_new(3, 31);
+    cluster_t *c = new_cluster_ext(3, 31, reads_on);
     int leader, i;
     msg_entry_response_t w;
     static rd_t rd; /* outlives the test: reads still pending are answered at raft_free */
-    cl_configure(c, reads_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     for (i = 1; i <= 5; i++)
         ASSERT_EQ(cl_submit(c, leader, i, &w), 0);
-    for (i = 0; i < 50 && raft_msg_entry_response_committed(cl_r(c, leader), &w) != 1; i++)
+    for (i = 0; i < 50 && raft_msg_entry_response_committed(cl_raft(c, leader), &w) != 1; i++)
         cl_tick(c, 10);
-    ASSERT_EQ(raft_msg_entry_response_committed(cl_r(c, leader), &w), 1);
-    ASSERT_EQ(read_on(cl_r(c, leader), &rd), 0);
+    ASSERT_EQ(raft_msg_entry_response_committed(cl_raft(c, leader), &w), 1);
+    ASSERT_EQ(read_on(cl_raft(c, leader), &rd), 0);
     for (i = 0; i < 20 && !rd.calls; i++)
         cl_tick(c, 10);
     ASSERT_EQ(rd.calls, 1);
@@ -397,46 +396,44 @@ TEST(test_read_after_an_acknowledged_write_sees_it)
 
 TEST(test_follower_read_gets_its_index_from_the_leader)
 {
-    cluster_t *c = cl_new(3, 33);
+    cluster_t *c = new_cluster_ext(3, 33, reads_on);
     int leader, follower, i;
     msg_entry_response_t w;
     static rd_t rd; /* outlives the test: reads still pending are answered at raft_free */
     raft_stats_t st;
-    cl_configure(c, reads_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     follower = leader % 3 + 1;
     for (i = 1; i <= 5; i++)
         ASSERT_EQ(cl_submit(c, leader, i, &w), 0);
-    for (i = 0; i < 50 && raft_msg_entry_response_committed(cl_r(c, leader), &w) != 1; i++)
+    for (i = 0; i < 50 && raft_msg_entry_response_committed(cl_raft(c, leader), &w) != 1; i++)
         cl_tick(c, 1);
-    ASSERT_EQ(raft_msg_entry_response_committed(cl_r(c, leader), &w), 1);
-    ASSERT_EQ(read_on(cl_r(c, follower), &rd), 0);
+    ASSERT_EQ(raft_msg_entry_response_committed(cl_raft(c, leader), &w), 1);
+    ASSERT_EQ(read_on(cl_raft(c, follower), &rd), 0);
     for (i = 0; i < 30 && !rd.calls; i++)
         cl_tick(c, 10);
     ASSERT_EQ(rd.calls, 1);
     ASSERT_EQ(rd.can_read, 1);
     ASSERT_GE(rd.applied_then, w.idx);
-    ASSERT_EQ(raft_get_stats(cl_r(c, follower), &st, sizeof(st)), 0);
+    ASSERT_EQ(raft_get_stats(cl_raft(c, follower), &st, sizeof(st)), 0);
     ASSERT_EQ(st.readindex_sent, 1);
     ASSERT_EQ(st.readindex_responses_received, 1);
-    ASSERT_EQ(raft_get_stats(cl_r(c, leader), &st, sizeof(st)), 0);
+    ASSERT_EQ(raft_get_stats(cl_raft(c, leader), &st, sizeof(st)), 0);
     ASSERT_EQ(st.readindex_received, 1);
     ASSERT_EQ(st.readindex_responses_sent, 1);
 }
 
 TEST(test_follower_read_through_a_deposed_leader_fails)
 {
-    cluster_t *c = cl_new(3, 35);
+    cluster_t *c = new_cluster_ext(3, 35, reads_on);
     int leader, follower, other, i;
     static rd_t rd; /* outlives the test: reads still pending are answered at raft_free */
-    cl_configure(c, reads_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     follower = leader % 3 + 1;
     other = follower % 3 + 1;
     cl_cut(c, leader, other); /* the leader keeps only the asking follower */
-    ASSERT_EQ(read_on(cl_r(c, follower), &rd), 0);
+    ASSERT_EQ(read_on(cl_raft(c, follower), &rd), 0);
     cl_cut(c, leader, follower);
     for (i = 0; i < 50 && !rd.calls; i++)
         cl_tick(c, 10);
@@ -447,15 +444,14 @@ TEST(test_follower_read_through_a_deposed_leader_fails)
 
 TEST(test_partitioned_leader_cannot_confirm_a_read)
 {
-    cluster_t *c = cl_new(3, 37);
+    cluster_t *c = new_cluster_ext(3, 37, reads_on);
     int leader, i;
     static rd_t rd; /* outlives the test: reads still pending are answered at raft_free */
-    cl_configure(c, reads_on);
     leader = cl_elect(c, 5000);
     ASSERT_GT(leader, 0);
     cl_run(c, 100, 10);
     cl_isolate(c, leader);
-    ASSERT_EQ(read_on(cl_r(c, leader), &rd), 0);
+    ASSERT_EQ(read_on(cl_raft(c, leader), &rd), 0);
     for (i = 0; i < 50 && !rd.calls; i++)
         cl_tick(c, 10);
     ASSERT_EQ(rd.calls, 1);

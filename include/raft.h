@@ -6,9 +6,22 @@
  *
  * Conventions: log indexes start at 1 (0 = none); functions return 0 on
  * success and a negative RAFT_ERR_* value (or -1 where noted) on failure;
- * raft_get_error_str() names any of them.
+ * raft_get_error_str() names any of them, and each raft_error_e value says
+ * whether it is transient (drop the message or retry; the server goes on)
+ * or fatal (stop the server); docs/BEHAVIOUR.md has the table.
  * A server is not thread-safe: serialize all calls on one server.
- * Callbacks may call back into the server that invoked them.
+ * Callbacks may call back into the server that invoked them (never
+ * raft_free or raft_clear).
+ *
+ * Ownership: raft_new() returns a server the caller owns until raft_free().
+ * Node handles (raft_node_t*) returned by a server are the server's, valid
+ * until that node is removed or the server freed; raft_node_new() nodes are
+ * the caller's (raft_node_free()). Messages and entries passed to the
+ * library are borrowed for the call (entry structs are copied; payload bytes
+ * are never copied, freed or read: they stay the application's until
+ * log_poll, log_pop or log_clear says the entry left the log). Pointers the
+ * library passes to callbacks are valid for the call only. Entry pointers
+ * returned by getters are valid until the log changes.
  * See docs/BEHAVIOUR.md for the behaviour of every function.
  */
 
@@ -54,46 +67,58 @@
  */
 typedef enum {
   /**
-   * The server is not the leader.
+   * The server is not the leader. Transient: redirect the client to
+   * `raft_get_current_leader()`.
    */
   RAFT_ERR_NOT_LEADER = -2,
   /**
-   * A voting configuration change is already in progress.
+   * A voting configuration change is already in progress (or none of the
+   * leader's term is committed yet). Transient: retry later.
    */
   RAFT_ERR_ONE_VOTING_CHANGE_ONLY = -3,
   /**
-   * The server must shut down (e.g. it was removed, or its log conflicts with a committed entry).
+   * The server must shut down (it was removed, or its log conflicts with
+   * a committed entry, or `log_apply` asked for it). Fatal: stop the server.
    */
   RAFT_ERR_SHUTDOWN = -4,
   /**
-   * Out of memory.
+   * Out of memory. Only ever a callback's own code passed back.
    */
   RAFT_ERR_NOMEM = -5,
   /**
    * The peer needs a snapshot: the entries it lacks were compacted.
+   * Informational (from `raft_send_appendentries`): `send_snapshot` was called.
    */
   RAFT_ERR_NEEDS_SNAPSHOT = -6,
   /**
-   * A snapshot is being taken.
+   * A snapshot is being taken. Transient: retry after `raft_end_snapshot`.
    */
   RAFT_ERR_SNAPSHOT_IN_PROGRESS = -7,
   /**
-   * That snapshot is already loaded.
+   * That snapshot is already loaded. Transient: nothing to do.
    */
   RAFT_ERR_SNAPSHOT_ALREADY_LOADED = -8,
   /**
    * (extension) An argument was invalid: NULL pointer, negative count or
-   * index, a node that is not a member of this server.
+   * index, a term out of range, a handle of the wrong kind, a node that
+   * is not a member of this server. Nothing changed; for a received
+   * message: drop it (transient).
    */
   RAFT_ERR_INVALID = -9,
   /**
+   * (extension) The leader holds as many uncommitted payload bytes as
+   * `raft_set_max_uncommitted_bytes` allows: transient, back off and retry
+   * once entries commit.
+   */
+  RAFT_ERR_UNCOMMITTED_LIMIT = -10,
+  /**
    * (extension) A leadership transfer is in progress: no new entries until it ends.
    */
-  RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
+  RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -11,
   /**
    * (extension) A read was not answered within an election timeout.
    */
-  RAFT_ERR_TIMEOUT = -11,
+  RAFT_ERR_TIMEOUT = -12,
   /**
    * The end of the library's range of codes (never returned).
    */
@@ -124,6 +149,33 @@ typedef enum {
    */
   RAFT_LEADER_TRANSFER_TARGET_LEFT = 3,
 } raft_leader_transfer_e;
+
+/**
+ * Log levels (`raft_set_log_level`): a server passes the `log` callback
+ * the messages at its level or more important ones.
+ */
+typedef enum {
+  /**
+   * Something is wrong with the cluster or the program.
+   */
+  RAFT_LOG_ERROR = 1,
+  /**
+   * Something unusual that the protocol handles.
+   */
+  RAFT_LOG_WARNING = 2,
+  /**
+   * Role changes, elections, snapshots, configuration changes.
+   */
+  RAFT_LOG_INFO = 3,
+  /**
+   * Votes and requests.
+   */
+  RAFT_LOG_DEBUG = 4,
+  /**
+   * Every replication message (the default: everything, as willemt).
+   */
+  RAFT_LOG_TRACE = 5,
+} raft_log_level_e;
 
 /**
  * Entry types (`raft_entry_t.type`).
@@ -853,7 +905,9 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Routes the library's allocations to the application's allocator. Call it
+ * Routes the library's allocations to the application's allocator (in a
+ * library built with the cargo feature `c-heap`, as `make` builds it; a Rust
+ * program linking the crate keeps its own allocator). Call it
  * before `raft_new` and never again while a server exists: memory is freed
  * with the functions in force when it is freed. Each pointer may be NULL
  * (that function stays the C library's). Functions must return memory
@@ -873,9 +927,12 @@ void raft_set_heap_functions(void *(*_malloc)(size_t),
 raft_server_t *raft_new(void);
 
 /**
- * Frees a server, its nodes and its log. Payload buffers are not touched
- * (the application owns them). `me` may be NULL; it is invalid afterwards.
- * Never call it (or `raft_clear`) from within one of this server's callbacks.
+ * Frees a server, its nodes (every `raft_node_t*` it returned becomes
+ * invalid) and its log (the entry structs). No callback is called: payload
+ * buffers are not touched (the application owns them and frees them itself),
+ * user data pointers are not freed. `me` may be NULL (or a handle of another
+ * kind: ignored); it is invalid afterwards. Never call it (or `raft_clear`)
+ * from within one of this server's callbacks.
  */
 void raft_free(raft_server_t *me);
 
@@ -890,7 +947,7 @@ void raft_clear(raft_server_t *me);
  * Sets the callbacks (copied from `*funcs`) and the `user_data` passed to
  * them. `funcs` is borrowed for the call; NULL changes nothing.
  */
-void raft_set_callbacks(raft_server_t *me, raft_cbs_t *funcs, void *user_data);
+void raft_set_callbacks(raft_server_t *me, const raft_cbs_t *funcs, void *user_data);
 
 /**
  * Adds a voting node with id `id`; `is_self` non-zero marks our own node.
@@ -930,24 +987,38 @@ void raft_set_request_timeout(raft_server_t *me, int msec);
 /**
  * Returns the election timeout in ms (-9 if `me` is NULL).
  */
-int raft_get_election_timeout(raft_server_t *me);
+int raft_get_election_timeout(const raft_server_t *me);
 
 /**
  * Returns the request timeout in ms (-9 if `me` is NULL).
  */
-int raft_get_request_timeout(raft_server_t *me);
+int raft_get_request_timeout(const raft_server_t *me);
 
 /**
  * (extension) Returns the current randomized election timeout in ms, in
  * [election timeout, 2 * election timeout).
  */
-int raft_get_randomized_election_timeout(raft_server_t *me);
+int raft_get_randomized_election_timeout(const raft_server_t *me);
 
 /**
  * (extension) Seeds the server's election-timeout generator so that a run
  * replays exactly, and redraws the randomized timeout.
  */
 void raft_set_random_seed(raft_server_t *me, uint64_t seed);
+
+/**
+ * (extension) Passes the `log` callback only the messages at `level`
+ * (a `raft_log_level_e`) or more important ones: RAFT_LOG_ERROR, _WARNING,
+ * _INFO, _DEBUG, _TRACE (the default: every message, willemt's behaviour).
+ * Values below RAFT_LOG_ERROR count as it, above RAFT_LOG_TRACE as it.
+ * Messages filtered out are not even formatted.
+ */
+void raft_set_log_level(raft_server_t *me, int level);
+
+/**
+ * (extension) Returns the log level (a `raft_log_level_e`); -9 for a NULL `me`.
+ */
+int raft_get_log_level(const raft_server_t *me);
 
 /**
  * (extension) Caps the number of entries one appendentries message carries
@@ -978,7 +1049,7 @@ int raft_periodic(raft_server_t *me, int msec_elapsed);
  */
 int raft_recv_appendentries(raft_server_t *me,
                             raft_node_t *node,
-                            msg_appendentries_t *ae,
+                            const msg_appendentries_t *ae,
                             msg_appendentries_response_t *r);
 
 /**
@@ -990,7 +1061,7 @@ int raft_recv_appendentries(raft_server_t *me,
  */
 int raft_recv_appendentries_response(raft_server_t *me,
                                      raft_node_t *node,
-                                     msg_appendentries_response_t *r);
+                                     const msg_appendentries_response_t *r);
 
 /**
  * Handles a requestvote from `node` (NULL: looked up by `vr->candidate_id`)
@@ -1002,7 +1073,7 @@ int raft_recv_appendentries_response(raft_server_t *me,
  */
 int raft_recv_requestvote(raft_server_t *me,
                           raft_node_t *node,
-                          msg_requestvote_t *vr,
+                          const msg_requestvote_t *vr,
                           msg_requestvote_response_t *r);
 
 /**
@@ -1014,7 +1085,7 @@ int raft_recv_requestvote(raft_server_t *me,
  */
 int raft_recv_requestvote_response(raft_server_t *me,
                                    raft_node_t *node,
-                                   msg_requestvote_response_t *r);
+                                   const msg_requestvote_response_t *r);
 
 /**
  * Proposes the client entry `*ety` (willemt's `raft_recv_entry`): on the
@@ -1036,14 +1107,14 @@ int raft_retain_entries(raft_server_t *me, msg_entry_t *ety, msg_entry_response_
  * holds an entry of another term (a new leader overwrote it: retry).
  * -9 for NULL arguments.
  */
-int raft_msg_entry_response_committed(raft_server_t *me, const msg_entry_response_t *r);
+int raft_msg_entry_response_committed(const raft_server_t *me, const msg_entry_response_t *r);
 
 /**
  * Appends a copy of `*ety` to the log as it is (term included), through
  * `log_offer`. Used to restore a log from disk and by tests. Configuration
  * entries take effect at once. Returns 0, `log_offer`'s error, or -9.
  */
-int raft_append_entry(raft_server_t *me, raft_entry_t *ety);
+int raft_append_entry(raft_server_t *me, const raft_entry_t *ety);
 
 /**
  * Votes for `node` (NULL: clears the vote) after `persist_vote` succeeds.
@@ -1088,7 +1159,7 @@ int raft_apply_entry(raft_server_t *me);
 /**
  * Returns 1 if entries may be applied now (no blocking snapshot in progress).
  */
-int raft_is_apply_allowed(raft_server_t *me);
+int raft_is_apply_allowed(const raft_server_t *me);
 
 /**
  * (lower-level) Sets the last applied index (recovery, tests).
@@ -1160,18 +1231,18 @@ int raft_votes_is_majority(int nnodes, int nvotes);
  * Returns 1 if `ety` changes who votes (RAFT_LOGTYPE_ADD_NODE or
  * RAFT_LOGTYPE_DEMOTE_NODE), else 0 (also for NULL).
  */
-int raft_entry_is_voting_cfg_change(raft_entry_t *ety);
+int raft_entry_is_voting_cfg_change(const raft_entry_t *ety);
 
 /**
  * Returns 1 if `ety` is a configuration change (ADD_NONVOTING_NODE,
  * ADD_NODE, DEMOTE_NODE or REMOVE_NODE), else 0 (also for NULL).
  */
-int raft_entry_is_cfg_change(raft_entry_t *ety);
+int raft_entry_is_cfg_change(const raft_entry_t *ety);
 
 /**
  * Returns 1 while a voting configuration change is appended but not applied.
  */
-int raft_voting_change_is_in_progress(raft_server_t *me);
+int raft_voting_change_is_in_progress(const raft_server_t *me);
 
 /**
  * (extension) Registers the extension callbacks: `size` bytes are copied
@@ -1203,7 +1274,7 @@ void raft_set_prevote(raft_server_t *me, int on);
 /**
  * (extension) Returns 1 if pre-vote is on, else 0.
  */
-int raft_get_prevote(raft_server_t *me);
+int raft_get_prevote(const raft_server_t *me);
 
 /**
  * (extension) Turns check-quorum on (`on` non-zero) or off (the default).
@@ -1219,7 +1290,7 @@ void raft_set_check_quorum(raft_server_t *me, int on);
 /**
  * (extension) Returns 1 if check-quorum is on, else 0.
  */
-int raft_get_check_quorum(raft_server_t *me);
+int raft_get_check_quorum(const raft_server_t *me);
 
 /**
  * (extension) Turns the no-op on election on (`on` non-zero) or off (the
@@ -1234,7 +1305,7 @@ void raft_set_noop_on_election(raft_server_t *me, int on);
 /**
  * (extension) Returns 1 if the no-op on election is on, else 0.
  */
-int raft_get_noop_on_election(raft_server_t *me);
+int raft_get_noop_on_election(const raft_server_t *me);
 
 /**
  * (extension) Sets the clock-drift bound lease reads assume, in per mille
@@ -1250,20 +1321,20 @@ void raft_set_clock_drift(raft_server_t *me, int permille);
 /**
  * (extension) Returns the clock-drift bound, per mille.
  */
-int raft_get_clock_drift(raft_server_t *me);
+int raft_get_clock_drift(const raft_server_t *me);
 
 /**
  * (extension) Returns 1 if we are a pre-candidate (asking for pre-votes),
  * else 0.
  */
-int raft_is_precandidate(raft_server_t *me);
+int raft_is_precandidate(const raft_server_t *me);
 
 /**
  * (extension) Returns the id of the leader we follow (ourselves when
  * leading), or RAFT_NODE_ID_NONE (-1); RedisLabs/raft's name for
  * `raft_get_current_leader`.
  */
-raft_node_id_t raft_get_leader_id(raft_server_t *me);
+raft_node_id_t raft_get_leader_id(const raft_server_t *me);
 
 /**
  * (extension) Copies the server's statistics into `*stats`: `size` bytes
@@ -1271,7 +1342,7 @@ raft_node_id_t raft_get_leader_id(raft_server_t *me);
  * grows at its end, so an older program gets the fields it knows). Returns
  * 0, or -9 for NULL `me` or `stats`.
  */
-int raft_get_stats(raft_server_t *me, raft_stats_t *stats, size_t size);
+int raft_get_stats(const raft_server_t *me, raft_stats_t *stats, size_t size);
 
 /**
  * (extension) Starts handing leadership over to `node_id`
@@ -1295,7 +1366,7 @@ int raft_transfer_leader(raft_server_t *me, raft_node_id_t node_id, long timeout
  * (extension) Returns the target of the leadership transfer in progress, or
  * RAFT_NODE_ID_NONE.
  */
-raft_node_id_t raft_get_transfer_leader(raft_server_t *me);
+raft_node_id_t raft_get_transfer_leader(const raft_server_t *me);
 
 /**
  * (extension) Handles a TimeoutNow from `node` (may be NULL): if we are in
@@ -1305,7 +1376,7 @@ raft_node_id_t raft_get_transfer_leader(raft_server_t *me);
  * callback's error, or -9 for NULL `me`/`msg`, a non-member `node` or a
  * negative term.
  */
-int raft_recv_timeoutnow(raft_server_t *me, raft_node_t *node, msg_timeoutnow_t *msg);
+int raft_recv_timeoutnow(raft_server_t *me, raft_node_t *node, const msg_timeoutnow_t *msg);
 
 /**
  * (extension) Starts an election at once, as a TimeoutNow does (no
@@ -1361,7 +1432,7 @@ int raft_recv_lease_read_request(raft_server_t *me, raft_read_request_callback_f
  * be confirmed). Returns 0, the send callback's error, or -9 for NULL
  * `me`/`msg` or a `node` that is not a member (or ourselves).
  */
-int raft_recv_readindex(raft_server_t *me, raft_node_t *node, msg_readindex_t *msg);
+int raft_recv_readindex(raft_server_t *me, raft_node_t *node, const msg_readindex_t *msg);
 
 /**
  * (extension) Follower side: the leader's answer to our read-index request
@@ -1372,12 +1443,12 @@ int raft_recv_readindex(raft_server_t *me, raft_node_t *node, msg_readindex_t *m
  */
 int raft_recv_readindex_response(raft_server_t *me,
                                  raft_node_t *node,
-                                 msg_readindex_response_t *msg);
+                                 const msg_readindex_response_t *msg);
 
 /**
  * Returns our node's id, or -1 if no node was added with `is_self` (or it was removed).
  */
-int raft_get_nodeid(raft_server_t *me);
+int raft_get_nodeid(const raft_server_t *me);
 
 /**
  * Returns our own node's handle, or NULL. Owned by the server.
@@ -1387,57 +1458,57 @@ raft_node_t *raft_get_my_node(raft_server_t *me);
 /**
  * Returns the number of nodes (voting or not, ourselves included).
  */
-int raft_get_num_nodes(raft_server_t *me);
+int raft_get_num_nodes(const raft_server_t *me);
 
 /**
  * Returns the number of active voting nodes, ourselves included.
  */
-int raft_get_num_voting_nodes(raft_server_t *me);
+int raft_get_num_voting_nodes(const raft_server_t *me);
 
 /**
  * Returns the number of entries in the log (compacted entries excluded).
  */
-raft_index_t raft_get_log_count(raft_server_t *me);
+raft_index_t raft_get_log_count(const raft_server_t *me);
 
 /**
  * Returns the current term.
  */
-raft_term_t raft_get_current_term(raft_server_t *me);
+raft_term_t raft_get_current_term(const raft_server_t *me);
 
 /**
  * Returns the index of the last log entry (the snapshot's index when the log is empty).
  */
-raft_index_t raft_get_current_idx(raft_server_t *me);
+raft_index_t raft_get_current_idx(const raft_server_t *me);
 
 /**
  * Returns the commit index.
  */
-raft_index_t raft_get_commit_idx(raft_server_t *me);
+raft_index_t raft_get_commit_idx(const raft_server_t *me);
 
 /**
  * Returns 1 if we are a follower, else 0.
  */
-int raft_is_follower(raft_server_t *me);
+int raft_is_follower(const raft_server_t *me);
 
 /**
  * Returns 1 if we are the leader, else 0.
  */
-int raft_is_leader(raft_server_t *me);
+int raft_is_leader(const raft_server_t *me);
 
 /**
  * Returns 1 if we are a candidate, else 0.
  */
-int raft_is_candidate(raft_server_t *me);
+int raft_is_candidate(const raft_server_t *me);
 
 /**
  * Returns the ms elapsed since the election/heartbeat timer was last reset.
  */
-int raft_get_timeout_elapsed(raft_server_t *me);
+int raft_get_timeout_elapsed(const raft_server_t *me);
 
 /**
  * Returns the index of the last entry applied to the state machine.
  */
-raft_index_t raft_get_last_applied_idx(raft_server_t *me);
+raft_index_t raft_get_last_applied_idx(const raft_server_t *me);
 
 /**
  * Returns the entry at index `idx`, or NULL if the log does not hold it.
@@ -1460,17 +1531,17 @@ raft_node_t *raft_get_node_from_idx(raft_server_t *me, raft_index_t idx);
 /**
  * Returns the number of votes we hold in the current election (ours included).
  */
-int raft_get_nvotes_for_me(raft_server_t *me);
+int raft_get_nvotes_for_me(const raft_server_t *me);
 
 /**
  * Returns the id we voted for in the current term, or -1.
  */
-int raft_get_voted_for(raft_server_t *me);
+int raft_get_voted_for(const raft_server_t *me);
 
 /**
  * Returns the id of the current leader as far as we know, or -1.
  */
-raft_node_id_t raft_get_current_leader(raft_server_t *me);
+raft_node_id_t raft_get_current_leader(const raft_server_t *me);
 
 /**
  * Returns the current leader's node handle, or NULL. Owned by the server.
@@ -1480,18 +1551,18 @@ raft_node_t *raft_get_current_leader_node(raft_server_t *me);
 /**
  * Returns the `user_data` given to `raft_set_callbacks`.
  */
-void *raft_get_udata(raft_server_t *me);
+void *raft_get_udata(const raft_server_t *me);
 
 /**
  * Returns the state: RAFT_STATE_FOLLOWER, _CANDIDATE or _LEADER
  * (RAFT_STATE_NONE if `me` is NULL).
  */
-int raft_get_state(raft_server_t *me);
+int raft_get_state(const raft_server_t *me);
 
 /**
  * Returns the term of the last log entry (the snapshot's when the log is empty; 0 if none).
  */
-raft_term_t raft_get_last_log_term(raft_server_t *me);
+raft_term_t raft_get_last_log_term(const raft_server_t *me);
 
 /**
  * Returns the last applied entry if the log still holds it, else NULL.
@@ -1504,7 +1575,7 @@ raft_entry_t *raft_get_last_applied_entry(raft_server_t *me);
  * index (willemt's definition; the oldest entry held is the index after the
  * last compacted one).
  */
-raft_index_t raft_get_first_entry_idx(raft_server_t *me);
+raft_index_t raft_get_first_entry_idx(const raft_server_t *me);
 
 /**
  * Returns a short English description of the return code `err`: 0,
@@ -1560,12 +1631,12 @@ void raft_node_free(raft_node_t *me);
 /**
  * Returns the node's id (-1 for NULL).
  */
-raft_node_id_t raft_node_get_id(raft_node_t *me);
+raft_node_id_t raft_node_get_id(const raft_node_t *me);
 
 /**
  * Returns the user data stored in the node (not owned by the library).
  */
-void *raft_node_get_udata(raft_node_t *me);
+void *raft_node_get_udata(const raft_node_t *me);
 
 /**
  * Stores `user_data` in the node; the library never dereferences it.
@@ -1575,7 +1646,7 @@ void raft_node_set_udata(raft_node_t *me, void *user_data);
 /**
  * Returns the index of the next entry the leader will send this node.
  */
-raft_index_t raft_node_get_next_idx(raft_node_t *node);
+raft_index_t raft_node_get_next_idx(const raft_node_t *node);
 
 /**
  * (lower-level) Sets the next index (values below 1 become 1).
@@ -1585,7 +1656,7 @@ void raft_node_set_next_idx(raft_node_t *node, raft_index_t next_idx);
 /**
  * Returns the highest index known to be replicated on this node.
  */
-raft_index_t raft_node_get_match_idx(raft_node_t *me);
+raft_index_t raft_node_get_match_idx(const raft_node_t *me);
 
 /**
  * (lower-level) Sets the match index (negative values become 0).
@@ -1600,7 +1671,7 @@ void raft_node_vote_for_me(raft_node_t *me, int vote);
 /**
  * (lower-level) Returns 1 if this node voted for us in the current election.
  */
-int raft_node_has_vote_for_me(raft_node_t *me);
+int raft_node_has_vote_for_me(const raft_node_t *me);
 
 /**
  * Makes the node voting (`voting` non-zero) or non-voting.
@@ -1610,12 +1681,12 @@ void raft_node_set_voting(raft_node_t *node, int voting);
 /**
  * Returns 1 if the node votes.
  */
-int raft_node_is_voting(raft_node_t *me);
+int raft_node_is_voting(const raft_node_t *me);
 
 /**
  * Returns 1 once `node_has_sufficient_logs` was reported for this node.
  */
-int raft_node_has_sufficient_logs(raft_node_t *me);
+int raft_node_has_sufficient_logs(const raft_node_t *me);
 
 /**
  * (lower-level) Marks the node as having caught up.
@@ -1625,7 +1696,7 @@ void raft_node_set_has_sufficient_logs(raft_node_t *me);
 /**
  * Returns 1 if the node is active (0 while a REMOVE_NODE entry for it is in the log).
  */
-int raft_node_is_active(raft_node_t *me);
+int raft_node_is_active(const raft_node_t *me);
 
 /**
  * Marks the node active (`active` non-zero) or inactive (no messages, no vote).
@@ -1635,7 +1706,7 @@ void raft_node_set_active(raft_node_t *me, int active);
 /**
  * Returns 1 if the entry that made this node voting is applied.
  */
-int raft_node_is_voting_committed(raft_node_t *me);
+int raft_node_is_voting_committed(const raft_node_t *me);
 
 /**
  * Sets whether the node's voting status is committed.
@@ -1645,12 +1716,115 @@ void raft_node_set_voting_committed(raft_node_t *me, int voting);
 /**
  * Returns 1 if the entry that added this node is applied.
  */
-int raft_node_is_addition_committed(raft_node_t *me);
+int raft_node_is_addition_committed(const raft_node_t *me);
 
 /**
  * Sets whether the node's addition is committed.
  */
 void raft_node_set_addition_committed(raft_node_t *me, int committed);
+
+/**
+ * (extension) Lets the leader keep up to `n` appendentries messages in
+ * flight to each peer whose log is known to match (pipelining, with etcd
+ * raft's probe/replicate flow control): it streams entries without waiting
+ * for each response; a rejection, or a heartbeat that finds a lost message,
+ * makes it probe that peer again, one message at a time; a peer being sent
+ * a snapshot gets only heartbeats. 1 or less (the default) is willemt's
+ * stop-and-wait. Requires the transport to carry
+ * `msg_appendentries_response_t.first_idx` back unchanged. Changing it
+ * restarts every peer in the probe state. Ignored for a NULL `me`.
+ */
+void raft_set_max_inflight_msgs(raft_server_t *me, int n);
+
+/**
+ * (extension) Returns the appendentries allowed in flight per peer (1:
+ * stop-and-wait); -9 for a NULL `me`.
+ */
+int raft_get_max_inflight_msgs(const raft_server_t *me);
+
+/**
+ * (extension) Caps the payload bytes (the sum of `data.len`) one
+ * appendentries carries, besides `raft_set_max_entries_per_msg`; a message
+ * carries at least one entry whatever its size. 0 (the default): no cap.
+ */
+void raft_set_max_msg_bytes(raft_server_t *me, uint64_t bytes);
+
+/**
+ * (extension) Returns the per-message payload cap (0: none).
+ */
+uint64_t raft_get_max_msg_bytes(const raft_server_t *me);
+
+/**
+ * (extension) Bounds the payload bytes a leader holds appended but not yet
+ * committed (etcd's MaxUncommittedEntriesSize): beyond it
+ * `raft_retain_entries` returns RAFT_ERR_UNCOMMITTED_LIMIT (transient: back
+ * off until entries commit). An empty entry, a configuration change, or an
+ * entry proposed while nothing is uncommitted is never refused. 0 (the
+ * default): no bound.
+ */
+void raft_set_max_uncommitted_bytes(raft_server_t *me, uint64_t bytes);
+
+/**
+ * (extension) Returns the bound set by `raft_set_max_uncommitted_bytes` (0: none).
+ */
+uint64_t raft_get_max_uncommitted_bytes(const raft_server_t *me);
+
+/**
+ * (extension) Returns the payload bytes this leader holds uncommitted (the
+ * figure the bound applies to; counted only while a bound is set).
+ */
+uint64_t raft_get_uncommitted_bytes(const raft_server_t *me);
+
+/**
+ * (extension) Parallel leader log writes (etcd's "parallel leader disk
+ * writes"). When on, the leader's `log_offer` need not be durable when it
+ * returns: the leader sends its appendentries at once, and counts its own
+ * log towards the commit only up to the index the program reports durable
+ * with `raft_flush`. The follower side is the program's: after
+ * `raft_recv_appendentries` returns, make the entries it offered durable
+ * (one fsync per message), then send the response. 0 (the default): every
+ * `log_offer` is durable on return. Turning it on counts everything already
+ * in the log as durable.
+ */
+void raft_set_parallel_log_writes(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if parallel leader log writes are on, else 0.
+ */
+int raft_get_parallel_log_writes(const raft_server_t *me);
+
+/**
+ * Reports that the log is durable up to `sync_index` (RedisLabs/raft's
+ * name; meaningful with parallel log writes on): a leader counts its own
+ * log up to there, which may raise its commit index (committed entries are
+ * then applied by `raft_periodic`; no callback is called here). An index
+ * above the last entry counts as the last entry; a lower index than
+ * reported before changes nothing. Returns 0, or -9 for a NULL `me` or a
+ * negative index.
+ */
+int raft_flush(raft_server_t *me, raft_index_t sync_index);
+
+/**
+ * Returns the last index known durable: the last log index, unless parallel
+ * log writes are on (then what `raft_flush` reported, at most the last index).
+ */
+raft_index_t raft_get_synced_idx(const raft_server_t *me);
+
+/**
+ * (extension) Proposes `n_entries` client entries at once on the leader,
+ * in order, as `n_entries` calls of `raft_retain_entries` would, but sending
+ * the appendentries once for the whole batch. `entries` is borrowed for the
+ * call (each entry's `term` is set; payloads are kept as for
+ * `raft_retain_entries`); `responses` (NULL or room for `n_entries`) gets each
+ * entry's id, term and index. Returns 0 when every entry was appended;
+ * otherwise the error for the first entry that was not (those before it were
+ * appended: their responses have `idx` > 0; the rest have `idx` 0). -9 for a
+ * NULL `me`, NULL `entries` with `n_entries` > 0, or a negative count.
+ */
+int raft_retain_entries_batch(raft_server_t *me,
+                              msg_entry_t *entries,
+                              int n_entries,
+                              msg_entry_response_t *responses);
 
 /**
  * Starts a snapshot of everything committed: applies all committed entries
@@ -1678,12 +1852,12 @@ int raft_cancel_snapshot(raft_server_t *me);
 /**
  * Returns the index of the last entry in the snapshot (0 if none).
  */
-raft_index_t raft_get_snapshot_entry_idx(raft_server_t *me);
+raft_index_t raft_get_snapshot_entry_idx(const raft_server_t *me);
 
 /**
  * Returns 1 while a snapshot is being taken.
  */
-int raft_snapshot_is_in_progress(raft_server_t *me);
+int raft_snapshot_is_in_progress(const raft_server_t *me);
 
 /**
  * Removes the oldest log entry, which must be committed, after `log_poll`
@@ -1719,12 +1893,12 @@ int raft_end_load_snapshot(raft_server_t *me);
 /**
  * Returns the index of the last entry covered by the snapshot (0 if none).
  */
-raft_index_t raft_get_snapshot_last_idx(raft_server_t *me);
+raft_index_t raft_get_snapshot_last_idx(const raft_server_t *me);
 
 /**
  * Returns the term of the last entry covered by the snapshot (0 if none).
  */
-raft_term_t raft_get_snapshot_last_term(raft_server_t *me);
+raft_term_t raft_get_snapshot_last_term(const raft_server_t *me);
 
 /**
  * Records the snapshot's last included term and index (metadata only).
@@ -1736,7 +1910,7 @@ void raft_set_snapshot_metadata(raft_server_t *me, raft_term_t term, raft_index_
  * compact: 0 if the log holds at most one entry, else the commit index minus
  * the index of the last compacted entry.
  */
-raft_index_t raft_get_num_snapshottable_logs(raft_server_t *me);
+raft_index_t raft_get_num_snapshottable_logs(const raft_server_t *me);
 
 #ifdef __cplusplus
 }  // extern "C"

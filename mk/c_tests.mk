@@ -5,18 +5,23 @@
 #   make memcheck                         the same suite under valgrind memcheck
 # Tests are collected from `TEST(name)` lines in c_tests/t_*.c into a
 # generated registry; the runner's last line is "N passed, N failed".
+# The cluster tests use the shared fixture and safety checker (c_fixture/).
+# t_faults.c needs the test-only fault-injection library (make fault-lib):
+# it is its own binary, build/c_tests/raft_fault_tests.
 C_TESTS_DIR   := c_tests
 C_TESTS_OUT   := build/c_tests
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
-# t_faults.c needs the test-only fault-injection library: its own binary.
 C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c $(C_TESTS_DIR)/t_faults.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
-C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster.c
-C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
+C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster_test.c
+C_TESTS_FIXTURE := $(sort $(wildcard c_fixture/*.c))
+C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h) $(wildcard c_fixture/*.h)
+C_TESTS_LOBJS := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS)) \
+                 $(patsubst c_fixture/%.c,$(C_TESTS_OUT)/c_fixture/%.o,$(C_TESTS_FIXTURE))
+C_TESTS_OBJS  := $(C_TESTS_LOBJS) $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
 C_FAULT_BIN   := $(C_TESTS_OUT)/raft_fault_tests
-C_FAULT_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_DIR)/t_faults.c) $(C_TESTS_OUT)/fault_registry.o
-C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -I$(C_TESTS_OUT)
+C_FAULT_OBJS  := $(C_TESTS_LOBJS) $(C_TESTS_OUT)/t_faults.o $(C_TESTS_OUT)/fault_registry.o
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -Ic_fixture -I$(C_TESTS_OUT)
 C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
@@ -25,6 +30,10 @@ C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=defini
 
 $(C_TESTS_OUT)/%.o: $(C_TESTS_DIR)/%.c $(C_TESTS_HDRS) $(HEADER) mk/c_tests.mk
 	@mkdir -p $(C_TESTS_OUT)
+	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
+
+$(C_TESTS_OUT)/c_fixture/%.o: c_fixture/%.c $(C_TESTS_HDRS) $(HEADER) mk/c_tests.mk
+	@mkdir -p $(C_TESTS_OUT)/c_fixture
 	$(CC) $(C_TESTS_CFLAGS) -c $< -o $@
 
 # registry: every `TEST(name)` at the start of a line, in file order
@@ -61,16 +70,16 @@ $(C_TESTS_OUT)/registry.o $(C_TESTS_OUT)/fault_registry.o: $(C_TESTS_OUT)/%.o: $
 $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
 	$(CC) $(C_TESTS_OBJS) -o $@ $(C_TESTS_LDFLAGS)
 
-# The fixture header (callback typedefs, structs, cbindgen header) must also
-# compile as C++.
-## the C test fixture headers compile as C++
-c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h $(C_TESTS_DIR)/cluster.h $(HEADER)
-	@mkdir -p $(C_TESTS_OUT)
-	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
-	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
-
 $(C_FAULT_BIN): $(C_FAULT_OBJS) $(FAULT_LIBDIR)/libraft.so
 	$(CC) $(C_FAULT_OBJS) -o $@ -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
+
+# The fixture headers (callback typedefs, structs, cbindgen header) must also
+# compile as C++.
+## the C test fixture headers compile as C++
+c-tests-cxx-check: $(C_TESTS_DIR)/fixture.h c_fixture/cluster.h c_fixture/safety.h $(HEADER)
+	@mkdir -p $(C_TESTS_OUT)
+	@printf '#include "fixture.h"\n#include "cluster.h"\nint main(void){ raft_cbs_t c = raft_cbs_t(); (void)c; return safety_violations(0) != 0; }\n' > $(C_TESTS_OUT)/cxx_check.cc
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -I$(C_TESTS_DIR) -Ic_fixture -fsyntax-only $(C_TESTS_OUT)/cxx_check.cc
 
 ## build the C test runner build/c_tests/raft_tests
 c-tests-bin: $(C_TESTS_BIN)

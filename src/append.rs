@@ -12,7 +12,46 @@ impl<H: Host> Server<H> {
     /// A client proposal on the leader: appends `entry` (naming `node` when
     /// it is a configuration change) in the current term and sends it to the
     /// followers that were caught up.
-    pub fn retain_entry(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult<EntryResponse> {
+    pub fn retain_entry(&mut self, entry: Entry<H::Data>, node: NodeId) -> RaftResult<EntryResponse> {
+        let id = entry.id;
+        self.propose(entry, node)?;
+        let idx = self.current_idx();
+        self.replicate_new_entries(idx);
+        Ok(EntryResponse { id, term: self.current_term, idx })
+    }
+
+    /// Client proposals on the leader, in order, as [`Server::retain_entry`]
+    /// each, but sent on once for the whole batch. Each entry's term is set.
+    /// On a refusal, returns how many were appended and the error for the next.
+    pub fn retain_entries(&mut self, entries: &mut [Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
+        let first = self.current_idx() + 1;
+        let mut appended = 0;
+        let mut refusal = None;
+        for (k, entry) in entries.iter_mut().enumerate() {
+            match self.propose(entry.clone(), nodes.get(k).copied().unwrap_or(NO_NODE)) {
+                Ok(()) => {
+                    entry.term = self.current_term;
+                    appended += 1;
+                }
+                Err(e) => {
+                    refusal = Some(e);
+                    break;
+                }
+            }
+        }
+        if appended > 0 {
+            self.replicate_new_entries(first);
+        }
+        match refusal {
+            None => Ok(()),
+            Some(e) => Err((appended, e)),
+        }
+    }
+
+    /// The checks and the append of one proposal, in the leader's term;
+    /// sending is the caller's.
+    #[inline(always)]
+    fn propose(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult {
         if let Some(change) = ConfigChange::of(entry.etype, node) {
             if self.tracker.would_change_voters(&change) {
                 if let Some(e) = self.voting_change_refusal() {
@@ -26,18 +65,44 @@ impl<H: Host> Server<H> {
         if self.transfer_blocks_entries() {
             return Err(err::LEADER_TRANSFER_IN_PROGRESS);
         }
+        let bounded = self.opts.max_uncommitted_bytes > 0;
+        let len = if bounded { H::data_len(&entry.data) } else { 0 };
+        if bounded {
+            self.check_uncommitted_bound(len, &entry)?;
+        }
         entry.term = self.current_term;
-        let id = entry.id;
         self.append_entry(entry, node)?;
-        let idx = self.current_idx();
-        // Send to followers that were caught up; count the other voters.
+        self.load.uncommitted_bytes += len;
+        Ok(())
+    }
+
+    /// The bound on the uncommitted log (etcd's MaxUncommittedEntriesSize):
+    /// a proposal that would take the leader's uncommitted payload bytes
+    /// over the limit is refused, unless it is empty, a configuration
+    /// change, or the only uncommitted entry.
+    fn check_uncommitted_bound(&self, len: usize, entry: &Entry<H::Data>) -> RaftResult {
+        let limit = self.opts.max_uncommitted_bytes;
+        if len > 0 && !entry.is_cfg_change() && self.load.uncommitted_bytes > 0 {
+            if self.load.uncommitted_bytes.saturating_add(len) > limit {
+                return Err(err::UNCOMMITTED_LIMIT);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the entries just appended (from `first`) on: to followers that
+    /// were caught up (stop-and-wait), or within each peer's window
+    /// (pipelined). A lone voter commits at once.
+    fn replicate_new_entries(&mut self, first: Index) {
         let mut other_voters = 0;
         let mut pos = 0;
         while let Some(nid) = self.tracker.id_at(pos) {
             if nid != self.tracker.self_id() {
                 other_voters += self.tracker.is_voter_at(pos) as i32;
-                if self.tracker.next_idx(pos) == idx {
-                    let _ = self.send_appendentries(nid);
+                if self.tracker.pipelining() {
+                    self.replicate_to(pos);
+                } else if self.tracker.next_idx(pos) == first {
+                    let _ = self.send_appendentries_at(pos, nid);
                 }
             }
             pos += 1;
@@ -45,7 +110,6 @@ impl<H: Host> Server<H> {
         if other_voters == 0 {
             self.advance_commit_idx(); // we may be the only voter
         }
-        Ok(EntryResponse { id, term: self.current_term, idx })
     }
 
     /// A new leader's no-op (option `noop_on_election`): an empty entry of its
@@ -58,7 +122,7 @@ impl<H: Host> Server<H> {
         let noop = Entry { term: self.current_term, id: 0, etype: entry_type::NO_OP, data };
         match self.append_entry(noop, NO_NODE) {
             Ok(()) => self.advance_commit_idx(), // we may be the only voter
-            Err(e) => log_msg!(self, None, "no-op entry not appended: log_offer returned {}", e),
+            Err(e) => log_msg!(self, Warning, None, "no-op entry not appended: log_offer returned {}", e),
         }
     }
 
@@ -127,10 +191,16 @@ impl<H: Host> Server<H> {
         let etype = entry.etype;
         self.log.push(entry);
         self.stats.entries_appended += 1;
+        if !self.is_leader() {
+            // Only a leader's own proposals wait for `flush` (parallel log
+            // writes): a follower's entries are durable before its response
+            // leaves, restored entries were durable already.
+            self.load.synced_idx = idx;
+        }
         if let Some(change) = ConfigChange::of(etype, node) {
             let next = if self.is_leader() { self.current_idx() + 1 } else { 1 };
             let effect = self.tracker.append_change(idx, change, next);
-            log_msg!(self, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
+            log_msg!(self, Info, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
             self.carry_out(effect, Some(idx));
         }
         Ok(())
@@ -153,6 +223,7 @@ impl<H: Host> Server<H> {
                 continue; // the host removed it itself
             }
             self.log.pop_back();
+            self.load.synced_idx = self.load.synced_idx.min(last - 1);
             let effect = self.tracker.pop_change(last);
             self.carry_out(effect, None);
         }

@@ -10,7 +10,7 @@ use crate::types::*;
 impl<H: Host> Server<H> {
     /// Applies the next committed entry through `log_apply`.
     pub fn apply_entry(&mut self) -> RaftResult {
-        if !self.is_apply_allowed() || self.last_applied_idx >= self.commit_idx {
+        if !self.is_apply_allowed() || self.last_applied_idx >= self.applicable_idx() {
             return Err(err::FAIL);
         }
         self.apply_next()
@@ -41,11 +41,12 @@ impl<H: Host> Server<H> {
     }
 
     /// Applies every committed entry not yet applied.
+    #[inline]
     pub fn apply_all(&mut self) -> RaftResult {
         if !self.is_apply_allowed() {
             return Ok(());
         }
-        while self.last_applied_idx < self.commit_idx {
+        while self.last_applied_idx < self.applicable_idx() {
             self.apply_next()?;
             if self.snapshot.in_progress && !self.is_apply_allowed() {
                 break; // a callback started a blocking snapshot

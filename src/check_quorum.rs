@@ -24,7 +24,7 @@ impl<H: Host> Server<H> {
             self.tracker.reset_recent_active();
             return false;
         }
-        log_msg!(self, None, "check-quorum: no majority heard from in an election timeout, stepping down");
+        log_msg!(self, Warning, None, "check-quorum: no majority heard from in an election timeout, stepping down");
         self.stats.check_quorum_stepdowns += 1;
         self.become_follower();
         self.current_leader = NO_NODE;

@@ -44,7 +44,7 @@ impl<H: Host> Server<H> {
             }
         }
 
-        if self.last_applied_idx < self.commit_idx && self.is_apply_allowed() {
+        if self.last_applied_idx < self.applicable_idx() && self.is_apply_allowed() {
             self.apply_all()?;
         }
         if self.transfer.is_some() | !self.reads.is_empty() {
@@ -70,7 +70,7 @@ impl<H: Host> Server<H> {
 
     /// Starts an election (willemt's `raft_election_start`).
     pub fn election_start(&mut self) -> RaftResult {
-        log_msg!(self, None, "election starting: timeout {} elapsed {} term {} ci {}",
+        log_msg!(self, Info, None, "election starting: timeout {} elapsed {} term {} ci {}",
                 self.timers.election_timeout_rand,
                 self.timers.elapsed,
                 self.current_term,
@@ -82,7 +82,7 @@ impl<H: Host> Server<H> {
     /// election timer, send RequestVote to every other voter. The new term and
     /// the vote are persisted first; if that fails we stay as we were.
     pub fn become_candidate(&mut self) -> RaftResult {
-        log_msg!(self, None, "becoming candidate");
+        log_msg!(self, Info, None, "becoming candidate");
         self.set_current_term(self.current_term + 1)?;
         self.tracker.reset_votes();
         let me = self.node_id();
@@ -107,11 +107,12 @@ impl<H: Host> Server<H> {
     /// with an AppendEntries to every node, including nodes being removed
     /// (inactive), so that they learn of their removal instead of campaigning.
     pub fn become_leader(&mut self) {
-        log_msg!(self, None, "becoming leader term:{}", self.current_term);
+        log_msg!(self, Info, None, "becoming leader term:{}", self.current_term);
         self.stats.elections_won += 1;
         self.current_leader = self.tracker.self_id();
         self.timers.reset();
         self.tracker.reset_progress(self.current_idx() + 1);
+        self.load.uncommitted_bytes = 0;
         self.reads_became_leader();
         self.check_quorum_reset();
         self.change_state(State::Leader);
@@ -122,7 +123,12 @@ impl<H: Host> Server<H> {
         let mut pos = 0;
         while let Some(id) = self.tracker.id_at(pos) {
             pos += 1;
-            if id != self.tracker.self_id() {
+            if id == self.tracker.self_id() {
+                continue;
+            }
+            if self.tracker.pipelining() {
+                self.replicate_to(pos - 1);
+            } else {
                 // An error here is the host's transport failing; heartbeats retry.
                 let _ = self.send_appendentries(id);
             }
@@ -143,7 +149,7 @@ impl<H: Host> Server<H> {
             transfer: self.campaign_by_transfer,
         };
         self.stats.requestvotes_sent += 1;
-        log_msg!(self, Some(node), "sending requestvote term:{} ci:{}", msg.term, msg.last_log_idx);
+        log_msg!(self, Debug, Some(node), "sending requestvote term:{} ci:{}", msg.term, msg.last_log_idx);
         match H::send_requestvote(self, node, &msg) {
             0 => Ok(()),
             e => Err(e),
@@ -207,7 +213,7 @@ impl<H: Host> Server<H> {
         if !transfer && self.refuses_votes_for(rv.candidate_id) {
             // Leader stickiness (thesis §4.2.3): neither the term nor the vote
             // changes while a current leader is heard from.
-            log_msg!(self, None, "requestvote from {} term {}: refused, leader {} is current", rv.candidate_id, rv.term, self.current_leader);
+            log_msg!(self, Debug, None, "requestvote from {} term {}: refused, leader {} is current", rv.candidate_id, rv.term, self.current_leader);
             resp.term = self.current_term;
             return Ok(());
         }
@@ -238,7 +244,7 @@ impl<H: Host> Server<H> {
             self.current_leader = NO_NODE;
             self.timers.reset();
         }
-        log_msg!(self, None, "requestvote from {} term {}: granted {}", rv.candidate_id, rv.term, resp.vote_granted);
+        log_msg!(self, Debug, None, "requestvote from {} term {}: granted {}", rv.candidate_id, rv.term, resp.vote_granted);
         Ok(())
     }
 
@@ -268,7 +274,10 @@ impl<H: Host> Server<H> {
                 }
             }
             // We are being removed and the voter already applied it.
-            vote::UNKNOWN_NODE if self.tracker.self_is_being_removed() => return Err(err::SHUTDOWN),
+            vote::UNKNOWN_NODE if self.tracker.self_is_being_removed() => {
+                log_msg!(self, Warning, from, "a voter no longer knows us: our removal is applied, shutting down");
+                return Err(err::SHUTDOWN);
+            }
             _ => {}
         }
         Ok(())

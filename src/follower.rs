@@ -40,7 +40,7 @@ impl<H: Host> Server<H> {
         resp: &mut AppendEntriesResponse,
     ) -> RaftResult {
         if !ae.entries.is_empty() {
-            log_msg!(self, from, "recvd appendentries t:{} ci:{} lc:{} pli:{} plt:{} #{}",
+            log_msg!(self, Trace, from, "recvd appendentries t:{} ci:{} lc:{} pli:{} plt:{} #{}",
                     ae.term,
                     self.current_idx(),
                     ae.leader_commit,
@@ -59,6 +59,7 @@ impl<H: Host> Server<H> {
                 self.become_follower();
             } else if self.is_leader() {
                 // Two leaders in one term cannot happen; refuse rather than follow.
+                log_msg!(self, Warning, from, "appendentries from another leader of our term {}: refused", ae.term);
                 return Ok(());
             }
         }
@@ -110,7 +111,7 @@ impl<H: Host> Server<H> {
                 }
                 Some(_) => {
                     if idx <= self.commit_idx {
-                        log_msg!(self, from, "AE entry conflicts with committed entry {}", idx);
+                        log_msg!(self, Error, from, "AE entry conflicts with committed entry {}", idx);
                         return Err(err::SHUTDOWN);
                     }
                     if self.has_fault(fault::NO_TRUNCATE_ON_CONFLICT) {

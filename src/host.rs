@@ -11,8 +11,8 @@
 
 use crate::server::Server;
 use crate::types::{
-    AppendEntriesHeader, Entry, HostTypes, Index, Membership, NodeId, ReadIndexRequest, ReadIndexResponse, RequestVote, State,
-    Term, TimeoutNow, TransferResult,
+    AppendEntriesHeader, Entry, HostTypes, Index, LogLevel, Membership, NodeId, ReadIndexRequest, ReadIndexResponse,
+    RequestVote, State, Term, TimeoutNow, TransferResult,
 };
 
 pub trait Host: HostTypes {
@@ -132,15 +132,16 @@ pub trait Host: HostTypes {
         false
     }
 
-    /// A debug message, about `node` when it concerns one.
-    fn log(_raft: &mut Server<Self>, _node: Option<NodeId>, _msg: &str) {}
+    /// A message of `level`, about `node` when it concerns one.
+    fn log(_raft: &mut Server<Self>, _level: LogLevel, _node: Option<NodeId>, _msg: &str) {}
 }
 
 impl<H: Host> Server<H> {
-    pub(crate) fn log_enabled(&self) -> bool {
-        H::log_enabled(self)
+    #[inline(always)]
+    pub(crate) fn log_enabled(&self, level: LogLevel) -> bool {
+        level <= self.opts.log_level && H::log_enabled(self)
     }
-    pub(crate) fn emit_log(&mut self, node: Option<NodeId>, msg: &str) {
-        H::log(self, node, msg);
+    pub(crate) fn emit_log(&mut self, level: LogLevel, node: Option<NodeId>, msg: &str) {
+        H::log(self, level, node, msg);
     }
 }

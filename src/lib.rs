@@ -8,12 +8,12 @@
 
 #![deny(unsafe_code)]
 
-/// Formats a debug message only when the host wants one.
+/// Formats a message of `$level` only when the host wants one.
 macro_rules! log_msg {
-    ($s:expr, $node:expr, $($arg:tt)*) => {
-        if $s.log_enabled() {
+    ($s:expr, $level:ident, $node:expr, $($arg:tt)*) => {
+        if $s.log_enabled($crate::types::LogLevel::$level) {
             let m = format!($($arg)*);
-            $s.emit_log($node, &m);
+            $s.emit_log($crate::types::LogLevel::$level, $node, &m);
         }
     };
 }
@@ -36,6 +36,7 @@ mod election;
 pub mod fault;
 mod follower;
 mod membership;
+mod pipeline;
 mod prevote;
 mod read_only;
 mod replication;

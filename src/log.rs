@@ -18,18 +18,22 @@ pub struct Log<D> {
     head: usize,
     base: Index,
     base_term: Term,
+    /// Index of the last entry (`base + entries.len() - head`), kept so that
+    /// the hot paths read it instead of computing it.
+    last: Index,
 }
 
 impl<D> Default for Log<D> {
     fn default() -> Self {
-        Log { entries: Vec::new(), head: 0, base: 0, base_term: 0 }
+        Log { entries: Vec::new(), head: 0, base: 0, base_term: 0, last: 0 }
     }
 }
 
 impl<D> Log<D> {
     /// Number of entries held.
+    #[inline(always)]
     pub fn count(&self) -> Index {
-        (self.entries.len() - self.head) as Index
+        self.last - self.base
     }
     /// Index of the last compacted entry (0 when nothing was compacted).
     pub fn base(&self) -> Index {
@@ -40,16 +44,16 @@ impl<D> Log<D> {
         self.base_term
     }
     /// Index of the last entry (the base when the log is empty).
+    #[inline(always)]
     pub fn current_idx(&self) -> Index {
-        self.base + self.count()
+        self.last
     }
 
-    #[inline]
+    /// Where the entry at `idx` sits in `entries`, if it is held.
+    #[inline(always)]
     fn slot(&self, idx: Index) -> Option<usize> {
-        // idx <= base wraps to a huge offset, which fails the length check.
-        let s = (idx.wrapping_sub(self.base).wrapping_sub(1) as u64 as usize).wrapping_add(self.head);
-        if idx > self.base && s < self.entries.len() {
-            Some(s)
+        if idx > self.base && idx <= self.last {
+            Some((idx - self.base - 1) as usize + self.head)
         } else {
             None
         }
@@ -123,6 +127,7 @@ impl<D> Log<D> {
             self.grow();
         }
         self.entries.push(e);
+        self.last += 1;
     }
 
     #[cold]
@@ -136,6 +141,7 @@ impl<D> Log<D> {
         if self.count() == 0 {
             return None;
         }
+        self.last -= 1;
         self.entries.pop()
     }
 
@@ -165,10 +171,12 @@ impl<D> Log<D> {
         self.head = 0;
         self.base = base;
         self.base_term = base_term;
+        self.last = base;
     }
 
     /// Whether `other` shares memory with the entry slots (a caller handing
     /// the log its own entries, which an append could move).
+    #[inline(always)]
     pub fn overlaps(&self, other: &[Entry<D>]) -> bool {
         let size = std::mem::size_of::<Entry<D>>();
         let (a0, a1) = (self.entries.as_ptr() as usize, self.entries.as_ptr() as usize + self.entries.capacity() * size);

@@ -19,7 +19,7 @@ impl<H: Host> Server<H> {
         if self.current_term >= MAX_TERM {
             return Err(err::INVALID);
         }
-        log_msg!(self, None, "becoming pre-candidate for term {}", self.current_term + 1);
+        log_msg!(self, Info, None, "becoming pre-candidate for term {}", self.current_term + 1);
         self.stats.prevotes_started += 1;
         self.tracker.reset_votes();
         self.current_leader = NO_NODE;
@@ -59,7 +59,7 @@ impl<H: Host> Server<H> {
         };
         let granted = rv.term > self.current_term && !self.refuses_votes_for(rv.candidate_id) && log_ok;
         resp.vote_granted = if granted { vote::GRANTED } else { vote::NOT_GRANTED };
-        log_msg!(self, None, "pre-vote from {} for term {}: granted {}", rv.candidate_id, rv.term, resp.vote_granted);
+        log_msg!(self, Debug, None, "pre-vote from {} for term {}: granted {}", rv.candidate_id, rv.term, resp.vote_granted);
     }
 
     /// Pre-candidate side: an answer to our pre-vote. A higher term makes us

@@ -16,36 +16,63 @@ impl<H: Host> Server<H> {
             return Err(err::INVALID);
         }
         let Some(pos) = self.tracker.pos(node) else { return Err(err::INVALID) };
+        self.send_appendentries_at(pos, node)
+    }
+
+    /// [`Server::send_appendentries`] to member `node`, at position `pos`.
+    #[inline]
+    pub(crate) fn send_appendentries_at(&mut self, pos: usize, node: NodeId) -> RaftResult {
         let next_idx = self.tracker.next_idx(pos);
         let base = self.log.base();
         if next_idx <= base && base > 0 {
-            log_msg!(self, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
+            log_msg!(self, Info, Some(node), "sending snapshot: next_idx {} < base {}", next_idx, base);
             self.stats.snapshots_sent += 1;
             let e = H::send_snapshot(self, node);
             return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
         }
-        self.send_appendentries_from(node, next_idx)
+        self.send_appendentries_from(node, next_idx, usize::MAX).map(|_| ())
     }
 
-    /// Sends AppendEntries with the entries from `first` (> compaction base).
+    /// Sends AppendEntries with up to `max` entries from `first` (>
+    /// compaction base), within the per-message caps (entry count, payload
+    /// bytes: at least one entry). Returns the last index it carried.
     #[inline(always)]
-    fn send_appendentries_from(&mut self, node: NodeId, first: Index) -> RaftResult {
+    pub(crate) fn send_appendentries_from(&mut self, node: NodeId, first: Index, max: usize) -> RaftResult<Index> {
         let prev_log_idx = first - 1;
         let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
         let avail = (self.current_idx() - prev_log_idx).max(0) as usize;
+        let mut n_entries = avail.min(self.opts.max_entries_per_msg).min(max);
+        if self.opts.max_msg_bytes > 0 && n_entries > 1 {
+            n_entries = self.entries_within_bytes(first, n_entries);
+        }
         let msg = AppendEntriesHeader {
             term: self.current_term,
             prev_log_idx,
             prev_log_term,
             leader_commit: self.commit_idx,
-            n_entries: avail.min(self.opts.max_entries_per_msg),
+            n_entries,
             msg_id: self.reads.round,
         };
         self.stats.appendentries_sent += 1;
         match H::send_appendentries(self, node, &msg) {
-            0 => Ok(()),
+            0 => Ok(prev_log_idx + n_entries as Index),
             e => Err(e),
         }
+    }
+
+    /// How many of the `n` entries from `first` fit the per-message payload
+    /// budget (at least one, so that an entry larger than the budget still goes).
+    fn entries_within_bytes(&self, first: Index, n: usize) -> usize {
+        let mut bytes = 0usize;
+        let mut fit = 0;
+        for e in self.log.slice_from(first, n) {
+            bytes = bytes.saturating_add(H::data_len(&e.data));
+            if fit > 0 && bytes > self.opts.max_msg_bytes {
+                break;
+            }
+            fit += 1;
+        }
+        fit
     }
 
     /// Heartbeat: an AppendEntries to every other node, including nodes being
@@ -63,11 +90,12 @@ impl<H: Host> Server<H> {
             if id == self.tracker.self_id() {
                 continue;
             }
+            if self.tracker.pipelining() {
+                self.heartbeat_pipelined(pos - 1);
+                continue;
+            }
             match self.send_appendentries(id) {
-                Err(err::NEEDS_SNAPSHOT) => {
-                    let base = self.log.base();
-                    let _ = self.send_appendentries_from(id, base + 1);
-                }
+                Err(err::NEEDS_SNAPSHOT) => self.send_snapshot_anchor(id),
                 Err(e) if first_err.is_ok() && e != err::INVALID => first_err = Err(e),
                 _ => {}
             }
@@ -94,7 +122,7 @@ impl<H: Host> Server<H> {
         }
         self.stats.appendentries_responses_received += 1;
         let (next_idx, match_idx) = (self.tracker.next_idx(pos), self.tracker.match_idx(pos));
-        log_msg!(self, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
+        log_msg!(self, Trace, Some(from), "received appendentries response {} ci:{} rci:{} 1stidx:{}",
                 if r.success { "SUCCESS" } else { "fail" },
                 self.current_idx(),
                 r.current_idx,
@@ -108,7 +136,13 @@ impl<H: Host> Server<H> {
         if self.current_term != r.term {
             return Ok(());
         }
+        if r.success && r.current_idx > self.current_idx() {
+            return Err(err::INVALID); // it claims entries we never sent
+        }
         self.note_response(pos, r); // check-quorum, reads, transfer (read_only.rs)
+        if self.tracker.pipelining() {
+            return self.recv_appendentries_response_pipelined(pos, from, r);
+        }
 
         if !r.success {
             // Log inconsistency: decrement nextIndex and retry (§5.3).
@@ -130,27 +164,26 @@ impl<H: Host> Server<H> {
             };
         }
 
-        if r.current_idx > self.current_idx() {
-            return Err(err::INVALID); // it claims entries we never sent
-        }
-
+        let mut pos = pos;
         if self.tracker.is_catching_up(pos) {
             self.maybe_report_sufficient_logs(from, r.current_idx);
+            // The callback may have changed the membership.
+            match self.tracker.pos(from) {
+                Some(p) => pos = p,
+                None => return Ok(()),
+            }
         }
 
         if r.current_idx <= match_idx {
             return Ok(()); // stale or duplicate
         }
-        // The callback above may have changed the membership.
-        match self.tracker.pos(from) {
-            Some(pos) => self.tracker.set_progress(pos, r.current_idx),
-            None => return Ok(()),
-        }
+        self.tracker.set_progress(pos, r.current_idx);
         self.commit_up_to(r.current_idx);
 
-        // Keep streaming if it still lacks entries.
+        // Keep streaming if it still lacks entries (the commit rule calls
+        // no host code: `pos` still names `from`).
         if r.current_idx < self.current_idx() {
-            return match self.send_appendentries(from) {
+            return match self.send_appendentries_at(pos, from) {
                 Err(err::NEEDS_SNAPSHOT) => Ok(()),
                 other => other,
             };
@@ -158,10 +191,18 @@ impl<H: Host> Server<H> {
         Ok(())
     }
 
+    /// An AppendEntries anchored at the snapshot (with the entries after
+    /// it), sent beside `send_snapshot`: once the peer has loaded the
+    /// snapshot, its answer moves its `next_idx` past it.
+    pub(crate) fn send_snapshot_anchor(&mut self, node: NodeId) {
+        let base = self.log.base();
+        let _ = self.send_appendentries_from(node, base + 1, usize::MAX);
+    }
+
     /// Tells the host once when a non-voting node has caught up, so it can
     /// propose promoting it — only while that promotion would be accepted
     /// (else it is offered again on a later response).
-    fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
+    pub(crate) fn maybe_report_sufficient_logs(&mut self, from: NodeId, current_idx: Index) {
         if self.voting_change_refusal().is_none()
             && self.current_idx() <= current_idx + 1
             && H::node_has_sufficient_logs(self, from) == 0
@@ -188,22 +229,55 @@ impl<H: Host> Server<H> {
         if self.log.term_at(new_match) != Some(self.current_term) && !self.has_fault(fault::COMMIT_PREVIOUS_TERM) {
             return;
         }
-        if self.tracker.quorum_holds(new_match, self.current_idx()) {
-            self.set_commit_idx(new_match);
+        if self.tracker.quorum_holds(new_match, self.synced_idx()) {
+            self.leader_commit_to(new_match);
         } else {
             self.advance_commit_idx();
         }
     }
 
     /// The leader commit rule itself: the quorum's index, if its entry is of
-    /// the current term (§5.4.2), becomes the commit index.
+    /// the current term (§5.4.2), becomes the commit index. Our own log counts
+    /// up to what is durable ([`Server::synced_idx`]).
     pub(crate) fn advance_commit_idx(&mut self) {
-        let quorum_idx = self.tracker.committed_index(self.current_idx());
+        let quorum_idx = self.tracker.committed_index(self.synced_idx());
         if quorum_idx <= self.commit_idx {
             return;
         }
         if self.log.term_at(quorum_idx) == Some(self.current_term) || self.has_fault(fault::COMMIT_PREVIOUS_TERM) {
-            self.set_commit_idx(quorum_idx);
+            self.leader_commit_to(quorum_idx);
         }
+    }
+
+    /// Raises the leader's commit index to `idx`, releasing the committed
+    /// entries' bytes from the bound on the uncommitted log.
+    #[inline(always)]
+    fn leader_commit_to(&mut self, idx: Index) {
+        if self.opts.max_uncommitted_bytes > 0 {
+            let newly: usize = self
+                .log
+                .slice_from(self.commit_idx + 1, (idx - self.commit_idx).max(0) as usize)
+                .iter()
+                .map(|e| H::data_len(&e.data))
+                .sum();
+            self.load.uncommitted_bytes = self.load.uncommitted_bytes.saturating_sub(newly);
+        }
+        self.set_commit_idx(idx);
+    }
+
+    /// The host reports that our log is durable up to `idx` (parallel log
+    /// writes): a leader's own log then counts for the commit up to there.
+    pub fn flush(&mut self, idx: Index) -> RaftResult {
+        if idx < 0 {
+            return Err(err::INVALID);
+        }
+        let synced = idx.min(self.current_idx());
+        if synced > self.load.synced_idx {
+            self.load.synced_idx = synced;
+            if self.is_leader() {
+                self.advance_commit_idx();
+            }
+        }
+        Ok(())
     }
 }

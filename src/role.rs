@@ -57,7 +57,7 @@ impl<H: Host> Server<H> {
 
     /// Steps down (or stays) a follower with a fresh election timeout.
     pub fn become_follower(&mut self) {
-        log_msg!(self, None, "becoming follower");
+        log_msg!(self, Info, None, "becoming follower");
         self.timers.randomize();
         self.timers.reset();
         self.change_state(State::Follower);

@@ -95,6 +95,25 @@ pub(crate) struct Options {
     /// Largest clock drift rate between servers, per mille, that lease reads
     /// must tolerate.
     pub clock_drift_permille: i32,
+    /// Payload bytes per AppendEntries (at least one entry is sent); 0: no cap.
+    pub max_msg_bytes: usize,
+    /// Payload bytes the leader may hold uncommitted before refusing
+    /// proposals (etcd's MaxUncommittedEntriesSize); 0: no bound.
+    pub max_uncommitted_bytes: usize,
+    /// The leader's `log_offer` need not be durable on return: its own log
+    /// counts for the commit only up to what the host reported synced.
+    pub parallel_log_writes: bool,
+    /// The most detailed log level passed to the host (Trace: all, willemt's).
+    pub log_level: LogLevel,
+}
+
+/// The leader's bookkeeping for the options above.
+#[derive(Debug, Default)]
+pub(crate) struct LeaderLoad {
+    /// Payload bytes appended by this leader and not yet committed.
+    pub uncommitted_bytes: usize,
+    /// The last index the host reported durable (`raft_flush`).
+    pub synced_idx: Index,
 }
 
 /// Default clock-drift bound for lease reads, per mille (5%).
@@ -117,6 +136,7 @@ pub struct Server<H: HostTypes> {
     pub(crate) last_applied_idx: Index,
     pub(crate) snapshot: SnapshotState,
     pub(crate) opts: Options,
+    pub(crate) load: LeaderLoad,
     /// Pending reads and the heartbeat rounds that confirm them (thesis §6.4).
     pub(crate) reads: ReadOnly,
     /// The leadership transfer in progress, if any (thesis §3.10).
@@ -157,11 +177,16 @@ impl<H: HostTypes> Server<H> {
             snapshot: SnapshotState::default(),
             opts: Options {
                 max_entries_per_msg: usize::MAX,
+                max_msg_bytes: 0,
+                max_uncommitted_bytes: 0,
+                parallel_log_writes: false,
+                log_level: LogLevel::Trace,
                 prevote: false,
                 check_quorum: false,
                 noop_on_election: false,
                 clock_drift_permille: DEFAULT_CLOCK_DRIFT_PERMILLE,
             },
+            load: LeaderLoad::default(),
             reads: ReadOnly::default(),
             transfer: None,
             campaign_by_transfer: false,
@@ -234,6 +259,63 @@ impl<H: HostTypes> Server<H> {
     /// Caps the entries carried by one AppendEntries (0 = no cap).
     pub fn set_max_entries_per_msg(&mut self, n: usize) {
         self.opts.max_entries_per_msg = if n == 0 { usize::MAX } else { n };
+    }
+    /// Passes the host only messages at `level` or more important ones.
+    pub fn set_log_level(&mut self, level: LogLevel) {
+        self.opts.log_level = level;
+    }
+    pub fn log_level(&self) -> LogLevel {
+        self.opts.log_level
+    }
+    /// Caps the payload bytes of one AppendEntries (0 = no cap); a message
+    /// carries at least one entry whatever its size.
+    pub fn set_max_msg_bytes(&mut self, bytes: usize) {
+        self.opts.max_msg_bytes = bytes;
+    }
+    pub fn max_msg_bytes(&self) -> usize {
+        self.opts.max_msg_bytes
+    }
+    /// AppendEntries in flight per peer (pipelining); 1 (the default) is
+    /// stop-and-wait. Changing it restarts every peer in the probe state.
+    pub fn set_max_inflight_msgs(&mut self, n: usize) {
+        self.tracker.set_window(n);
+    }
+    pub fn max_inflight_msgs(&self) -> usize {
+        if self.tracker.pipelining() {
+            self.tracker.window()
+        } else {
+            1
+        }
+    }
+    /// Bounds the payload bytes a leader holds uncommitted (0 = no bound).
+    pub fn set_max_uncommitted_bytes(&mut self, bytes: usize) {
+        self.opts.max_uncommitted_bytes = bytes;
+    }
+    pub fn max_uncommitted_bytes(&self) -> usize {
+        self.opts.max_uncommitted_bytes
+    }
+    /// Payload bytes this leader holds uncommitted.
+    pub fn uncommitted_bytes(&self) -> usize {
+        self.load.uncommitted_bytes
+    }
+    /// Whether the leader's own log writes may complete after `log_offer`
+    /// returns (reported with `flush`).
+    pub fn set_parallel_log_writes(&mut self, on: bool) {
+        self.opts.parallel_log_writes = on;
+        self.load.synced_idx = self.current_idx();
+    }
+    pub fn parallel_log_writes(&self) -> bool {
+        self.opts.parallel_log_writes
+    }
+    /// The last index known durable on this server: everything, unless
+    /// parallel log writes are on.
+    #[inline(always)]
+    pub fn synced_idx(&self) -> Index {
+        if self.opts.parallel_log_writes {
+            self.load.synced_idx.min(self.current_idx())
+        } else {
+            self.current_idx()
+        }
     }
     /// Pre-vote (thesis §9.6) before each election. Off by default.
     pub fn set_prevote(&mut self, on: bool) {
@@ -417,6 +499,18 @@ impl<H: HostTypes> Server<H> {
         self.tracker.voting_change_in_progress()
     }
 
+    /// The last entry that may be applied: the commit index, and with
+    /// parallel log writes no further than what is durable here (an entry is
+    /// never applied before its own log record is safe).
+    #[inline(always)]
+    pub fn applicable_idx(&self) -> Index {
+        if self.opts.parallel_log_writes {
+            self.commit_idx.min(self.synced_idx())
+        } else {
+            self.commit_idx
+        }
+    }
+
     // ---- snapshots --------------------------------------------------------
 
     pub fn snapshot_is_in_progress(&self) -> bool {
@@ -442,7 +536,7 @@ impl<H: HostTypes> Server<H> {
         if self.log.count() <= 1 {
             return 0;
         }
-        (self.commit_idx.min(self.current_idx()) - self.log.base()).max(0)
+        (self.applicable_idx().min(self.current_idx()) - self.log.base()).max(0)
     }
 
     // ---- low-level setters (tests, simulators, recovery) ----------------

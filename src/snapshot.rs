@@ -13,7 +13,9 @@ impl<H: Host> Server<H> {
         if self.snapshot.in_progress || self.num_snapshottable_logs() == 0 {
             return Err(err::FAIL);
         }
-        let target = self.commit_idx;
+        // Everything that may be applied: committed (and, with parallel log
+        // writes, durable here).
+        let target = self.applicable_idx();
         if target == 0 {
             return Err(err::FAIL);
         }
@@ -26,7 +28,7 @@ impl<H: Host> Server<H> {
         self.set_snapshot_metadata(term, target);
         self.snapshot.in_progress = true;
         self.snapshot.flags = flags;
-        log_msg!(self, None, "begin snapshot sli:{} slt:{}", target, term);
+        log_msg!(self, Info, None, "begin snapshot sli:{} slt:{}", target, term);
         Ok(())
     }
 
@@ -39,7 +41,7 @@ impl<H: Host> Server<H> {
             self.poll_entry()?;
         }
         self.snapshot.in_progress = false;
-        log_msg!(self, None, "end snapshot base:{} commit:{}", self.log.base(), self.commit_idx);
+        log_msg!(self, Info, None, "end snapshot base:{} commit:{}", self.log.base(), self.commit_idx);
         if self.is_leader() {
             let base = self.log.base();
             let mut pos = 0;
@@ -129,6 +131,7 @@ impl<H: Host> Server<H> {
             self.commit_idx = idx;
         }
         self.last_applied_idx = idx;
+        self.load.synced_idx = idx;
         self.set_snapshot_metadata(term, idx);
         self.stats.snapshots_loaded += 1;
         self.tracker.clear_pending();
@@ -142,7 +145,7 @@ impl<H: Host> Server<H> {
                 n.set_active(true);
             }
         }
-        log_msg!(self, None, "loaded snapshot sli:{} slt:{}", idx, term);
+        log_msg!(self, Info, None, "loaded snapshot sli:{} slt:{}", idx, term);
         Ok(())
     }
 

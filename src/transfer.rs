@@ -54,7 +54,7 @@ impl<H: Host> Server<H> {
         let timeout = if timeout_ms == 0 { self.timers.election_timeout as i64 } else { timeout_ms };
         self.transfer = Some(Transfer { target, deadline: self.timers.now.saturating_add(timeout), timeoutnow_sent_at: None });
         self.stats.transfers_started += 1;
-        log_msg!(self, Some(target), "leadership transfer to {} started", target);
+        log_msg!(self, Info, Some(target), "leadership transfer to {} started", target);
         if let Some(p) = self.tracker.pos(target) {
             if self.tracker.match_idx(p) >= self.current_idx() {
                 self.send_timeoutnow(target);
@@ -84,7 +84,7 @@ impl<H: Host> Server<H> {
             t.timeoutnow_sent_at = Some(now);
         }
         self.stats.timeoutnows_sent += 1;
-        log_msg!(self, Some(target), "sending timeoutnow term {}", self.current_term);
+        log_msg!(self, Info, Some(target), "sending timeoutnow term {}", self.current_term);
         let msg = TimeoutNow { term: self.current_term };
         // A lost TimeoutNow is sent again on a later response of the target.
         let _ = H::send_timeoutnow(self, target, &msg);
@@ -110,7 +110,7 @@ impl<H: Host> Server<H> {
             if result == TransferResult::ExpectedLeader {
                 self.stats.transfers_completed += 1;
             }
-            log_msg!(self, None, "leadership transfer ended: {:?}", result);
+            log_msg!(self, Info, None, "leadership transfer ended: {:?}", result);
             H::notify_transfer_event(self, result);
         }
     }
@@ -153,7 +153,7 @@ impl<H: Host> Server<H> {
         }
         self.stats.timeoutnows_received += 1;
         if msg.term != self.current_term || self.is_leader() || !self.tracker.self_is_voter() || self.has_fault(crate::fault::IGNORE_TIMEOUTNOW) {
-            log_msg!(self, from, "timeoutnow term {} ignored (term {})", msg.term, self.current_term);
+            log_msg!(self, Debug, from, "timeoutnow term {} ignored (term {})", msg.term, self.current_term);
             return Ok(());
         }
         self.timeout_now()

@@ -205,6 +205,38 @@ pub enum State {
     PreCandidate = 4,
 }
 
+/// How much a log message matters (C `raft_log_level_e`); a server passes
+/// its host the messages at or below its level (`Server::set_log_level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(i32)]
+pub enum LogLevel {
+    /// Something is wrong with the cluster or the host (e.g. a leader's entry
+    /// conflicts with a committed one).
+    Error = 1,
+    /// Something unusual that the protocol handles (e.g. learning that we
+    /// were removed).
+    Warning = 2,
+    /// Role changes, elections, snapshots, configuration changes.
+    Info = 3,
+    /// Votes and requests.
+    Debug = 4,
+    /// Every replication message.
+    Trace = 5,
+}
+
+impl LogLevel {
+    /// The level of a C `raft_log_level_e` value (out of range: clamped).
+    pub fn from_i32(v: i32) -> LogLevel {
+        match v {
+            i32::MIN..=1 => LogLevel::Error,
+            2 => LogLevel::Warning,
+            3 => LogLevel::Info,
+            4 => LogLevel::Debug,
+            _ => LogLevel::Trace,
+        }
+    }
+}
+
 /// Membership events reported to the host (C `raft_membership_e`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
@@ -228,10 +260,13 @@ pub mod err {
     /// Our extension: an argument was invalid (NULL pointer, negative count,
     /// unknown node). Within willemt's reserved range (> RAFT_ERR_LAST).
     pub const INVALID: i32 = -9;
+    /// Our extension: the leader holds as many uncommitted payload bytes as
+    /// `raft_set_max_uncommitted_bytes` allows; back off and retry.
+    pub const UNCOMMITTED_LIMIT: i32 = -10;
     /// A leadership transfer is in progress: no new entries until it ends.
-    pub const LEADER_TRANSFER_IN_PROGRESS: i32 = -10;
-    /// A read could not be confirmed in time.
-    pub const TIMEOUT: i32 = -11;
+    pub const LEADER_TRANSFER_IN_PROGRESS: i32 = -11;
+    /// A read was not answered in time.
+    pub const TIMEOUT: i32 = -12;
     pub const LAST: i32 = -100;
 }
 
@@ -246,4 +281,10 @@ pub trait HostTypes: Sized {
     type Data: Clone;
     /// Per-node data, e.g. a connection.
     type NodeData: Default;
+
+    /// Payload bytes of an entry, for the per-message byte budget and the
+    /// bound on the uncommitted log (0 when the host does not say).
+    fn data_len(_data: &Self::Data) -> usize {
+        0
+    }
 }

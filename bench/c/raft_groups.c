@@ -133,9 +133,10 @@ int main(int argc, char **argv) {
         cpus[r] = cpu_s() - c0;
         wall += wall_s() - w0;
     }
-    double cpu = median(cpus, runs);
+    double cpu = median(cpus, runs); /* sorts: cpus[0] is the least, cpus[runs - 1] the most */
     double sim = (double)ticks * TICK_MS / 1000.0;
     double core_pct = 100.0 * cpu / sim;
+    double core_pct_min = 100.0 * cpus[0] / sim, core_pct_max = 100.0 * cpus[runs - 1] / sim;
     double wall_per_run = wall / runs;
     g_ae_sent /= (unsigned long)runs;
     hb_recv /= (unsigned long)runs;
@@ -148,14 +149,15 @@ int main(int argc, char **argv) {
     int stable = still_leading == nleaders && still_following == ngroups - nleaders && g_rv_sent == 0;
 
     printf("groups: %ld servers (%ld leading), library heap %.0f B/server; %.0f simulated s at a %d ms tick: "
-           "%.3f CPU s (median of %d runs) = %.3f%% of one core (%.0f ns per server-tick incl. heartbeats; wall %.3f s); "
+           "%.3f CPU s (median of %d runs) = %.3f%% of one core (%.3f-%.3f%%; %.0f ns per server-tick incl. heartbeats; "
+           "wall %.3f s); "
            "%lu heartbeats sent, %lu received, %lu requestvotes; roles %s\n",
-           ngroups, nleaders, per_server, sim, TICK_MS, cpu, runs, core_pct,
+           ngroups, nleaders, per_server, sim, TICK_MS, cpu, runs, core_pct, core_pct_min, core_pct_max,
            cpu * 1e9 / ((double)ticks * (double)ngroups), wall_per_run, g_ae_sent, hb_recv, g_rv_sent,
            stable ? "stable" : "CHANGED");
     printf("RESULT groups=%ld leaders=%ld bytes_per_server=%.1f sim_seconds=%.0f tick_ms=%d cpu_s=%.4f "
-           "core_pct=%.4f ns_per_server_tick=%.1f hb_sent=%lu hb_recv=%lu rv_sent=%lu stable=%s\n",
-           ngroups, nleaders, per_server, sim, TICK_MS, cpu, core_pct,
+           "runs=%d core_pct=%.4f core_pct_min=%.4f core_pct_max=%.4f ns_per_server_tick=%.1f hb_sent=%lu hb_recv=%lu rv_sent=%lu stable=%s\n",
+           ngroups, nleaders, per_server, sim, TICK_MS, cpu, runs, core_pct, core_pct_min, core_pct_max,
            cpu * 1e9 / ((double)ticks * (double)ngroups), g_ae_sent, hb_recv, g_rv_sent, stable ? "yes" : "no");
 
     for (long i = 0; i < ngroups; i++) raft_free(gs[i].s);

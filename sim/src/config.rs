@@ -35,6 +35,13 @@ pub struct Config {
     /// Longest time a crashed server stays down, in ticks.
     pub max_down: u32,
     pub max_entries: u32,
+    /// raft_set_max_inflight_msgs (pipelining; 1 = stop-and-wait).
+    pub inflight: u32,
+    /// raft_set_max_msg_bytes (0 = no cap).
+    pub max_msg_bytes: u32,
+    /// raft_set_parallel_log_writes: a leader's log_offer is not durable
+    /// until the simulator calls raft_flush (a crash loses what was not).
+    pub parallel_write: bool,
     /// Run a liveness window every this many steps (0: only at the end).
     pub liveness_every: u64,
     /// Bound of a liveness window, in election timeouts (0: no liveness checks).
@@ -86,6 +93,9 @@ impl Default for Config {
             reorder_delay: 150,
             max_down: 150,
             max_entries: 16,
+            inflight: 1,
+            max_msg_bytes: 0,
+            parallel_write: false,
             liveness_every: 25_000,
             liveness_timeouts: 30,
             prevote: false,
@@ -150,6 +160,15 @@ TIMING (virtual milliseconds)
   --reorder-delay MS     largest extra delay of a reordered message [150]
   --max-down TICKS       longest downtime of a crashed server [150]
   --max-entries N        raft_set_max_entries_per_msg [16]
+REPLICATION
+  --inflight N           raft_set_max_inflight_msgs: appendentries in flight
+                         per peer (pipelining); 1 = stop-and-wait [1]
+  --max-msg-bytes B      raft_set_max_msg_bytes: payload bytes per
+                         appendentries; 0 = no cap [0]
+  --parallel-write       raft_set_parallel_log_writes: the leader's log_offer
+                         is durable only once raft_flush reports it (the
+                         simulator flushes on random steps; a crash loses the
+                         leader's unflushed entries)
 FEATURES (all off by default, as in the library)
   --prevote              pre-vote on every server (raft_set_prevote); checks
                          that a server partitioned away from a majority
@@ -238,7 +257,7 @@ impl Config {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (body.to_string(), None),
             };
-            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "prevote" | "check-quorum");
+            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "parallel-write" | "prevote" | "check-quorum");
             let val = if flag {
                 inline.unwrap_or_default()
             } else if let Some(v) = inline {
@@ -270,6 +289,9 @@ impl Config {
                 "reorder-delay" => c.reorder_delay = num(n, &val)?,
                 "max-down" => c.max_down = num(n, &val)?,
                 "max-entries" => c.max_entries = num(n, &val)?,
+                "inflight" => c.inflight = num(n, &val)?,
+                "max-msg-bytes" => c.max_msg_bytes = num(n, &val)?,
+                "parallel-write" => c.parallel_write = true,
                 "liveness-every" => c.liveness_every = num(n, &val)?,
                 "liveness-timeouts" => c.liveness_timeouts = num(n, &val)?,
                 "fault" => c.fault = num(n, &val)?,
@@ -357,6 +379,11 @@ impl Config {
         opt!(reorder_delay, "reorder-delay");
         opt!(max_down, "max-down");
         opt!(max_entries, "max-entries");
+        opt!(inflight, "inflight");
+        opt!(max_msg_bytes, "max-msg-bytes");
+        if self.parallel_write {
+            s.push_str(" --parallel-write");
+        }
         opt!(liveness_every, "liveness-every");
         opt!(liveness_timeouts, "liveness-timeouts");
         opt!(transfer, "transfer");

@@ -32,7 +32,15 @@ fn members(mut c: Config) -> Config {
     c
 }
 
-/// The library extensions a matrix run turns on.
+/// Pipelined replication (a window of 8) with parallel leader log writes:
+/// a crash loses the leader's unflushed entries.
+fn pipelined(mut c: Config) -> Config {
+    c.inflight = 8;
+    c.parallel_write = true;
+    c
+}
+
+/// The library extensions of issue 12 a matrix run turns on.
 fn features(mut c: Config, prevote: bool, check_quorum: bool, transfer: u32, reads: u32) -> Config {
     c.prevote = prevote;
     c.check_quorum = check_quorum;
@@ -50,9 +58,9 @@ pub fn matrix() -> Vec<Config> {
     for &(n, steps) in &[(3u32, 490_000u64), (5, 400_000), (7, 320_000)] {
         let s0 = n as u64 * 100;
         v.push(lossy(base(n, s0 + 1, steps)));
-        v.push(features(crashes(lossy(base(n, s0 + 2, steps))), true, false, 0, 0));
+        v.push(features(pipelined(crashes(lossy(base(n, s0 + 2, steps)))), true, false, 0, 0));
         v.push(features(members(lossy(base(n, s0 + 3, steps))), false, true, 0, 20));
-        v.push(features(members(crashes(lossy(base(n, s0 + 4, steps)))), true, false, 3, 0));
+        v.push(features(pipelined(members(crashes(lossy(base(n, s0 + 4, steps))))), true, false, 3, 0));
         v.push(features(members(crashes(lossy(base(n, s0 + 6, steps)))), true, true, 3, 20));
         // fast elections, heavy loss and reordering, frequent short crashes
         let mut a = members(base(n, s0 + 5, steps / 3));

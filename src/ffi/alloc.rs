@@ -19,7 +19,9 @@ static USER_FREE: AtomicUsize = AtomicUsize::new(0);
 /// malloc's guaranteed alignment on the platforms we build for.
 const MALLOC_ALIGN: usize = 16;
 
-/// Routes the library's allocations to the application's allocator. Call it
+/// Routes the library's allocations to the application's allocator (in a
+/// library built with the cargo feature `c-heap`, as `make` builds it; a Rust
+/// program linking the crate keeps its own allocator). Call it
 /// before `raft_new` and never again while a server exists: memory is freed
 /// with the functions in force when it is freed. Each pointer may be NULL
 /// (that function stays the C library's). Functions must return memory

@@ -5,7 +5,7 @@ use super::handle::*;
 use super::host::*;
 use super::msgs::*;
 use super::types::*;
-use super::{guard, rc, with_server, INVALID};
+use super::{guard, rc, with_server, with_server_ref, INVALID};
 use crate::server::Server;
 use crate::types::*;
 
@@ -23,9 +23,12 @@ pub extern "C" fn raft_new() -> *mut raft_server_t {
     guard(std::ptr::null_mut(), || new_server(Server::new(CHost::default())))
 }
 
-/// Frees a server, its nodes and its log. Payload buffers are not touched
-/// (the application owns them). `me` may be NULL; it is invalid afterwards.
-/// Never call it (or `raft_clear`) from within one of this server's callbacks.
+/// Frees a server, its nodes (every `raft_node_t*` it returned becomes
+/// invalid) and its log (the entry structs). No callback is called: payload
+/// buffers are not touched (the application owns them and frees them itself),
+/// user data pointers are not freed. `me` may be NULL (or a handle of another
+/// kind: ignored); it is invalid afterwards. Never call it (or `raft_clear`)
+/// from within one of this server's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn raft_free(me: *mut raft_server_t) {
     // Every accepted read is answered exactly once: pending ones now.
@@ -47,7 +50,7 @@ pub unsafe extern "C" fn raft_clear(me: *mut raft_server_t) {
 /// Sets the callbacks (copied from `*funcs`) and the `user_data` passed to
 /// them. `funcs` is borrowed for the call; NULL changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn raft_set_callbacks(me: *mut raft_server_t, funcs: *mut raft_cbs_t, user_data: *mut c_void) {
+pub unsafe extern "C" fn raft_set_callbacks(me: *mut raft_server_t, funcs: *const raft_cbs_t, user_data: *mut c_void) {
     with_server!(me, (), |s| {
         if let Some(f) = funcs.as_ref() {
             s.host.cbs = *f;
@@ -133,21 +136,21 @@ pub unsafe extern "C" fn raft_set_request_timeout(me: *mut raft_server_t, msec: 
 
 /// Returns the election timeout in ms (-9 if `me` is NULL).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_election_timeout(me: *mut raft_server_t) -> c_int {
-    with_server!(me, INVALID, |s| s.election_timeout())
+pub unsafe extern "C" fn raft_get_election_timeout(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.election_timeout())
 }
 
 /// Returns the request timeout in ms (-9 if `me` is NULL).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_request_timeout(me: *mut raft_server_t) -> c_int {
-    with_server!(me, INVALID, |s| s.request_timeout())
+pub unsafe extern "C" fn raft_get_request_timeout(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.request_timeout())
 }
 
 /// (extension) Returns the current randomized election timeout in ms, in
 /// [election timeout, 2 * election timeout).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_randomized_election_timeout(me: *mut raft_server_t) -> c_int {
-    with_server!(me, INVALID, |s| s.election_timeout_rand())
+pub unsafe extern "C" fn raft_get_randomized_election_timeout(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.election_timeout_rand())
 }
 
 /// (extension) Seeds the server's election-timeout generator so that a run
@@ -155,6 +158,22 @@ pub unsafe extern "C" fn raft_get_randomized_election_timeout(me: *mut raft_serv
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_random_seed(me: *mut raft_server_t, seed: u64) {
     with_server!(me, (), |s| s.set_random_seed(seed))
+}
+
+/// (extension) Passes the `log` callback only the messages at `level`
+/// (a `raft_log_level_e`) or more important ones: RAFT_LOG_ERROR, _WARNING,
+/// _INFO, _DEBUG, _TRACE (the default: every message, willemt's behaviour).
+/// Values below RAFT_LOG_ERROR count as it, above RAFT_LOG_TRACE as it.
+/// Messages filtered out are not even formatted.
+#[no_mangle]
+pub unsafe extern "C" fn raft_set_log_level(me: *mut raft_server_t, level: c_int) {
+    with_server!(me, (), |s| s.set_log_level(LogLevel::from_i32(level)))
+}
+
+/// (extension) Returns the log level (a `raft_log_level_e`); -9 for a NULL `me`.
+#[no_mangle]
+pub unsafe extern "C" fn raft_get_log_level(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.log_level() as c_int)
 }
 
 /// (extension) Caps the number of entries one appendentries message carries
@@ -194,7 +213,7 @@ unsafe fn ae_entries<'a>(ae: &msg_appendentries_t) -> Result<&'a [CEntry], c_int
 /// `prev_idx`) name; empty when there are none (the common case) or when
 /// the host cannot name them (no `log_get_node_id`).
 #[inline(always)]
-fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
+pub(crate) fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
     if s.host.cbs.log_get_node_id.is_none() || !entries.iter().any(|e| e.is_cfg_change()) {
         return Vec::new();
     }
@@ -230,7 +249,7 @@ unsafe fn sender(s: &CServer, node: *mut raft_node_t) -> Result<Option<NodeId>, 
 pub unsafe extern "C" fn raft_recv_appendentries(
     me: *mut raft_server_t,
     node: *mut raft_node_t,
-    ae: *mut msg_appendentries_t,
+    ae: *const msg_appendentries_t,
     r: *mut msg_appendentries_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
@@ -282,7 +301,7 @@ pub unsafe extern "C" fn raft_recv_appendentries(
 pub unsafe extern "C" fn raft_recv_appendentries_response(
     me: *mut raft_server_t,
     node: *mut raft_node_t,
-    r: *mut msg_appendentries_response_t,
+    r: *const msg_appendentries_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         if r.is_null() {
@@ -304,7 +323,7 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
 pub unsafe extern "C" fn raft_recv_requestvote(
     me: *mut raft_server_t,
     node: *mut raft_node_t,
-    vr: *mut msg_requestvote_t,
+    vr: *const msg_requestvote_t,
     r: *mut msg_requestvote_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
@@ -335,7 +354,7 @@ pub unsafe extern "C" fn raft_recv_requestvote(
 pub unsafe extern "C" fn raft_recv_requestvote_response(
     me: *mut raft_server_t,
     node: *mut raft_node_t,
-    r: *mut msg_requestvote_response_t,
+    r: *const msg_requestvote_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         if r.is_null() {
@@ -387,8 +406,8 @@ pub unsafe extern "C" fn raft_retain_entries(
 /// holds an entry of another term (a new leader overwrote it: retry).
 /// -9 for NULL arguments.
 #[no_mangle]
-pub unsafe extern "C" fn raft_msg_entry_response_committed(me: *mut raft_server_t, r: *const msg_entry_response_t) -> c_int {
-    with_server!(me, INVALID, |s| {
+pub unsafe extern "C" fn raft_msg_entry_response_committed(me: *const raft_server_t, r: *const msg_entry_response_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| {
         let Some(r) = r.as_ref() else { return INVALID };
         s.entry_response_committed(&EntryResponse { id: r.id, term: r.term, idx: r.idx })
     })
@@ -398,7 +417,7 @@ pub unsafe extern "C" fn raft_msg_entry_response_committed(me: *mut raft_server_
 /// `log_offer`. Used to restore a log from disk and by tests. Configuration
 /// entries take effect at once. Returns 0, `log_offer`'s error, or -9.
 #[no_mangle]
-pub unsafe extern "C" fn raft_append_entry(me: *mut raft_server_t, ety: *mut raft_entry_t) -> c_int {
+pub unsafe extern "C" fn raft_append_entry(me: *mut raft_server_t, ety: *const raft_entry_t) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(e) = ety.as_ref() else { return INVALID };
         let node = cfg_entry_node(s, e, e.r#type, None);

@@ -4,7 +4,7 @@
 
 use super::handle::*;
 use super::types::*;
-use super::{guard, rc, with_server, INVALID};
+use super::{guard, rc, with_server, with_server_ref, INVALID};
 use crate::types::*;
 use libc::c_int;
 use crate::ChangeKind;
@@ -71,8 +71,8 @@ pub unsafe extern "C" fn raft_apply_entry(me: *mut raft_server_t) -> c_int {
 
 /// Returns 1 if entries may be applied now (no blocking snapshot in progress).
 #[no_mangle]
-pub unsafe extern "C" fn raft_is_apply_allowed(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.is_apply_allowed() as c_int)
+pub unsafe extern "C" fn raft_is_apply_allowed(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.is_apply_allowed() as c_int)
 }
 
 /// (lower-level) Sets the last applied index (recovery, tests).
@@ -173,7 +173,7 @@ pub extern "C" fn raft_votes_is_majority(nnodes: c_int, nvotes: c_int) -> c_int 
 /// Returns 1 if `ety` changes who votes (RAFT_LOGTYPE_ADD_NODE or
 /// RAFT_LOGTYPE_DEMOTE_NODE), else 0 (also for NULL).
 #[no_mangle]
-pub unsafe extern "C" fn raft_entry_is_voting_cfg_change(ety: *mut raft_entry_t) -> c_int {
+pub unsafe extern "C" fn raft_entry_is_voting_cfg_change(ety: *const raft_entry_t) -> c_int {
     guard(0, || {
         ety.as_ref().and_then(|e| ChangeKind::of(e.r#type)).is_some_and(|k| k.is_willemt_voting_change()) as c_int
     })
@@ -182,12 +182,12 @@ pub unsafe extern "C" fn raft_entry_is_voting_cfg_change(ety: *mut raft_entry_t)
 /// Returns 1 if `ety` is a configuration change (ADD_NONVOTING_NODE,
 /// ADD_NODE, DEMOTE_NODE or REMOVE_NODE), else 0 (also for NULL).
 #[no_mangle]
-pub unsafe extern "C" fn raft_entry_is_cfg_change(ety: *mut raft_entry_t) -> c_int {
+pub unsafe extern "C" fn raft_entry_is_cfg_change(ety: *const raft_entry_t) -> c_int {
     guard(0, || ety.as_ref().is_some_and(|e| ChangeKind::of(e.r#type).is_some()) as c_int)
 }
 
 /// Returns 1 while a voting configuration change is appended but not applied.
 #[no_mangle]
-pub unsafe extern "C" fn raft_voting_change_is_in_progress(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.voting_change_is_in_progress() as c_int)
+pub unsafe extern "C" fn raft_voting_change_is_in_progress(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.voting_change_is_in_progress() as c_int)
 }

@@ -7,7 +7,7 @@
 use super::ext_types::*;
 use super::handle::*;
 use super::types::*;
-use super::{rc, with_server, INVALID};
+use super::{rc, with_server, with_server_ref, INVALID};
 use crate::types::*;
 use libc::{c_int, c_long, c_void};
 use std::mem::size_of;
@@ -62,8 +62,8 @@ pub unsafe extern "C" fn raft_set_prevote(me: *mut raft_server_t, on: c_int) {
 
 /// (extension) Returns 1 if pre-vote is on, else 0.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_prevote(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.prevote() as c_int)
+pub unsafe extern "C" fn raft_get_prevote(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.prevote() as c_int)
 }
 
 /// (extension) Turns check-quorum on (`on` non-zero) or off (the default).
@@ -80,8 +80,8 @@ pub unsafe extern "C" fn raft_set_check_quorum(me: *mut raft_server_t, on: c_int
 
 /// (extension) Returns 1 if check-quorum is on, else 0.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_check_quorum(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.check_quorum() as c_int)
+pub unsafe extern "C" fn raft_get_check_quorum(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.check_quorum() as c_int)
 }
 
 /// (extension) Turns the no-op on election on (`on` non-zero) or off (the
@@ -97,8 +97,8 @@ pub unsafe extern "C" fn raft_set_noop_on_election(me: *mut raft_server_t, on: c
 
 /// (extension) Returns 1 if the no-op on election is on, else 0.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_noop_on_election(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.noop_on_election() as c_int)
+pub unsafe extern "C" fn raft_get_noop_on_election(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.noop_on_election() as c_int)
 }
 
 /// (extension) Sets the clock-drift bound lease reads assume, in per mille
@@ -115,8 +115,8 @@ pub unsafe extern "C" fn raft_set_clock_drift(me: *mut raft_server_t, permille: 
 
 /// (extension) Returns the clock-drift bound, per mille.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_clock_drift(me: *mut raft_server_t) -> c_int {
-    with_server!(me, INVALID, |s| s.clock_drift_permille())
+pub unsafe extern "C" fn raft_get_clock_drift(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, INVALID, |s| s.clock_drift_permille())
 }
 
 // ---- state --------------------------------------------------------------------------
@@ -124,16 +124,16 @@ pub unsafe extern "C" fn raft_get_clock_drift(me: *mut raft_server_t) -> c_int {
 /// (extension) Returns 1 if we are a pre-candidate (asking for pre-votes),
 /// else 0.
 #[no_mangle]
-pub unsafe extern "C" fn raft_is_precandidate(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.is_precandidate() as c_int)
+pub unsafe extern "C" fn raft_is_precandidate(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.is_precandidate() as c_int)
 }
 
 /// (extension) Returns the id of the leader we follow (ourselves when
 /// leading), or RAFT_NODE_ID_NONE (-1); RedisLabs/raft's name for
 /// `raft_get_current_leader`.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_leader_id(me: *mut raft_server_t) -> raft_node_id_t {
-    with_server!(me, RAFT_NODE_ID_NONE, |s| s.current_leader())
+pub unsafe extern "C" fn raft_get_leader_id(me: *const raft_server_t) -> raft_node_id_t {
+    with_server_ref!(me, RAFT_NODE_ID_NONE, |s| s.current_leader())
 }
 
 /// (extension) Copies the server's statistics into `*stats`: `size` bytes
@@ -141,8 +141,8 @@ pub unsafe extern "C" fn raft_get_leader_id(me: *mut raft_server_t) -> raft_node
 /// grows at its end, so an older program gets the fields it knows). Returns
 /// 0, or -9 for NULL `me` or `stats`.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_stats(me: *mut raft_server_t, stats: *mut raft_stats_t, size: usize) -> c_int {
-    with_server!(me, INVALID, |s| {
+pub unsafe extern "C" fn raft_get_stats(me: *const raft_server_t, stats: *mut raft_stats_t, size: usize) -> c_int {
+    with_server_ref!(me, INVALID, |s| {
         if stats.is_null() {
             return INVALID;
         }
@@ -178,8 +178,8 @@ pub unsafe extern "C" fn raft_transfer_leader(me: *mut raft_server_t, node_id: r
 /// (extension) Returns the target of the leadership transfer in progress, or
 /// RAFT_NODE_ID_NONE.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_transfer_leader(me: *mut raft_server_t) -> raft_node_id_t {
-    with_server!(me, RAFT_NODE_ID_NONE, |s| s.transfer_target())
+pub unsafe extern "C" fn raft_get_transfer_leader(me: *const raft_server_t) -> raft_node_id_t {
+    with_server_ref!(me, RAFT_NODE_ID_NONE, |s| s.transfer_target())
 }
 
 /// (extension) Handles a TimeoutNow from `node` (may be NULL): if we are in
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn raft_get_transfer_leader(me: *mut raft_server_t) -> raf
 /// callback's error, or -9 for NULL `me`/`msg`, a non-member `node` or a
 /// negative term.
 #[no_mangle]
-pub unsafe extern "C" fn raft_recv_timeoutnow(me: *mut raft_server_t, node: *mut raft_node_t, msg: *mut msg_timeoutnow_t) -> c_int {
+pub unsafe extern "C" fn raft_recv_timeoutnow(me: *mut raft_server_t, node: *mut raft_node_t, msg: *const msg_timeoutnow_t) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(m) = msg.as_ref() else { return INVALID };
         let from = if node.is_null() {
@@ -279,7 +279,7 @@ pub unsafe extern "C" fn raft_recv_lease_read_request(me: *mut raft_server_t, cb
 /// be confirmed). Returns 0, the send callback's error, or -9 for NULL
 /// `me`/`msg` or a `node` that is not a member (or ourselves).
 #[no_mangle]
-pub unsafe extern "C" fn raft_recv_readindex(me: *mut raft_server_t, node: *mut raft_node_t, msg: *mut msg_readindex_t) -> c_int {
+pub unsafe extern "C" fn raft_recv_readindex(me: *mut raft_server_t, node: *mut raft_node_t, msg: *const msg_readindex_t) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(m) = msg.as_ref() else { return INVALID };
         let Some(from) = member_id(s, node) else { return INVALID };
@@ -296,7 +296,7 @@ pub unsafe extern "C" fn raft_recv_readindex(me: *mut raft_server_t, node: *mut 
 pub unsafe extern "C" fn raft_recv_readindex_response(
     me: *mut raft_server_t,
     node: *mut raft_node_t,
-    msg: *mut msg_readindex_response_t,
+    msg: *const msg_readindex_response_t,
 ) -> c_int {
     with_server!(me, INVALID, |s| {
         let Some(m) = msg.as_ref() else { return INVALID };

@@ -111,6 +111,20 @@ pub(crate) unsafe fn server<'a>(me: *mut raft_server_t) -> Option<&'a mut CServe
     }
 }
 
+/// [`server`] for a handle the function only reads.
+///
+/// # Safety
+/// As for [`server`].
+#[inline(always)]
+pub(crate) unsafe fn server_ref<'a>(me: *const raft_server_t) -> Option<&'a CServer> {
+    let b = (me as *const ServerBox).as_ref()?;
+    if b.tag == SERVER_TAG {
+        Some(&b.server)
+    } else {
+        None
+    }
+}
+
 /// The C handle of a server we hold by reference (inside a callback).
 #[inline(always)]
 pub(crate) fn server_handle(s: &mut CServer) -> *mut raft_server_t {
@@ -149,7 +163,7 @@ pub(crate) fn node_handle(s: &mut CServer, id: NodeId) -> *mut raft_node_t {
 /// # Safety
 /// `node` must be NULL or point to at least 4 readable bytes (a live handle).
 #[inline(always)]
-pub(crate) unsafe fn node_handle_ref<'a>(node: *mut raft_node_t) -> Option<&'a mut NodeHandle> {
+pub(crate) unsafe fn node_handle_ref<'a>(node: *const raft_node_t) -> Option<&'a mut NodeHandle> {
     let h = (node as *mut NodeHandle).as_mut()?;
     if h.tag == NODE_TAG {
         Some(h)
@@ -217,13 +231,13 @@ pub(crate) unsafe fn free_standalone(node: *mut raft_node_t) {
 ///
 /// # Safety
 /// `node` must be NULL or a live handle; a member handle's server must be live.
-pub(crate) unsafe fn with_node_slot<T>(node: *mut raft_node_t, f: impl FnOnce(NodeId, NodeSlot<'_>) -> T) -> Option<T> {
+pub(crate) unsafe fn with_node_slot<T>(node: *const raft_node_t, f: impl FnOnce(NodeId, NodeSlot<'_>) -> T) -> Option<T> {
     let h = node_handle_ref(node)?;
     let id = h.id;
     if let Some(state) = h.standalone.as_mut() {
         return Some(f(id, state.slot()));
     }
     let s = h.server.as_mut()?;
-    let pos = member_pos(s, node)?;
+    let pos = member_pos(s, node as *mut raft_node_t)?;
     Some(f(id, s.node_slot(pos)?))
 }

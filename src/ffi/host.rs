@@ -24,6 +24,9 @@ pub struct CHost {
     pub(crate) udata: *mut c_void,
     /// The entry most recently removed by `raft_poll_entry`.
     pub(crate) polled: raft_entry_t,
+    /// Room for a batch of proposals (`raft_retain_entries_batch`), kept
+    /// between calls so that the steady path allocates nothing.
+    pub(crate) batch: Vec<CEntry>,
     /// The extension callbacks (`raft_set_ext_callbacks`).
     pub(crate) ext: raft_cbs_ext_t,
     /// Whether an extension table was registered: the program was built
@@ -41,6 +44,7 @@ impl Default for CHost {
             cbs: raft_cbs_t::default(),
             udata: std::ptr::null_mut(),
             polled: raft_entry_t::from(&CEntry::default()),
+            batch: Vec::new(),
             ext: raft_cbs_ext_t::default(),
             ext_registered: false,
             reads: std::collections::HashMap::new(),
@@ -104,6 +108,11 @@ fn entry_event(raft: &mut CServer, f: func_logentry_event_f, idx: Index) -> c_in
 impl HostTypes for CHost {
     type Data = raft_entry_data_t;
     type NodeData = NodeData;
+
+    #[inline(always)]
+    fn data_len(data: &raft_entry_data_t) -> usize {
+        data.len as usize
+    }
 }
 
 impl Host for CHost {
@@ -123,6 +132,7 @@ impl Host for CHost {
         unsafe { f(server_handle(raft), udata, n, &mut m) }
     }
 
+    #[inline(always)]
     fn send_appendentries(raft: &mut CServer, node: NodeId, msg: &AppendEntriesHeader) -> i32 {
         let Some(f) = raft.host.cbs.send_appendentries else { return -1 };
         let udata = raft.host.udata;
@@ -292,7 +302,7 @@ impl Host for CHost {
         raft.host.cbs.log.is_some()
     }
 
-    fn log(raft: &mut CServer, node: Option<NodeId>, msg: &str) {
+    fn log(raft: &mut CServer, _level: LogLevel, node: Option<NodeId>, msg: &str) {
         let Some(f) = raft.host.cbs.log else { return };
         let udata = raft.host.udata;
         let n = match node {

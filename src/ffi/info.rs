@@ -8,7 +8,7 @@ use std::ffi::CStr;
 
 /// Every `raft_error_e` value, so that an `int` can be matched to one.
 /// c_tests/t_info.c checks, from the header's enum, that none is missing.
-const ERRORS: [raft_error_e; 11] = [
+const ERRORS: [raft_error_e; 12] = [
     raft_error_e::RAFT_ERR_NOT_LEADER,
     raft_error_e::RAFT_ERR_ONE_VOTING_CHANGE_ONLY,
     raft_error_e::RAFT_ERR_SHUTDOWN,
@@ -17,6 +17,7 @@ const ERRORS: [raft_error_e; 11] = [
     raft_error_e::RAFT_ERR_SNAPSHOT_IN_PROGRESS,
     raft_error_e::RAFT_ERR_SNAPSHOT_ALREADY_LOADED,
     raft_error_e::RAFT_ERR_INVALID,
+    raft_error_e::RAFT_ERR_UNCOMMITTED_LIMIT,
     raft_error_e::RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS,
     raft_error_e::RAFT_ERR_TIMEOUT,
     raft_error_e::RAFT_ERR_LAST,
@@ -43,6 +44,7 @@ fn error_text(e: raft_error_e) -> &'static CStr {
         raft_error_e::RAFT_ERR_SNAPSHOT_IN_PROGRESS => c"a snapshot is in progress",
         raft_error_e::RAFT_ERR_SNAPSHOT_ALREADY_LOADED => c"the snapshot is already loaded",
         raft_error_e::RAFT_ERR_INVALID => c"invalid argument",
+        raft_error_e::RAFT_ERR_UNCOMMITTED_LIMIT => c"too many uncommitted bytes: retry later",
         raft_error_e::RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS => c"a leadership transfer is in progress",
         raft_error_e::RAFT_ERR_TIMEOUT => c"timed out",
         raft_error_e::RAFT_ERR_LAST => c"last error code (reserved)",
@@ -168,7 +170,7 @@ mod tests {
 
     #[test]
     fn codes_outside_the_enum_are_unknown() {
-        for err in [1, -12, -99, -101, c_int::MIN, c_int::MAX] {
+        for err in [1, -50, -99, -101, c_int::MIN, c_int::MAX] {
             assert_eq!(error_str(err), c"unknown error", "{err}");
         }
     }

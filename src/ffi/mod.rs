@@ -24,6 +24,7 @@ pub mod host;
 pub mod info;
 mod msgs;
 pub mod node_api;
+pub mod replication_api;
 pub mod snapshot_api;
 #[cfg(feature = "fault-injection")]
 pub mod testing;
@@ -61,6 +62,18 @@ macro_rules! with_server {
     };
 }
 pub(crate) use with_server;
+
+/// [`with_server!`] for functions that only read the server (`const`
+/// handle): `$s` is a shared reference.
+macro_rules! with_server_ref {
+    ($me:expr, $default:expr, |$s:ident| $body:expr) => {
+        $crate::ffi::guard($default, || match unsafe { $crate::ffi::handle::server_ref($me) } {
+            Some($s) => $body,
+            None => $default,
+        })
+    };
+}
+pub(crate) use with_server_ref;
 
 #[cfg(feature = "c-heap")]
 #[global_allocator]

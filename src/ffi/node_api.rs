@@ -33,13 +33,13 @@ pub unsafe extern "C" fn raft_node_free(me: *mut raft_node_t) {
 
 /// Returns the node's id (-1 for NULL).
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_get_id(me: *mut raft_node_t) -> raft_node_id_t {
+pub unsafe extern "C" fn raft_node_get_id(me: *const raft_node_t) -> raft_node_id_t {
     guard(-1, || node_handle_ref(me).map_or(-1, |h| h.id()))
 }
 
 /// Returns the user data stored in the node (not owned by the library).
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_get_udata(me: *mut raft_node_t) -> *mut c_void {
+pub unsafe extern "C" fn raft_node_get_udata(me: *const raft_node_t) -> *mut c_void {
     guard(std::ptr::null_mut(), || node_handle_ref(me).map_or(std::ptr::null_mut(), |h| h.udata))
 }
 
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn raft_node_set_udata(me: *mut raft_node_t, user_data: *m
 
 /// Returns the index of the next entry the leader will send this node.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_get_next_idx(node: *mut raft_node_t) -> raft_index_t {
+pub unsafe extern "C" fn raft_node_get_next_idx(node: *const raft_node_t) -> raft_index_t {
     with_node!(node, 0, |n| n.next_idx())
 }
 
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn raft_node_set_next_idx(node: *mut raft_node_t, next_idx
 
 /// Returns the highest index known to be replicated on this node.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_get_match_idx(me: *mut raft_node_t) -> raft_index_t {
+pub unsafe extern "C" fn raft_node_get_match_idx(me: *const raft_node_t) -> raft_index_t {
     with_node!(me, 0, |n| n.match_idx())
 }
 
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn raft_node_vote_for_me(me: *mut raft_node_t, vote: c_int
 
 /// (lower-level) Returns 1 if this node voted for us in the current election.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_has_vote_for_me(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_has_vote_for_me(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.has_vote_for_me() as c_int)
 }
 
@@ -97,13 +97,13 @@ pub unsafe extern "C" fn raft_node_set_voting(node: *mut raft_node_t, voting: c_
 
 /// Returns 1 if the node votes.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_is_voting(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_is_voting(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.is_voting() as c_int)
 }
 
 /// Returns 1 once `node_has_sufficient_logs` was reported for this node.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_has_sufficient_logs(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_has_sufficient_logs(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.has_sufficient_logs() as c_int)
 }
 
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn raft_node_set_has_sufficient_logs(me: *mut raft_node_t)
 
 /// Returns 1 if the node is active (0 while a REMOVE_NODE entry for it is in the log).
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_is_active(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_is_active(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.is_active() as c_int)
 }
 
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn raft_node_set_active(me: *mut raft_node_t, active: c_in
 
 /// Returns 1 if the entry that made this node voting is applied.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_is_voting_committed(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_is_voting_committed(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.is_voting_committed() as c_int)
 }
 
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn raft_node_set_voting_committed(me: *mut raft_node_t, vo
 
 /// Returns 1 if the entry that added this node is applied.
 #[no_mangle]
-pub unsafe extern "C" fn raft_node_is_addition_committed(me: *mut raft_node_t) -> c_int {
+pub unsafe extern "C" fn raft_node_is_addition_committed(me: *const raft_node_t) -> c_int {
     with_node!(me, 0, |n| n.is_addition_committed() as c_int)
 }
 

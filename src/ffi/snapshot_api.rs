@@ -2,7 +2,7 @@
 //! the log, loading a leader's snapshot.
 
 use super::types::*;
-use super::{rc, with_server, INVALID};
+use super::{rc, with_server, with_server_ref, INVALID};
 use libc::c_int;
 
 // ---- snapshots ----------------------------------------------------------------
@@ -35,14 +35,14 @@ pub unsafe extern "C" fn raft_cancel_snapshot(me: *mut raft_server_t) -> c_int {
 
 /// Returns the index of the last entry in the snapshot (0 if none).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_snapshot_entry_idx(me: *mut raft_server_t) -> raft_index_t {
-    with_server!(me, 0, |s| s.snapshot_last_idx())
+pub unsafe extern "C" fn raft_get_snapshot_entry_idx(me: *const raft_server_t) -> raft_index_t {
+    with_server_ref!(me, 0, |s| s.snapshot_last_idx())
 }
 
 /// Returns 1 while a snapshot is being taken.
 #[no_mangle]
-pub unsafe extern "C" fn raft_snapshot_is_in_progress(me: *mut raft_server_t) -> c_int {
-    with_server!(me, 0, |s| s.snapshot_is_in_progress() as c_int)
+pub unsafe extern "C" fn raft_snapshot_is_in_progress(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.snapshot_is_in_progress() as c_int)
 }
 
 /// Removes the oldest log entry, which must be committed, after `log_poll`
@@ -92,14 +92,14 @@ pub unsafe extern "C" fn raft_end_load_snapshot(me: *mut raft_server_t) -> c_int
 
 /// Returns the index of the last entry covered by the snapshot (0 if none).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_snapshot_last_idx(me: *mut raft_server_t) -> raft_index_t {
-    with_server!(me, 0, |s| s.snapshot_last_idx())
+pub unsafe extern "C" fn raft_get_snapshot_last_idx(me: *const raft_server_t) -> raft_index_t {
+    with_server_ref!(me, 0, |s| s.snapshot_last_idx())
 }
 
 /// Returns the term of the last entry covered by the snapshot (0 if none).
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_snapshot_last_term(me: *mut raft_server_t) -> raft_term_t {
-    with_server!(me, 0, |s| s.snapshot_last_term())
+pub unsafe extern "C" fn raft_get_snapshot_last_term(me: *const raft_server_t) -> raft_term_t {
+    with_server_ref!(me, 0, |s| s.snapshot_last_term())
 }
 
 /// Records the snapshot's last included term and index (metadata only).
@@ -112,6 +112,6 @@ pub unsafe extern "C" fn raft_set_snapshot_metadata(me: *mut raft_server_t, term
 /// compact: 0 if the log holds at most one entry, else the commit index minus
 /// the index of the last compacted entry.
 #[no_mangle]
-pub unsafe extern "C" fn raft_get_num_snapshottable_logs(me: *mut raft_server_t) -> raft_index_t {
-    with_server!(me, 0, |s| s.num_snapshottable_logs())
+pub unsafe extern "C" fn raft_get_num_snapshottable_logs(me: *const raft_server_t) -> raft_index_t {
+    with_server_ref!(me, 0, |s| s.num_snapshottable_logs())
 }

@@ -37,27 +37,37 @@ pub struct raft_node_t {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum raft_error_e {
-    /// The server is not the leader.
+    /// The server is not the leader. Transient: redirect the client to
+    /// `raft_get_current_leader()`.
     RAFT_ERR_NOT_LEADER = -2,
-    /// A voting configuration change is already in progress.
+    /// A voting configuration change is already in progress (or none of the
+    /// leader's term is committed yet). Transient: retry later.
     RAFT_ERR_ONE_VOTING_CHANGE_ONLY = -3,
-    /// The server must shut down (e.g. it was removed, or its log conflicts with a committed entry).
+    /// The server must shut down (it was removed, or its log conflicts with
+    /// a committed entry, or `log_apply` asked for it). Fatal: stop the server.
     RAFT_ERR_SHUTDOWN = -4,
-    /// Out of memory.
+    /// Out of memory. Only ever a callback's own code passed back.
     RAFT_ERR_NOMEM = -5,
     /// The peer needs a snapshot: the entries it lacks were compacted.
+    /// Informational (from `raft_send_appendentries`): `send_snapshot` was called.
     RAFT_ERR_NEEDS_SNAPSHOT = -6,
-    /// A snapshot is being taken.
+    /// A snapshot is being taken. Transient: retry after `raft_end_snapshot`.
     RAFT_ERR_SNAPSHOT_IN_PROGRESS = -7,
-    /// That snapshot is already loaded.
+    /// That snapshot is already loaded. Transient: nothing to do.
     RAFT_ERR_SNAPSHOT_ALREADY_LOADED = -8,
     /// (extension) An argument was invalid: NULL pointer, negative count or
-    /// index, a node that is not a member of this server.
+    /// index, a term out of range, a handle of the wrong kind, a node that
+    /// is not a member of this server. Nothing changed; for a received
+    /// message: drop it (transient).
     RAFT_ERR_INVALID = -9,
+    /// (extension) The leader holds as many uncommitted payload bytes as
+    /// `raft_set_max_uncommitted_bytes` allows: transient, back off and retry
+    /// once entries commit.
+    RAFT_ERR_UNCOMMITTED_LIMIT = -10,
     /// (extension) A leadership transfer is in progress: no new entries until it ends.
-    RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -10,
+    RAFT_ERR_LEADER_TRANSFER_IN_PROGRESS = -11,
     /// (extension) A read was not answered within an election timeout.
-    RAFT_ERR_TIMEOUT = -11,
+    RAFT_ERR_TIMEOUT = -12,
     /// The end of the library's range of codes (never returned).
     RAFT_ERR_LAST = -100,
 }
@@ -103,6 +113,23 @@ pub enum raft_leader_transfer_e {
     RAFT_LEADER_TRANSFER_EXPECTED_LEADER = 2,
     /// (extension) The target left the voters (removed or demoted) first.
     RAFT_LEADER_TRANSFER_TARGET_LEFT = 3,
+}
+
+/// Log levels (`raft_set_log_level`): a server passes the `log` callback
+/// the messages at its level or more important ones.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum raft_log_level_e {
+    /// Something is wrong with the cluster or the program.
+    RAFT_LOG_ERROR = 1,
+    /// Something unusual that the protocol handles.
+    RAFT_LOG_WARNING = 2,
+    /// Role changes, elections, snapshots, configuration changes.
+    RAFT_LOG_INFO = 3,
+    /// Votes and requests.
+    RAFT_LOG_DEBUG = 4,
+    /// Every replication message (the default: everything, as willemt).
+    RAFT_LOG_TRACE = 5,
 }
 
 /// Entry types (`raft_entry_t.type`).

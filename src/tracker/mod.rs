@@ -5,12 +5,17 @@
 //! index a quorum holds, and what a configuration entry does to the members.
 
 pub mod config;
+pub mod inflights;
 mod liveness;
 pub mod node;
+mod progress;
 
 use crate::quorum;
 use crate::types::{Index, NodeId, NO_NODE};
 use config::{ChangeKind, ConfigChange, Effect, PendingChange, Phase};
+pub use progress::ReplicationState;
+
+use inflights::Inflights;
 use node::{is_voter, NodeSlot, HAS_SUFFICIENT_LOGS, HAS_VOTE_FOR_ME, INACTIVE, NEW_NODE_FLAGS, VOTING};
 
 /// How many removed node ids a server remembers (thesis §4.2.3: a removed
@@ -30,6 +35,12 @@ pub struct Tracker<U> {
     /// Highest heartbeat round each member acknowledged in the leader's term
     /// (reads and leases, thesis §6.4; see `liveness.rs`).
     acked_round: Vec<u64>,
+    /// How the leader replicates to each member (pipelining, [`progress`]).
+    repl: Vec<ReplicationState>,
+    /// Each member's messages in flight (capacity `window`).
+    inflights: Vec<Inflights>,
+    /// Messages in flight allowed per peer; 1 = stop-and-wait.
+    window: usize,
     data: Vec<U>,
     self_id: NodeId,
     /// Our own position while we are a member (else [`NOT_MEMBER`]).
@@ -38,7 +49,13 @@ pub struct Tracker<U> {
     removed: Vec<NodeId>,
     /// Configuration entries appended and not yet applied, oldest first.
     pending: Vec<PendingChange>,
+    /// How many members are voters, counted when first asked after a change
+    /// of the members or of their flags ([`UNCOUNTED`] until then).
+    voter_count: std::cell::Cell<usize>,
 }
+
+/// `voter_count` when it must be counted again.
+const UNCOUNTED: usize = usize::MAX;
 
 impl<U> Default for Tracker<U> {
     fn default() -> Self {
@@ -48,11 +65,15 @@ impl<U> Default for Tracker<U> {
             next_idx: Vec::new(),
             match_idx: Vec::new(),
             acked_round: Vec::new(),
+            repl: Vec::new(),
+            inflights: Vec::new(),
+            window: 1,
             data: Vec::new(),
             self_id: NO_NODE,
             self_pos: NOT_MEMBER,
             removed: Vec::new(),
             pending: Vec::new(),
+            voter_count: std::cell::Cell::new(UNCOUNTED),
         }
     }
 }
@@ -102,6 +123,8 @@ impl<U> Tracker<U> {
     }
     /// A mutable view of the member at `pos`.
     pub fn slot(&mut self, pos: usize) -> Option<NodeSlot<'_>> {
+        // The caller may change who votes.
+        self.voter_count.set(UNCOUNTED);
         Some(NodeSlot {
             flags: self.flags.get_mut(pos)?,
             next_idx: self.next_idx.get_mut(pos)?,
@@ -132,11 +155,14 @@ impl<U> Tracker<U> {
     /// Adds member `id` (voting or not) holding `data`; returns its position.
     /// The caller checked it is not a member.
     pub fn add(&mut self, id: NodeId, data: U, voting: bool, is_self: bool, next_idx: Index) -> usize {
+        self.voter_count.set(UNCOUNTED);
         self.ids.push(id);
         self.flags.push(if voting { NEW_NODE_FLAGS } else { NEW_NODE_FLAGS & !VOTING });
         self.next_idx.push(next_idx.max(1));
         self.match_idx.push(0);
         self.acked_round.push(0);
+        self.repl.push(ReplicationState::Probe);
+        self.inflights.push(Inflights::new(if self.window > 1 { self.window } else { 0 }));
         self.data.push(data);
         self.removed.retain(|&r| r != id);
         let pos = self.ids.len() - 1;
@@ -152,11 +178,14 @@ impl<U> Tracker<U> {
     /// Removes member `id`; later members move down one position.
     pub fn remove(&mut self, id: NodeId) -> bool {
         let Some(pos) = self.pos(id) else { return false };
+        self.voter_count.set(UNCOUNTED);
         self.ids.remove(pos);
         self.flags.remove(pos);
         self.next_idx.remove(pos);
         self.match_idx.remove(pos);
         self.acked_round.remove(pos);
+        self.repl.remove(pos);
+        self.inflights.remove(pos);
         self.data.remove(pos);
         if pos == self.self_pos {
             self.self_pos = NOT_MEMBER;
@@ -176,7 +205,9 @@ impl<U> Tracker<U> {
 
     /// Forgets every member, removal and pending change.
     pub fn clear(&mut self) {
+        let window = self.window;
         *self = Tracker::default();
+        self.window = window;
     }
 
     // ---- voters and quorums (paper §5.2, §5.3) ----------------------------
@@ -190,8 +221,15 @@ impl<U> Tracker<U> {
     pub fn voters(&self) -> impl Iterator<Item = usize> + '_ {
         self.flags.iter().enumerate().filter(|(_, &f)| is_voter(f)).map(|(p, _)| p)
     }
+    #[inline]
     pub fn num_voters(&self) -> usize {
-        self.voters().count()
+        let n = self.voter_count.get();
+        if n != UNCOUNTED {
+            return n;
+        }
+        let n = self.voters().count();
+        self.voter_count.set(n);
+        n
     }
     /// Whether we are an active voter in our latest configuration.
     pub fn self_is_voter(&self) -> bool {
@@ -204,16 +242,7 @@ impl<U> Tracker<U> {
     /// Whether we are the only voter (stops at a second voter).
     #[inline]
     pub fn self_is_lone_voter(&self) -> bool {
-        let mut lone = None;
-        for (p, &f) in self.flags.iter().enumerate() {
-            if is_voter(f) {
-                if lone.is_some() {
-                    return false;
-                }
-                lone = Some(p);
-            }
-        }
-        lone == self.self_pos()
+        self.num_voters() == 1 && self.self_is_voter()
     }
 
     /// Votes granted to us: the voters (other than us) that granted theirs,
@@ -275,7 +304,7 @@ impl<U> Tracker<U> {
     /// Whether a majority of the voters hold `idx` (our own log counting as
     /// holding up to `self_match`): one pass, no buffer. When it holds,
     /// `idx` is at most [`Tracker::committed_index`].
-    #[inline]
+    #[inline(always)]
     pub fn quorum_holds(&self, idx: Index, self_match: Index) -> bool {
         let (mut voters, mut holding) = (0usize, 0usize);
         for (p, (&f, &m)) in self.flags.iter().zip(self.match_idx.iter()).enumerate() {
@@ -292,6 +321,9 @@ impl<U> Tracker<U> {
     pub fn reset_progress(&mut self, next: Index) {
         self.next_idx.iter_mut().for_each(|n| *n = next.max(1));
         self.match_idx.iter_mut().for_each(|m| *m = 0);
+        self.repl.iter_mut().for_each(|r| *r = ReplicationState::Probe);
+        self.inflights.iter_mut().for_each(Inflights::reset);
+        self.flags.iter_mut().for_each(|f| *f &= !node::PROBE_SENT);
     }
 
     // ---- removed ids (thesis §4.2.3) ---------------------------------------

@@ -12,9 +12,11 @@ pub(crate) const HAS_SUFFICIENT_LOGS: u8 = 1 << 2;
 pub(crate) const INACTIVE: u8 = 1 << 3;
 pub(crate) const VOTING_COMMITTED: u8 = 1 << 4;
 pub(crate) const ADDITION_COMMITTED: u8 = 1 << 5;
+/// Probing (pipelined replication): a message is in flight, wait for its answer.
+pub(crate) const PROBE_SENT: u8 = 1 << 6;
 /// The leader heard from this member since its last quorum check
 /// (check-quorum; see `tracker/liveness.rs`).
-pub(crate) const RECENT_ACTIVE: u8 = 1 << 6;
+pub(crate) const RECENT_ACTIVE: u8 = 1 << 7;
 
 /// A new member: voting and active, nothing known about its log.
 pub(crate) const NEW_NODE_FLAGS: u8 = VOTING;

@@ -199,6 +199,7 @@ impl Sim {
                 }
                 let sv = &mut w.servers[s];
                 sv.disk.log.reset_to(&snap);
+                sv.disk.synced = snap.idx;
                 if snap.idx > sv.disk.applied {
                     sv.disk.applied = snap.idx;
                 }

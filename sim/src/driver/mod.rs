@@ -108,6 +108,7 @@ impl Sim {
     /// Deliver what is due, run periodic everywhere, per-step checks.
     pub(crate) fn tick_common(&self) {
         self.deliver_due();
+        self.flush_logs();
         self.periodic_all();
         let full = self.with(|w| {
             for s in 0..w.servers.len() {

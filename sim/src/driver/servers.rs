@@ -24,6 +24,9 @@ unsafe fn configure(r: *mut raft_server_t, cfg: &Config) {
     raft_set_election_timeout(r, cfg.election_timeout as _);
     raft_set_request_timeout(r, cfg.request_timeout as _);
     raft_set_max_entries_per_msg(r, cfg.max_entries as _);
+    raft_set_max_inflight_msgs(r, cfg.inflight as _);
+    raft_set_max_msg_bytes(r, cfg.max_msg_bytes as _);
+    raft_set_parallel_log_writes(r, cfg.parallel_write as _);
     if cfg.extensions() {
         // A program built with the extensions: the second callback table
         // (and with it the appended message fields, which the wire carries).
@@ -234,10 +237,38 @@ impl Sim {
         });
         unsafe { raft_free(r) };
         self.with(|w| {
+            let parallel = w.cfg.parallel_write;
             let sv = &mut w.servers[s];
             sv.raft = null_mut();
             sv.mode = Mode::Normal;
+            if parallel {
+                // What the leader offered and never flushed is lost.
+                let keep = sv.disk.synced.max(sv.disk.log.base);
+                while sv.disk.log.last() > keep {
+                    sv.disk.log.entries.pop_back();
+                }
+            }
         });
+    }
+
+    /// --parallel-write: each up server's log is made durable on some steps
+    /// (`raft_flush`), as a host's background fsync would.
+    pub(crate) fn flush_logs(&self) {
+        if !self.with(|w| w.cfg.parallel_write) {
+            return;
+        }
+        let n = self.with(|w| w.servers.len());
+        for s in 0..n {
+            let r = self.raft(s);
+            if r.is_null() || !self.with(|w| w.up(s) && w.rng.chance(1, 3)) {
+                continue;
+            }
+            let last = self.with(|w| {
+                w.servers[s].disk.synced = w.servers[s].disk.log.last();
+                w.servers[s].disk.synced
+            });
+            unsafe { raft_flush(r, last) };
+        }
     }
 
     /// Shut server slot `s` down for good (`why`: see `K::Gone`); its disk

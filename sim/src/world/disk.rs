@@ -57,6 +57,12 @@ impl World {
             self.fail(LOG_ACCURACY, format!("server {}: log_offer at idx {} but its log holds {}..={}", id, idx, base + 1, last));
             return 0;
         }
+        // A follower's offer is durable before its response leaves; with
+        // parallel writes a leader's is not until the simulator flushes.
+        let leader = unsafe { raft_is_leader(self.servers[s].raft) } != 0;
+        if !self.cfg.parallel_write || !leader {
+            self.servers[s].disk.synced = idx;
+        }
         let log = &mut self.servers[s].disk.log;
         let prev_hash = log.hash_at(idx - 1).unwrap();
         // (no-op entries carry id 0: ids increase along the other entries)
@@ -152,6 +158,8 @@ impl World {
         if let Some(m) = self.servers[s].disk.log.entries.pop_back() {
             self.graveyard.push(m.payload);
         }
+        let disk = &mut self.servers[s].disk;
+        disk.synced = disk.synced.min(idx - 1);
         0
     }
 

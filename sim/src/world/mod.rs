@@ -83,6 +83,10 @@ pub struct Disk {
     pub snap: Option<Snapshot>,
     /// Highest index applied to the (durable) state machine.
     pub applied: i64,
+    /// With --parallel-write: the last log index made durable (a leader's
+    /// offers are not until the simulator calls raft_flush); a crash loses
+    /// the entries after it.
+    pub synced: i64,
 }
 
 /// What the simulator remembers about the current incarnation (volatile).
