@@ -180,8 +180,9 @@ FEATURES (all off by default, as in the library)
   --transfer R           per mille of steps on which the leader hands
                          leadership to a random voter (raft_transfer_leader);
                          every liveness window also starts with a transfer to
-                         an up-to-date voter, which must complete within one
-                         election timeout (Transfer Completion) [0]
+                         an up-to-date voter, whose target must lead within
+                         one election timeout when 5 x max latency fits in
+                         it (Transfer Completion) [0]
   --reads P              percent of steps on which a random server is asked
                          for a read (ReadIndex; with --check-quorum one in
                          three is a lease read; followers ask the leader);

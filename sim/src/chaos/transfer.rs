@@ -54,7 +54,7 @@ impl Sim {
             w.ev(K::Transfer, [0, id as i64, term, target as i64, rc as i64, healthy as i64, 0]);
             if rc == 0 {
                 w.stats.transfers += 1;
-                let deadline = healthy.then(|| w.now + w.cfg.election_timeout as u64);
+                let deadline = healthy.then(|| w.now + w.cfg.election_timeout as u64 + w.cfg.tick_ms as u64);
                 w.servers[l].transfer = Some(TransferRec { target, term, deadline });
             }
         });

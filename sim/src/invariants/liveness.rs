@@ -123,7 +123,9 @@ impl Sim {
     /// follows it in its term (waited for up to two election timeouts; a
     /// server that comes back with a higher term would depose any leader).
     fn healthy_transfer(&self, l: usize) {
-        if self.with(|w| w.cfg.transfer == 0 || w.servers[l].transfer.is_some()) {
+        // (five one-way latencies: the target's answer, TimeoutNow, the vote
+        // round trip and the new leader's first message must fit in one)
+        if self.with(|w| w.cfg.transfer == 0 || w.servers[l].transfer.is_some() || 5 * w.cfg.max_latency > w.cfg.election_timeout) {
             return;
         }
         let ticks = self.with(|w| w.cfg.election_timeout as u64 / w.cfg.tick_ms as u64 + 2);
@@ -146,7 +148,7 @@ impl Sim {
             return;
         }
         for _ in 0..ticks {
-            if self.failed() || self.with(|w| w.servers[l].transfer.is_none()) {
+            if self.failed() || self.with(|w| w.servers[l].transfer.is_none_or(|t| t.deadline.is_none())) {
                 return;
             }
             self.with(|w| {
