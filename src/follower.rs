@@ -54,7 +54,7 @@ impl<H: Host> Server<H> {
         }
         let leader = from.unwrap_or(NO_NODE);
         if !self.observe_term(ae.term, leader)? {
-            if self.is_candidate() || self.is_precandidate() {
+            if matches!(self.state, State::Candidate | State::PreCandidate) {
                 // Someone won this term's election (§5.2).
                 self.become_follower();
             } else if self.is_leader() {

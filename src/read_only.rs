@@ -123,12 +123,16 @@ impl ReadOnly {
     }
 
     /// Starts a new round at time `now`: messages sent from now on carry it.
-    pub fn begin_round(&mut self, now: i64) {
+    /// Its send time is kept when a lease may come of it (`lease`).
+    #[inline(always)]
+    pub fn begin_round(&mut self, now: i64, lease: bool) {
         self.round += 1;
-        if self.sent_at.len() == MAX_ROUNDS_REMEMBERED {
-            self.sent_at.pop_front();
+        if lease {
+            if self.sent_at.len() == MAX_ROUNDS_REMEMBERED {
+                self.sent_at.pop_front();
+            }
+            self.sent_at.push_back((self.round, now));
         }
-        self.sent_at.push_back((self.round, now));
     }
 
     /// Whether some read waits for a round to be acknowledged.
@@ -252,12 +256,14 @@ impl<H: Host> Server<H> {
     pub(crate) fn reads_became_leader(&mut self) {
         self.reads.became_leader();
         self.tracker.reset_acked_rounds();
-        self.reads.begin_round(self.timers.now);
+        self.reads.begin_round(self.timers.now, self.opts.check_quorum);
     }
 
-    /// Starts a heartbeat round (every broadcast is one).
+    /// Starts a heartbeat round (every broadcast is one); its send time is
+    /// kept only with check-quorum (the lease needs it).
+    #[inline(always)]
     pub(crate) fn begin_round(&mut self) {
-        self.reads.begin_round(self.timers.now);
+        self.reads.begin_round(self.timers.now, self.opts.check_quorum);
     }
 
     /// Leader: a new read waits for an entry of our term to commit, then for

@@ -74,7 +74,9 @@ impl<H: Host> Server<H> {
 
     /// The one place the role changes. Leaving leadership fails the reads
     /// that were waiting for it to be confirmed (thesis §6.4); a change is
-    /// reported through `notify_state_event` once it is in place.
+    /// reported through `notify_state_event` once it is in place. (Kept out
+    /// of line: rare, and it would make every message's term check larger.)
+    #[inline(never)]
     pub(crate) fn change_state(&mut self, state: State) {
         let old = self.state;
         if old == state {
