@@ -97,8 +97,10 @@ impl<H: Host> Server<H> {
         if idx <= 0 || term <= 0 {
             return Err(err::FAIL);
         }
-        if idx < self.commit_idx {
-            return Err(err::FAIL); // would discard committed entries
+        if idx < self.commit_idx || idx < self.last_applied_idx {
+            // It would discard committed entries, or take back entries the
+            // state machine has applied.
+            return Err(err::FAIL);
         }
         if term == self.snapshot.last_term && idx == self.snapshot.last_idx {
             return Err(err::SNAPSHOT_ALREADY_LOADED);

@@ -194,7 +194,8 @@ impl<U> Tracker<U> {
     pub fn self_is_being_removed(&self) -> bool {
         self.self_pos().is_some_and(|p| self.flags[p] & (VOTING | INACTIVE) == VOTING | INACTIVE)
     }
-    /// Whether we are the only voter (stops at a second voter).
+    /// Whether we are the only voter (stops at a second voter). A server
+    /// with no voter at all, its own node included, is not one.
     #[inline]
     pub fn self_is_lone_voter(&self) -> bool {
         let mut lone = None;
@@ -206,7 +207,7 @@ impl<U> Tracker<U> {
                 lone = Some(p);
             }
         }
-        lone == self.self_pos()
+        lone.is_some() && lone == self.self_pos()
     }
 
     /// Votes granted to us: the voters (other than us) that granted theirs,
