@@ -496,3 +496,37 @@ TEST(test_log_callback_names_a_node_only_after_its_addition_was_notified)
     }
     ASSERT_EQ(log_named_unnotified_node, 0);
 }
+
+static int failing_clear(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
+{
+    (void)r; (void)ud; (void)e; (void)idx;
+    return -1;
+}
+
+TEST(test_clear_gives_every_entry_to_log_clear_oldest_first)
+{
+    /* As willemt's raft_clear: the application hears of each entry leaving
+     * the log, so it can release the payload. */
+    fx_t *f = fx_new(1, 3);
+    fx_append(f, 1, 1);
+    fx_append(f, 1, 2);
+    fx_append(f, 2, 3);
+    raft_set_commit_idx(f->r, 2);
+    fx_clear_rec(f);
+    raft_clear(f->r);
+    ASSERT_EQ(f->n_cleared, 3);
+    ASSERT_EQ(f->cleared[0].idx, 1);
+    ASSERT_EQ(f->cleared[1].idx, 2);
+    ASSERT_EQ(f->cleared[2].idx, 3);
+    ASSERT_EQ(f->cleared[2].e.term, 2);
+    ASSERT_EQ(raft_get_log_count(f->r), 0);
+    ASSERT_EQ(raft_get_num_nodes(f->r), 0);
+    /* A failing callback does not stop the reset (willemt ignores it too). */
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 1, 1));
+    fx_append(f, 1, 1);
+    f->cbs.log_clear = failing_clear;
+    raft_set_callbacks(f->r, &f->cbs, f);
+    raft_clear(f->r);
+    ASSERT_EQ(raft_get_log_count(f->r), 0);
+    ASSERT_EQ(raft_get_current_idx(f->r), 0);
+}

@@ -146,6 +146,20 @@ impl<H: Host> Server<H> {
         Ok(())
     }
 
+    /// Gives each entry to `log_clear`, oldest first while it is still in the
+    /// log, and drops it; the callback's result is ignored. Before
+    /// [`Server::clear`] (C `raft_clear`, as willemt's), so that the host can
+    /// release the payloads.
+    pub fn clear_log_entries(&mut self) {
+        while self.log.count() > 0 {
+            let first = self.log.base() + 1;
+            let _ = H::log_clear(self, first);
+            if self.log.base() + 1 == first && self.log.count() > 0 {
+                self.log.pop_front();
+            }
+        }
+    }
+
     /// Marks the members re-added after [`Server::begin_load_snapshot`] as
     /// committed.
     pub fn end_load_snapshot(&mut self) -> RaftResult {
