@@ -336,3 +336,197 @@ TEST(test_random_seed_overrides_the_node_id_default)
     raft_free(r);
     raft_free(s);
 }
+
+/* ---- found by running willemt/raft's own tests and simulator against us ---- */
+
+TEST(test_server_without_a_voter_never_campaigns)
+{
+    /* Only a server whose own node is the one voter elects itself; a server
+     * that knows no voter (not even itself) just counts time. */
+    fx_t *f = fx_new_empty();
+    raft_set_election_timeout(f->r, 1000);
+    ASSERT_EQ(raft_periodic(f->r, 100), 0);
+    ASSERT_EQ(raft_periodic(f->r, 5000), 0);
+    ASSERT(raft_is_follower(f->r));
+    ASSERT_EQ(raft_get_current_term(f->r), 0);
+    ASSERT_EQ(raft_get_timeout_elapsed(f->r), 5100);
+    ASSERT_EQ(f->n_pterm, 0);
+    /* Our own node, non-voting: still no candidacy. */
+    ASSERT_NOT_NULL(raft_add_non_voting_node(f->r, NULL, 1, 1));
+    ASSERT_EQ(raft_periodic(f->r, 5000), 0);
+    ASSERT(raft_is_follower(f->r));
+    ASSERT_EQ(raft_get_current_term(f->r), 0);
+    /* Voting: the lone voter elects itself. */
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 1, 1));
+    ASSERT_EQ(raft_periodic(f->r, 1), 0);
+    ASSERT(raft_is_leader(f->r));
+}
+
+TEST(test_snapshot_load_below_the_applied_index_is_refused)
+{
+    /* The state machine has applied up to 5 (the host says so): a snapshot
+     * ending at 2 would take applied entries back. */
+    fx_t *f = fx_new(1, 3);
+    raft_set_last_applied_idx(f->r, 5);
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 2, 2), -1);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 0);
+    ASSERT_EQ(raft_get_num_nodes(f->r), 3);
+    ASSERT_EQ(raft_get_last_applied_idx(f->r), 5);
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 2, 5), 0);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 5);
+}
+
+static int rv_from(fx_t *f, int sender, int candidate, raft_term_t term, msg_requestvote_response_t *resp)
+{
+    msg_requestvote_t rv;
+    memset(&rv, 0, sizeof(rv));
+    rv.term = term;
+    rv.candidate_id = candidate;
+    return raft_recv_requestvote(f->r, sender ? fx_node(f, sender) : NULL, &rv, resp);
+}
+
+TEST(test_vote_is_granted_again_only_to_a_request_from_the_candidate_itself)
+{
+    /* Figure 2: grant if votedFor is null or candidateId. The answer goes to
+     * the sender, which counts it: a sender other than the candidate would
+     * count a second vote of ours in the same term. */
+    fx_t *f = fx_new(1, 3);
+    msg_requestvote_response_t resp;
+    ASSERT_EQ(rv_from(f, 2, 2, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 1);
+    ASSERT_EQ(raft_get_voted_for(f->r), 2);
+    /* The same request again (a duplicate, or a retry after a lost answer). */
+    ASSERT_EQ(rv_from(f, 2, 2, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 1);
+    /* With the sender not named, the candidate is taken as the sender. */
+    ASSERT_EQ(rv_from(f, 0, 2, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 1);
+    /* Node 3 sending a request that names candidate 2: not granted. */
+    ASSERT_EQ(rv_from(f, 3, 2, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 0);
+    /* Nor one naming ourselves, whom we did not vote for, nor for node 3. */
+    ASSERT_EQ(rv_from(f, 3, 1, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 0);
+    ASSERT_EQ(rv_from(f, 3, 3, 1, &resp), 0);
+    ASSERT_EQ(resp.vote_granted, 0);
+    ASSERT_EQ(raft_get_voted_for(f->r), 2);
+}
+
+TEST(test_appendentries_failure_at_next_idx_is_retried_with_a_snapshot_when_compacted)
+{
+    /* §5.3: on failure, retry. Node 2 acknowledged 1 (next 2); the leader
+     * then compacted up to 2. A failure answer that is not below what node 2
+     * acknowledged is retried at once: entry 2 is gone, so a snapshot. */
+    fx_t *f = fx_new(1, 3);
+    fx_elect(f);
+    ASSERT_EQ(fx_retain(f, 1, NULL), 0);
+    ASSERT_EQ(fx_retain(f, 2, NULL), 0);
+    ASSERT_EQ(fx_retain(f, 3, NULL), 0);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 1), 0);
+    ASSERT_EQ(fx_recv_aer(f, 3, 1, 1, 2), 0);
+    ASSERT_EQ(raft_get_commit_idx(f->r), 2);
+    ASSERT_EQ(raft_begin_snapshot(f->r, 0), 0);
+    ASSERT_EQ(raft_end_snapshot(f->r), 0);
+    ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
+    fx_clear_rec(f);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 0, 1), 0);
+    ASSERT_EQ(f->n_snap, 1);
+    ASSERT_EQ(f->snap[0], 2);
+    ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
+    ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 1);
+    /* An answer below the acknowledged index is stale: nothing is sent. */
+    fx_clear_rec(f);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 0, 0), 0);
+    ASSERT_EQ(f->n_snap, 0);
+    ASSERT_EQ(f->n_ae, 0);
+}
+
+static fx_t *log_checked;
+static int log_named_unnotified_node;
+
+static void log_checks_node_was_notified(raft_server_t *r, raft_node_t *node, void *ud, const char *buf)
+{
+    int i, id, notified = 0;
+    (void)r; (void)ud; (void)buf;
+    if (!node)
+        return;
+    id = raft_node_get_id(node);
+    for (i = 0; i < log_checked->n_mem; i++)
+        notified |= log_checked->mem[i].node == id && log_checked->mem[i].type == RAFT_MEMBERSHIP_ADD;
+    for (i = 1; i <= 3; i++)
+        notified |= id == i; /* the fixture's own nodes, added before recording */
+    log_named_unnotified_node |= !notified;
+}
+
+TEST(test_log_callback_names_a_node_only_after_its_addition_was_notified)
+{
+    /* willemt's simulator reads a node's user data in `log`; that data is
+     * set when notify_membership_event(ADD) tells it of the node. */
+    fx_t *f = fx_new(1, 3);
+    static const raft_term_t T[] = {1};
+    log_checked = f;
+    log_named_unnotified_node = 0;
+    f->cbs.log = log_checks_node_was_notified;
+    raft_set_callbacks(f->r, &f->cbs, f);
+    fx_elect(f);
+    ASSERT_EQ(fx_retain_cfg(f, 1, RAFT_LOGTYPE_ADD_NONVOTING_NODE, 4, NULL), 0);
+    ASSERT_NOT_NULL(fx_node(f, 4));
+    /* And on a follower, through appendentries. */
+    {
+        fx_t *g = fx_new(1, 3);
+        msg_appendentries_t ae;
+        msg_appendentries_response_t aer;
+        raft_entry_t e;
+        log_checked = g;
+        g->cbs.log = log_checks_node_was_notified;
+        raft_set_callbacks(g->r, &g->cbs, g);
+        memset(&e, 0, sizeof(e));
+        e.term = T[0];
+        e.id = 7;
+        e.type = RAFT_LOGTYPE_ADD_NONVOTING_NODE;
+        e.data.buf = fx_node_id_payload(5);
+        e.data.len = sizeof(int);
+        memset(&ae, 0, sizeof(ae));
+        ae.term = 1;
+        ae.entries = &e;
+        ae.n_entries = 1;
+        ASSERT_EQ(raft_recv_appendentries(g->r, fx_node(g, 2), &ae, &aer), 0);
+        ASSERT_EQ(aer.success, 1);
+        ASSERT_NOT_NULL(fx_node(g, 5));
+    }
+    ASSERT_EQ(log_named_unnotified_node, 0);
+}
+
+static int failing_clear(raft_server_t *r, void *ud, raft_entry_t *e, raft_index_t idx)
+{
+    (void)r; (void)ud; (void)e; (void)idx;
+    return -1;
+}
+
+TEST(test_clear_gives_every_entry_to_log_clear_oldest_first)
+{
+    /* As willemt's raft_clear: the application hears of each entry leaving
+     * the log, so it can release the payload. */
+    fx_t *f = fx_new(1, 3);
+    fx_append(f, 1, 1);
+    fx_append(f, 1, 2);
+    fx_append(f, 2, 3);
+    raft_set_commit_idx(f->r, 2);
+    fx_clear_rec(f);
+    raft_clear(f->r);
+    ASSERT_EQ(f->n_cleared, 3);
+    ASSERT_EQ(f->cleared[0].idx, 1);
+    ASSERT_EQ(f->cleared[1].idx, 2);
+    ASSERT_EQ(f->cleared[2].idx, 3);
+    ASSERT_EQ(f->cleared[2].e.term, 2);
+    ASSERT_EQ(raft_get_log_count(f->r), 0);
+    ASSERT_EQ(raft_get_num_nodes(f->r), 0);
+    /* A failing callback does not stop the reset (willemt ignores it too). */
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 1, 1));
+    fx_append(f, 1, 1);
+    f->cbs.log_clear = failing_clear;
+    raft_set_callbacks(f->r, &f->cbs, f);
+    raft_clear(f->r);
+    ASSERT_EQ(raft_get_log_count(f->r), 0);
+    ASSERT_EQ(raft_get_current_idx(f->r), 0);
+}

@@ -456,7 +456,13 @@ TEST(test_failed_response_never_moves_next_idx_below_match_plus_one)
     fx_make_leader_at(f, 2);
     raft_node_set_match_idx(fx_node(f, 2), 2);
     raft_node_set_next_idx(fx_node(f, 2), 5);
+    /* An answer below the acknowledged index is stale (willemt's rule). */
     ASSERT_EQ(fx_recv_aer(f, 2, 2, 0, 0), 0);
+    ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 5);
+    ASSERT_EQ(fx_recv_aer(f, 2, 2, 0, 2), 0);
+    ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 3);
+    /* Decrementing from match + 1 would resend entries it holds: it stays. */
+    ASSERT_EQ(fx_recv_aer(f, 2, 2, 0, 4), 0);
     ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 3);
 }
 

@@ -528,8 +528,8 @@ typedef struct {
    */
   func_logentry_event_f log_pop;
   /**
-   * An entry is discarded because a snapshot is loaded (oldest first);
-   * during the call it is still in the log.
+   * An entry is discarded because a snapshot is loaded or `raft_clear` is
+   * called (oldest first); during the call it is still in the log.
    */
   func_logentry_event_f log_clear;
   /**
@@ -938,8 +938,10 @@ void raft_free(raft_server_t *me);
 
 /**
  * Resets the server to its new state (term 0, no vote, follower, no nodes,
- * empty log, commit and applied 0). Callbacks and user data are kept; no
- * callback is made (payloads stay the application's).
+ * empty log, commit and applied 0). Callbacks and user data are kept. Each
+ * entry is given to `log_clear` first (oldest first, while it is still in
+ * the log; its result is ignored), so that the application can release its
+ * payload. Node handles are invalid afterwards.
  */
 void raft_clear(raft_server_t *me);
 

@@ -200,8 +200,10 @@ impl<H: Host> Server<H> {
         if let Some(change) = ConfigChange::of(etype, node) {
             let next = if self.is_leader() { self.current_idx() + 1 } else { 1 };
             let effect = self.tracker.append_change(idx, change, next);
-            log_msg!(self, Info, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
+            // The host hears of an added node (notify ADD) before any
+            // callback names it, the `log` callback included.
             self.carry_out(effect, Some(idx));
+            log_msg!(self, Info, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
         }
         Ok(())
     }

@@ -162,11 +162,14 @@ impl<H: Host> Server<H> {
     /// consult its own configuration, which may be stale: a server that its
     /// log says is non-voting may have been promoted by entries it lacks, and
     /// refusing would leave the cluster without a leader (thesis §4.1).
-    fn should_grant_vote(&self, rv: &RequestVote) -> bool {
+    /// The vote already given is given again only to a request that comes
+    /// from the candidate itself (`sender`): the answer goes to the sender,
+    /// which would count it as a second vote of ours in this term.
+    fn should_grant_vote(&self, rv: &RequestVote, sender: NodeId) -> bool {
         if rv.term < self.current_term {
             return false;
         }
-        if self.voted_for != NO_NODE && self.voted_for != rv.candidate_id {
+        if self.voted_for != NO_NODE && (self.voted_for != rv.candidate_id || sender != rv.candidate_id) {
             return false;
         }
         if self.has_fault(fault::NO_LOG_CHECK_ON_VOTE) {
@@ -217,7 +220,7 @@ impl<H: Host> Server<H> {
             resp.term = self.current_term;
             return Ok(());
         }
-        let result = self.recv_requestvote_inner(rv, resp);
+        let result = self.recv_requestvote_inner(from.unwrap_or(rv.candidate_id), rv, resp);
         if resp.vote_granted != vote::GRANTED && !known {
             resp.vote_granted = vote::UNKNOWN_NODE;
         }
@@ -235,9 +238,9 @@ impl<H: Host> Server<H> {
             && self.timers.elapsed < self.timers.election_timeout
     }
 
-    fn recv_requestvote_inner(&mut self, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
+    fn recv_requestvote_inner(&mut self, sender: NodeId, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
         self.observe_term(rv.term, NO_NODE)?;
-        if self.should_grant_vote(rv) {
+        if self.should_grant_vote(rv, sender) {
             self.vote_for(rv.candidate_id)?;
             resp.vote_granted = vote::GRANTED;
             // There must be an election going on.

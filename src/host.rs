@@ -62,7 +62,8 @@ pub trait Host: HostTypes {
         0
     }
 
-    /// The entry at `idx` is being discarded because a snapshot is loaded.
+    /// The entry at `idx` is being discarded because a snapshot is loaded or
+    /// the server is cleared.
     fn log_clear(_raft: &mut Server<Self>, _idx: Index) -> i32 {
         0
     }

@@ -145,8 +145,10 @@ impl<H: Host> Server<H> {
         }
 
         if !r.success {
-            // Log inconsistency: decrement nextIndex and retry (§5.3).
-            if match_idx >= next_idx - 1 {
+            // Log inconsistency: decrement nextIndex and retry (§5.3). An
+            // answer below what the node already acknowledged is stale; any
+            // other is retried, from no lower than just past match_idx.
+            if r.current_idx < match_idx {
                 return Ok(()); // stale
             }
             let mut new_next = if r.current_idx < next_idx - 1 {

@@ -100,8 +100,10 @@ impl<H: Host> Server<H> {
         if idx <= 0 || term <= 0 {
             return Err(err::FAIL);
         }
-        if idx < self.commit_idx {
-            return Err(err::FAIL); // would discard committed entries
+        if idx < self.commit_idx || idx < self.last_applied_idx {
+            // It would discard committed entries, or take back entries the
+            // state machine has applied.
+            return Err(err::FAIL);
         }
         if term == self.snapshot.last_term && idx == self.snapshot.last_idx {
             return Err(err::SNAPSHOT_ALREADY_LOADED);
@@ -147,6 +149,20 @@ impl<H: Host> Server<H> {
         }
         log_msg!(self, Info, None, "loaded snapshot sli:{} slt:{}", idx, term);
         Ok(())
+    }
+
+    /// Gives each entry to `log_clear`, oldest first while it is still in the
+    /// log, and drops it; the callback's result is ignored. Before
+    /// [`Server::clear`] (C `raft_clear`, as willemt's), so that the host can
+    /// release the payloads.
+    pub fn clear_log_entries(&mut self) {
+        while self.log.count() > 0 {
+            let first = self.log.base() + 1;
+            let _ = H::log_clear(self, first);
+            if self.log.base() + 1 == first && self.log.count() > 0 {
+                self.log.pop_front();
+            }
+        }
     }
 
     /// Marks the members re-added after [`Server::begin_load_snapshot`] as

@@ -37,12 +37,15 @@ pub unsafe extern "C" fn raft_free(me: *mut raft_server_t) {
 }
 
 /// Resets the server to its new state (term 0, no vote, follower, no nodes,
-/// empty log, commit and applied 0). Callbacks and user data are kept; no
-/// callback is made (payloads stay the application's).
+/// empty log, commit and applied 0). Callbacks and user data are kept. Each
+/// entry is given to `log_clear` first (oldest first, while it is still in
+/// the log; its result is ignored), so that the application can release its
+/// payload. Node handles are invalid afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn raft_clear(me: *mut raft_server_t) {
     with_server!(me, (), |s| {
         s.cancel_reads(err::SHUTDOWN);
+        s.clear_log_entries();
         s.clear()
     })
 }

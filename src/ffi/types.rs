@@ -409,8 +409,8 @@ pub struct raft_cbs_t {
     /// last entry of the log; on error it stays. A configuration entry's
     /// change is undone after the call.
     pub log_pop: func_logentry_event_f,
-    /// An entry is discarded because a snapshot is loaded (oldest first);
-    /// during the call it is still in the log.
+    /// An entry is discarded because a snapshot is loaded or `raft_clear` is
+    /// called (oldest first); during the call it is still in the log.
     pub log_clear: func_logentry_event_f,
     /// Return the node id a configuration-change entry names. Asked once per
     /// entry, when it enters the library (`raft_retain_entries`,

@@ -239,7 +239,8 @@ impl<U> Tracker<U> {
     pub fn self_is_being_removed(&self) -> bool {
         self.self_pos().is_some_and(|p| self.flags[p] & (VOTING | INACTIVE) == VOTING | INACTIVE)
     }
-    /// Whether we are the only voter (stops at a second voter).
+    /// Whether we are the only voter (stops at a second voter). A server
+    /// with no voter at all, its own node included, is not one.
     #[inline]
     pub fn self_is_lone_voter(&self) -> bool {
         self.num_voters() == 1 && self.self_is_voter()
