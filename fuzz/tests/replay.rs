@@ -1,0 +1,121 @@
+//! `make test-fuzz-replay`: every committed corpus input and regression case
+//! of every fuzz target, run through the same harness function the libFuzzer
+//! target uses, on the stable toolchain (no sanitizer: memory errors are
+//! `make fuzz`'s to find; panics, failed checks and crashes show here).
+//!
+//! Regression cases of open library bugs are listed in
+//! `regressions/expected_failures.txt` (`target/file  note naming the bug`):
+//! each must still fail (strict: once the bug is fixed, remove the line),
+//! and runs in a child process, so that an abort cannot stop the suite.
+
+use raft_fuzz::replay::{files, run_one};
+use raft_fuzz::TARGETS;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harness(name: &str) -> fn(&[u8]) {
+    TARGETS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no fuzz target {}", name)).1
+}
+
+/// `target/file` -> note, from regressions/expected_failures.txt.
+fn expected_failures() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(root().join("regressions/expected_failures.txt")).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            (k.to_string(), v.trim().to_string())
+        })
+        .collect()
+}
+
+fn rel(p: &Path) -> String {
+    let dir = p.parent().and_then(|d| d.file_name()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("{}/{}", dir, p.file_name().unwrap().to_string_lossy())
+}
+
+/// Runs one regression file in a child process (this test binary,
+/// `child_replay`), with no known bug avoided.
+fn in_child(target: &str, file: &Path) -> Result<(), String> {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_replay", "--nocapture", "--test-threads", "1"])
+        .env("FUZZ_REPLAY_TARGET", target)
+        .env("FUZZ_REPLAY_FILE", file)
+        .output()
+        .expect("run child");
+    if out.status.success() {
+        Ok(())
+    } else {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("running ") && !l.trim().is_empty()).take(6).collect();
+        Err(format!("{} ({})", lines.join(" | "), out.status))
+    }
+}
+
+/// Not a test of its own: the child side of `in_child`.
+#[test]
+fn child_replay() {
+    let (Ok(t), Ok(f)) = (std::env::var("FUZZ_REPLAY_TARGET"), std::env::var("FUZZ_REPLAY_FILE")) else { return };
+    let data = std::fs::read(&f).unwrap();
+    raft_fuzz::known::set_avoid(false);
+    if let Err(e) = run_one(harness(&t), &data) {
+        panic!("{}", e);
+    }
+}
+
+#[test]
+fn replay_corpus_and_regressions() {
+    if std::env::var("FUZZ_REPLAY_FILE").is_ok() {
+        return;
+    }
+    let xfail = expected_failures();
+    let (mut passed, mut failed, mut xfailed) = (0, 0, 0);
+    let mut errors = Vec::new();
+    for (name, h) in TARGETS {
+        let corpus = files(&root().join("corpus").join(name));
+        let regress = files(&root().join("regressions").join(name));
+        assert!(!corpus.is_empty(), "fuzz target {} has no committed corpus (fuzz/corpus/{})", name, name);
+        let mut n = 0;
+        for (f, regression) in corpus.iter().map(|f| (f, false)).chain(regress.iter().map(|f| (f, true))) {
+            let key = rel(f);
+            // The corpus was grown with the known bugs avoided; regression
+            // inputs replay with nothing avoided (src/known.rs).
+            raft_fuzz::known::set_avoid(!regression);
+            let r = if xfail.contains_key(&key) { in_child(name, f) } else { run_one(*h, &std::fs::read(f).unwrap()) };
+            match (r, xfail.get(&key)) {
+                (Ok(()), None) => passed += 1,
+                (Err(e), Some(note)) => {
+                    xfailed += 1;
+                    println!("expected failure {}: {} -> {}", key, note, e.lines().next().unwrap_or(""));
+                }
+                (Ok(()), Some(note)) => {
+                    failed += 1;
+                    errors.push(format!("{} passes now ({}): remove it from regressions/expected_failures.txt", key, note));
+                }
+                (Err(e), None) => {
+                    failed += 1;
+                    errors.push(format!("{}: {}", key, e));
+                }
+            }
+            n += 1;
+        }
+        println!("fuzz replay: {}: {} inputs ({} corpus, {} regression)", name, n, corpus.len(), regress.len());
+    }
+    for k in xfail.keys() {
+        if !root().join("regressions").join(k).is_file() {
+            errors.push(format!("regressions/expected_failures.txt names {}, which does not exist", k));
+            failed += 1;
+        }
+    }
+    for e in &errors {
+        println!("FAILED {}", e);
+    }
+    println!("fuzz-replay: {} passed, {} failed, {} expected failures", passed, failed, xfailed);
+    assert!(errors.is_empty(), "{} replay failure(s)", errors.len());
+}
