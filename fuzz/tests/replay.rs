@@ -52,9 +52,10 @@ fn in_child(target: &str, file: &Path) -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
-        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("running ") && !l.trim().is_empty()).take(6).collect();
-        Err(format!("{} ({})", lines.join(" | "), out.status))
+        // The first panic's message (the library's own, if it panicked).
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().find_map(|l| l.split_once("REPLAY-FAILURE: ").map(|(_, m)| m)).unwrap_or("(no message: the process died)");
+        Err(format!("{} ({})", first, out.status))
     }
 }
 
@@ -65,6 +66,7 @@ fn child_replay() {
     let data = std::fs::read(&f).unwrap();
     raft_fuzz::known::set_avoid(false);
     if let Err(e) = run_one(harness(&t), &data) {
+        println!("REPLAY-FAILURE: {}", e.lines().next().unwrap_or(""));
         panic!("{}", e);
     }
 }
@@ -118,4 +120,25 @@ fn replay_corpus_and_regressions() {
     }
     println!("fuzz-replay: {} passed, {} failed, {} expected failures", passed, failed, xfailed);
     assert!(errors.is_empty(), "{} replay failure(s)", errors.len());
+}
+
+/// How deep the committed `net_safety` corpus reaches (printed; fails only
+/// if no input elects a leader and commits, which would make it useless).
+#[test]
+fn net_safety_corpus_reaches_commits() {
+    if std::env::var("FUZZ_REPLAY_FILE").is_ok() {
+        return;
+    }
+    let dir = std::env::var("FUZZ_DEPTH_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("corpus/net_safety"));
+    let (mut lead, mut commit, mut snap, mut max_commit) = (0, 0, 0, 0);
+    let all = files(&dir);
+    for f in &all {
+        let d = raft_fuzz::net::depth(&std::fs::read(f).unwrap());
+        lead += (d.leaders > 0) as usize;
+        commit += (d.committed > 0) as usize;
+        snap += (d.snapshots > 0) as usize;
+        max_commit = max_commit.max(d.committed);
+    }
+    println!("net_safety corpus: {} inputs, {} elect a leader, {} commit entries (at most {}), {} take or load snapshots", all.len(), lead, commit, max_commit, snap);
+    assert!(commit > 0, "no net_safety corpus input commits an entry");
 }
