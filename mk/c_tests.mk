@@ -6,15 +6,15 @@
 # Tests are collected from `TEST(name)` lines in c_tests/t_*.c into a
 # generated registry; the runner's last line is "N passed, N failed".
 C_TESTS_DIR   := c_tests
-C_TESTS_OUT   := build/c_tests
+C_TESTS_OUT   := build/c_tests$(SAN_BUILD)
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
 C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
 C_TESTS_LSRCS := $(C_TESTS_DIR)/harness.c $(C_TESTS_DIR)/fixture.c $(C_TESTS_DIR)/cluster.c
 C_TESTS_HDRS  := $(wildcard $(C_TESTS_DIR)/*.h)
 C_TESTS_OBJS  := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRCS) $(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR)
-C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) $(SAN_CFLAGS)
+C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR) $(SAN_LDFLAGS)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
 
@@ -61,6 +61,6 @@ test-c: build
 
 memcheck: build
 	@$(MAKE) --no-print-directory c-tests-bin
-	C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)
+	$(SAN_SKIP_VALGRIND) C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)
 
 TEST_TARGETS += test-c memcheck

@@ -5,11 +5,11 @@
 #   make test-interact                    run every script, then again under valgrind
 #   make interact-rewrite [INTERACT_FILES=...]  (re)generate expected output (new scripts)
 INTERACT_DIR     := c_tests/interact
-INTERACT_OUT     := build/interact
+INTERACT_OUT     := build/interact$(SAN_BUILD)
 INTERACT_BIN     := $(INTERACT_OUT)/interact
 INTERACT_SCRIPTS := $(sort $(wildcard $(INTERACT_DIR)/scripts/*.txt))
-INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude
-INTERACT_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
+INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude $(SAN_CFLAGS)
+INTERACT_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR) $(SAN_LDFLAGS)
 INTERACT_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
 INTERACT_FILES ?= $(INTERACT_SCRIPTS)
 
@@ -26,7 +26,7 @@ interact-bin: $(INTERACT_BIN)
 test-interact: build
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
-	$(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
+	$(SAN_SKIP_VALGRIND) $(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 
 interact-rewrite: build
 	@$(MAKE) --no-print-directory interact-bin
