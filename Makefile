@@ -2,6 +2,7 @@
 #   make            build libraft.so, libraft.a and include/raft.h (release)
 #   make test       every test: Rust unit tests, header checks, C tests, simulator, ticketd
 #   make test SANITIZE=address,undefined   the same, C programs built with those sanitizers (no valgrind)
+#   make test-c SANITIZE=address SANITIZE_LIB=1   ... and libraft itself built with -Zsanitizer=address
 #   make install PREFIX=/some/dir
 #   make demo       the ticketd demo cluster
 # Parts of the build live in mk/*.mk (one file per component); each adds its
@@ -30,6 +31,15 @@ SAN_CFLAGS  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 SAN_LDFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 SAN_BUILD   := $(if $(SANITIZE),-san-$(subst $(comma),-,$(SANITIZE)))
 SAN_SKIP_VALGRIND := $(if $(SANITIZE),: valgrind skipped under SANITIZE=$(SANITIZE) --)
+# SANITIZE_LIB=1 (with address in SANITIZE): libraft itself is built with
+# -Zsanitizer=address into target/asan (nightly if rustup has it, else stable
+# with RUSTC_BOOTSTRAP=1) and the C programs link that build instead.
+SANITIZE_LIB ?=
+SAN_LIB_CARGO = $$(rustup toolchain list 2>/dev/null | grep -q '^nightly' && echo "$(CARGO) +nightly" || echo "env RUSTC_BOOTSTRAP=1 $(CARGO)")
+ifneq ($(SANITIZE_LIB),)
+LIBDIR    := $(CURDIR)/target/asan/x86_64-unknown-linux-gnu/release
+SAN_BUILD := $(SAN_BUILD)-lib
+endif
 ifneq ($(SANITIZE),)
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
@@ -41,6 +51,7 @@ all: build
 
 build:
 	$(CARGO) build --release --lib
+	$(if $(SANITIZE_LIB),RUSTFLAGS=-Zsanitizer=address $(SAN_LIB_CARGO) build --release --lib --target x86_64-unknown-linux-gnu --target-dir target/asan)
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
 -include mk/*.mk
