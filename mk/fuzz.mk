@@ -39,7 +39,7 @@ FUZZ_JOBS ?= 1
 fuzz-lib: fuzz-build
 	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) $(addprefix fuzz-run-,$(FUZZ_LIB_TARGETS))
 
-fuzz-run-%:
+$(addprefix fuzz-run-,$(FUZZ_LIB_TARGETS)): fuzz-run-%:
 	@t=$*; mkdir -p $(FUZZ_OUT)/corpus/$$t $(FUZZ_OUT)/artifacts/$$t; log=$(FUZZ_OUT)/$$t.log; \
 	if ! $(FUZZ_BIN_DIR)/$$t $(FUZZ_OUT)/corpus/$$t $(FUZZ_DIR)/corpus/$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/artifacts/$$t/ $(FUZZ_FLAGS) > $$log 2>&1; then \

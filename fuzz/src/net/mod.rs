@@ -24,6 +24,15 @@ use std::collections::HashMap;
 use std::ptr::null_mut;
 
 pub const MAX_OPS: usize = 300;
+
+static FAULTS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Testing the harness itself: every server started from now on runs with
+/// `raft_set_fault_injection(faults)` (deliberately broken Raft rules),
+/// which the invariants must catch (tests/replay.rs).
+pub fn set_faults(faults: i32) {
+    FAULTS.store(faults, std::sync::atomic::Ordering::Relaxed);
+}
 const ELECTION_TIMEOUT: i32 = 100;
 const REQUEST_TIMEOUT: i32 = 25;
 
@@ -89,6 +98,7 @@ impl Cluster {
             raft_set_random_seed(r, self.seed.wrapping_add(s as u64 * 7919).wrapping_add(self.world.borrow().net.len() as u64));
             raft_set_election_timeout(r, ELECTION_TIMEOUT);
             raft_set_request_timeout(r, REQUEST_TIMEOUT);
+            raft_set_fault_injection(r, FAULTS.load(std::sync::atomic::Ordering::Relaxed));
             for id in 1..=n {
                 raft_add_node(r, null_mut(), id, (id == s as i32 + 1) as i32);
             }
