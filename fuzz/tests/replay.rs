@@ -164,9 +164,13 @@ fn net_safety_catches_injected_faults() {
         let mut kinds = BTreeMap::new();
         for f in &corpus {
             if let Err(e) = run_one(raft_fuzz::net::run, &std::fs::read(f).unwrap()) {
-                // "after OP: Invariant: details" -> "Invariant"
-                let kind = e.split(": ").nth(1).unwrap_or("?").to_string();
-                let kind = if kind.len() > 40 { e.lines().next().unwrap_or("?").chars().take(80).collect() } else { kind };
+                // "...after OP: Invariant: details" -> "Invariant"
+                let kind = e
+                    .split_once("after ")
+                    .and_then(|(_, r)| r.split_once(": "))
+                    .and_then(|(_, r)| r.split(':').next())
+                    .unwrap_or("?")
+                    .to_string();
                 *kinds.entry(kind).or_insert(0) += 1;
             }
         }
