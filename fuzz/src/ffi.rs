@@ -1,6 +1,12 @@
 //! The C API as bindgen generated it from `include/raft.h` (build.rs), and
 //! the header's constants as plain `i32`.
-#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, clippy::all)]
+#![allow(
+    non_upper_case_globals,
+    non_camel_case_types,
+    non_snake_case,
+    dead_code,
+    clippy::all
+)]
 
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 

@@ -20,4 +20,7 @@ pub mod replay;
 
 /// Every fuzz target of this crate: its name (as `cargo fuzz list` prints
 /// it, and its corpus directory under `fuzz/corpus/`) and its harness.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("api_calls", api::run), ("net_safety", net::run)];
+/// A harness: runs one input, panics when a property fails.
+pub type HarnessFn = fn(&[u8]);
+
+pub const TARGETS: &[(&str, HarnessFn)] = &[("api_calls", api::run), ("net_safety", net::run)];

@@ -19,12 +19,17 @@ fn root() -> PathBuf {
 }
 
 fn harness(name: &str) -> fn(&[u8]) {
-    TARGETS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no fuzz target {}", name)).1
+    TARGETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no fuzz target {}", name))
+        .1
 }
 
 /// `target/file` -> note, from regressions/expected_failures.txt.
 fn expected_failures() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(root().join("regressions/expected_failures.txt")).unwrap_or_default();
+    let text = std::fs::read_to_string(root().join("regressions/expected_failures.txt"))
+        .unwrap_or_default();
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -36,7 +41,11 @@ fn expected_failures() -> BTreeMap<String, String> {
 }
 
 fn rel(p: &Path) -> String {
-    let dir = p.parent().and_then(|d| d.file_name()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!("{}/{}", dir, p.file_name().unwrap().to_string_lossy())
 }
 
@@ -44,7 +53,13 @@ fn rel(p: &Path) -> String {
 /// `child_replay`), with no known bug avoided.
 fn in_child(target: &str, file: &Path) -> Result<(), String> {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_replay", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "child_replay",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env("FUZZ_REPLAY_TARGET", target)
         .env("FUZZ_REPLAY_FILE", file)
         .output()
@@ -54,7 +69,10 @@ fn in_child(target: &str, file: &Path) -> Result<(), String> {
     } else {
         // The first panic's message (the library's own, if it panicked).
         let text = String::from_utf8_lossy(&out.stdout);
-        let first = text.lines().find_map(|l| l.split_once("REPLAY-FAILURE: ").map(|(_, m)| m)).unwrap_or("(no message: the process died)");
+        let first = text
+            .lines()
+            .find_map(|l| l.split_once("REPLAY-FAILURE: ").map(|(_, m)| m))
+            .unwrap_or("(no message: the process died)");
         Err(format!("{} ({})", first, out.status))
     }
 }
@@ -62,7 +80,12 @@ fn in_child(target: &str, file: &Path) -> Result<(), String> {
 /// Not a test of its own: the child side of `in_child`.
 #[test]
 fn child_replay() {
-    let (Ok(t), Ok(f)) = (std::env::var("FUZZ_REPLAY_TARGET"), std::env::var("FUZZ_REPLAY_FILE")) else { return };
+    let (Ok(t), Ok(f)) = (
+        std::env::var("FUZZ_REPLAY_TARGET"),
+        std::env::var("FUZZ_REPLAY_FILE"),
+    ) else {
+        return;
+    };
     let data = std::fs::read(&f).unwrap();
     raft_fuzz::known::set_avoid(false);
     if let Err(e) = run_one(harness(&t), &data) {
@@ -82,23 +105,44 @@ fn replay_corpus_and_regressions() {
     for (name, h) in TARGETS {
         let corpus = files(&root().join("corpus").join(name));
         let regress = files(&root().join("regressions").join(name));
-        assert!(!corpus.is_empty(), "fuzz target {} has no committed corpus (fuzz/corpus/{})", name, name);
+        assert!(
+            !corpus.is_empty(),
+            "fuzz target {} has no committed corpus (fuzz/corpus/{})",
+            name,
+            name
+        );
         let mut n = 0;
-        for (f, regression) in corpus.iter().map(|f| (f, false)).chain(regress.iter().map(|f| (f, true))) {
+        for (f, regression) in corpus
+            .iter()
+            .map(|f| (f, false))
+            .chain(regress.iter().map(|f| (f, true)))
+        {
             let key = rel(f);
             // The corpus was grown with the known bugs avoided; regression
             // inputs replay with nothing avoided (src/known.rs).
             raft_fuzz::known::set_avoid(!regression);
-            let r = if xfail.contains_key(&key) { in_child(name, f) } else { run_one(*h, &std::fs::read(f).unwrap()) };
+            let r = if xfail.contains_key(&key) {
+                in_child(name, f)
+            } else {
+                run_one(*h, &std::fs::read(f).unwrap())
+            };
             match (r, xfail.get(&key)) {
                 (Ok(()), None) => passed += 1,
                 (Err(e), Some(note)) => {
                     xfailed += 1;
-                    println!("expected failure {}: {} -> {}", key, note, e.lines().next().unwrap_or(""));
+                    println!(
+                        "expected failure {}: {} -> {}",
+                        key,
+                        note,
+                        e.lines().next().unwrap_or("")
+                    );
                 }
                 (Ok(()), Some(note)) => {
                     failed += 1;
-                    errors.push(format!("{} passes now ({}): remove it from regressions/expected_failures.txt", key, note));
+                    errors.push(format!(
+                        "{} passes now ({}): remove it from regressions/expected_failures.txt",
+                        key, note
+                    ));
                 }
                 (Err(e), None) => {
                     failed += 1;
@@ -107,18 +151,30 @@ fn replay_corpus_and_regressions() {
             }
             n += 1;
         }
-        println!("fuzz replay: {}: {} inputs ({} corpus, {} regression)", name, n, corpus.len(), regress.len());
+        println!(
+            "fuzz replay: {}: {} inputs ({} corpus, {} regression)",
+            name,
+            n,
+            corpus.len(),
+            regress.len()
+        );
     }
     for k in xfail.keys() {
         if !root().join("regressions").join(k).is_file() {
-            errors.push(format!("regressions/expected_failures.txt names {}, which does not exist", k));
+            errors.push(format!(
+                "regressions/expected_failures.txt names {}, which does not exist",
+                k
+            ));
             failed += 1;
         }
     }
     for e in &errors {
         println!("FAILED {}", e);
     }
-    println!("fuzz-replay: {} passed, {} failed, {} expected failures", passed, failed, xfailed);
+    println!(
+        "fuzz-replay: {} passed, {} failed, {} expected failures",
+        passed, failed, xfailed
+    );
     assert!(errors.is_empty(), "{} replay failure(s)", errors.len());
 }
 
@@ -129,7 +185,9 @@ fn net_safety_corpus_reaches_commits() {
     if std::env::var("FUZZ_REPLAY_FILE").is_ok() {
         return;
     }
-    let dir = std::env::var("FUZZ_DEPTH_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("corpus/net_safety"));
+    let dir = std::env::var("FUZZ_DEPTH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("corpus/net_safety"));
     let (mut lead, mut commit, mut snap, mut max_commit) = (0, 0, 0, 0);
     let all = files(&dir);
     for f in &all {
@@ -175,10 +233,19 @@ fn net_safety_catches_injected_faults() {
             }
         }
         raft_fuzz::net::set_faults(0);
-        println!("net_safety with {}: {} of {} corpus inputs fail: {:?}", name, kinds.values().sum::<i32>(), corpus.len(), kinds);
+        println!(
+            "net_safety with {}: {} of {} corpus inputs fail: {:?}",
+            name,
+            kinds.values().sum::<i32>(),
+            corpus.len(),
+            kinds
+        );
         caught_any += !kinds.is_empty() as i32;
     }
     // The corpus was grown on a correct library, so not every fault shows on
     // it; at least one must (the invariants are not vacuous).
-    assert!(caught_any >= 1, "the net_safety invariants caught none of the 4 injected faults");
+    assert!(
+        caught_any >= 1,
+        "the net_safety invariants caught none of the 4 injected faults"
+    );
 }

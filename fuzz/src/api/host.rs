@@ -57,7 +57,7 @@ fn is_our_payload(p: *const c_void) -> bool {
     let start = NODE_PAYLOADS.as_ptr() as usize;
     let end = start + std::mem::size_of_val(&NODE_PAYLOADS);
     let a = p as usize;
-    a >= start && a + 4 <= end && (a - start) % 4 == 0
+    a >= start && a + 4 <= end && (a - start).is_multiple_of(4)
 }
 
 pub enum Body {
@@ -139,7 +139,12 @@ unsafe fn reenter(r: *mut raft_server_t, idx: raft_index_t) {
     let _ = raft_voting_change_is_in_progress(r);
 }
 
-unsafe fn send_requestvote(r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_requestvote_t) -> c_int {
+unsafe fn send_requestvote(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    m: *mut msg_requestvote_t,
+) -> c_int {
     let (slot, mut s) = shared(ud);
     if node.is_null() || m.is_null() {
         s.note("send_requestvote with a NULL node or message".into());
@@ -149,7 +154,11 @@ unsafe fn send_requestvote(r: *mut raft_server_t, ud: *mut c_void, node: *mut ra
         return CB_FAIL;
     }
     let from = s.ids[slot];
-    s.push(Sent { from, to: raft_node_get_id(node), body: Body::Rv(*m) });
+    s.push(Sent {
+        from,
+        to: raft_node_get_id(node),
+        body: Body::Rv(*m),
+    });
     let re = s.reenter;
     drop(s);
     if re {
@@ -158,7 +167,12 @@ unsafe fn send_requestvote(r: *mut raft_server_t, ud: *mut c_void, node: *mut ra
     0
 }
 
-unsafe fn send_appendentries(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_appendentries_t) -> c_int {
+unsafe fn send_appendentries(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    m: *mut msg_appendentries_t,
+) -> c_int {
     let (slot, mut s) = shared(ud);
     if node.is_null() || m.is_null() {
         s.note("send_appendentries with a NULL node or message".into());
@@ -169,15 +183,26 @@ unsafe fn send_appendentries(_r: *mut raft_server_t, ud: *mut c_void, node: *mut
     }
     let mut hdr = *m;
     if hdr.n_entries < 0 || (hdr.n_entries > 0 && hdr.entries.is_null()) {
-        s.note(format!("send_appendentries with n_entries {} and entries {:?}", hdr.n_entries, hdr.entries));
+        s.note(format!(
+            "send_appendentries with n_entries {} and entries {:?}",
+            hdr.n_entries, hdr.entries
+        ));
         return 0;
     }
     let n = (hdr.n_entries as usize).min(WIRE_ENTRIES);
-    let ents = if n > 0 { std::slice::from_raw_parts(hdr.entries, n).to_vec() } else { Vec::new() };
+    let ents = if n > 0 {
+        std::slice::from_raw_parts(hdr.entries, n).to_vec()
+    } else {
+        Vec::new()
+    };
     hdr.n_entries = n as c_int;
     hdr.entries = std::ptr::null_mut();
     let from = s.ids[slot];
-    s.push(Sent { from, to: raft_node_get_id(node), body: Body::Ae(hdr, ents) });
+    s.push(Sent {
+        from,
+        to: raft_node_get_id(node),
+        body: Body::Ae(hdr, ents),
+    });
     0
 }
 
@@ -195,7 +220,14 @@ unsafe fn send_snapshot(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft
 }
 
 /// The checks every log callback makes on what it is given.
-unsafe fn log_event(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t, what: &str, cb: Option<Cb>) -> c_int {
+unsafe fn log_event(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+    what: &str,
+    cb: Option<Cb>,
+) -> c_int {
     let (_, mut s) = shared(ud);
     if e.is_null() {
         s.note(format!("{} of idx {} with a NULL entry", what, idx));
@@ -217,19 +249,44 @@ unsafe fn log_event(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t
     0
 }
 
-unsafe fn log_apply(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_apply(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     log_event(r, ud, e, idx, "log_apply", Some(Cb::Apply))
 }
-unsafe fn log_offer(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_offer(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     log_event(r, ud, e, idx, "log_offer", Some(Cb::Offer))
 }
-unsafe fn log_poll(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_poll(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     log_event(r, ud, e, idx, "log_poll", Some(Cb::Poll))
 }
-unsafe fn log_pop(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_pop(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     log_event(r, ud, e, idx, "log_pop", Some(Cb::Pop))
 }
-unsafe fn log_clear(r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_clear(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     log_event(r, ud, e, idx, "log_clear", None)
 }
 
@@ -242,7 +299,12 @@ unsafe fn persist_vote(_r: *mut raft_server_t, ud: *mut c_void, _vote: raft_node
     }
 }
 
-unsafe fn persist_term(_r: *mut raft_server_t, ud: *mut c_void, _term: raft_term_t, _vote: raft_node_id_t) -> c_int {
+unsafe fn persist_term(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    _term: raft_term_t,
+    _vote: raft_node_id_t,
+) -> c_int {
     let (_, mut s) = shared(ud);
     if s.fails(Cb::PersistTerm) {
         CB_FAIL
@@ -253,7 +315,12 @@ unsafe fn persist_term(_r: *mut raft_server_t, ud: *mut c_void, _term: raft_term
 
 /// Configuration entries carry the node id as 4 little-endian bytes; only
 /// our own static payloads are read.
-unsafe fn log_get_node_id(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe fn log_get_node_id(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     let (_, mut s) = shared(ud);
     if e.is_null() {
         s.note(format!("log_get_node_id of idx {} with a NULL entry", idx));
@@ -266,7 +333,11 @@ unsafe fn log_get_node_id(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_
     i32::from_le_bytes(*(e.data.buf as *const [u8; 4]))
 }
 
-unsafe fn node_has_sufficient_logs(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t) -> c_int {
+unsafe fn node_has_sufficient_logs(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+) -> c_int {
     let (_, mut s) = shared(ud);
     if node.is_null() {
         s.note("node_has_sufficient_logs with a NULL node".into());
@@ -279,7 +350,13 @@ unsafe fn node_has_sufficient_logs(_r: *mut raft_server_t, ud: *mut c_void, node
     }
 }
 
-unsafe fn notify_membership_event(r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, _e: *mut raft_entry_t, t: raft_membership_e) {
+unsafe fn notify_membership_event(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    _e: *mut raft_entry_t,
+    t: raft_membership_e,
+) {
     let (_, mut s) = shared(ud);
     if node.is_null() {
         s.note(format!("notify_membership_event({}) with a NULL node", t));
@@ -294,7 +371,12 @@ unsafe fn notify_membership_event(r: *mut raft_server_t, ud: *mut c_void, node: 
     }
 }
 
-unsafe fn log_cb(_r: *mut raft_server_t, _node: *mut raft_node_t, ud: *mut c_void, buf: *const c_char) {
+unsafe fn log_cb(
+    _r: *mut raft_server_t,
+    _node: *mut raft_node_t,
+    ud: *mut c_void,
+    buf: *const c_char,
+) {
     if buf.is_null() {
         shared(ud).1.note("log callback with a NULL message".into());
         return;
@@ -329,6 +411,10 @@ pub fn table(with_log: bool) -> raft_cbs_t {
         log_get_node_id: c_fn!(log_get_node_id(r: S, u: V, e: E, i: raft_index_t) -> c_int),
         node_has_sufficient_logs: c_fn!(node_has_sufficient_logs(r: S, u: V, n: N) -> c_int),
         notify_membership_event: c_fn!(notify_membership_event(r: S, u: V, n: N, e: E, t: raft_membership_e) -> ()),
-        log: if with_log { c_fn!(log_cb(r: S, n: N, u: V, b: *const c_char) -> ()) } else { None },
+        log: if with_log {
+            c_fn!(log_cb(r: S, n: N, u: V, b: *const c_char) -> ())
+        } else {
+            None
+        },
     }
 }

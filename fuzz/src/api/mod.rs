@@ -57,8 +57,15 @@ impl Harness {
             seed,
         };
         for slot in 0..n {
-            let ctx = Box::new(Ctx { shared: &*h.shared as *const _, slot });
-            h.servers.push(Srv { raft: std::ptr::null_mut(), ctx, unchecked: false });
+            let ctx = Box::new(Ctx {
+                shared: &*h.shared as *const _,
+                slot,
+            });
+            h.servers.push(Srv {
+                raft: std::ptr::null_mut(),
+                ctx,
+                unchecked: false,
+            });
             h.start(slot);
         }
         h
@@ -135,19 +142,41 @@ impl Harness {
                 let _ = raft_get_nvotes_for_me(r);
                 let _ = raft_get_current_leader_node(r);
                 let _ = raft_get_last_applied_entry(r);
-                let ctx = || format!("server {} after {}: current_idx {} commit {} applied {} snapshot {} count {}", slot + 1, after, cur, commit, applied, snap, count);
+                let ctx = || {
+                    format!("server {} after {}: current_idx {} commit {} applied {} snapshot {} count {}", slot + 1, after, cur, commit, applied, snap, count)
+                };
                 assert!((1..=3).contains(&state), "{}: state {}", ctx(), state);
-                assert!(count >= 0 && cur >= 0 && commit >= 0 && applied >= 0 && snap >= 0, "{}: a negative index", ctx());
+                assert!(
+                    count >= 0 && cur >= 0 && commit >= 0 && applied >= 0 && snap >= 0,
+                    "{}: a negative index",
+                    ctx()
+                );
                 if srv.unchecked {
                     continue;
                 }
                 // The log holds exactly the entries base+1..=current_idx.
                 let base = cur - count;
                 assert!(base >= 0, "{}: more entries than current_idx", ctx());
-                assert!(count == 0 || !raft_get_entry_from_idx(r, cur).is_null(), "{}: no entry at current_idx", ctx());
-                assert!(count == 0 || !raft_get_entry_from_idx(r, base + 1).is_null(), "{}: no entry at the log's start", ctx());
-                assert!(cur == i64::MAX || raft_get_entry_from_idx(r, cur + 1).is_null(), "{}: an entry past current_idx", ctx());
-                assert!(base == 0 || raft_get_entry_from_idx(r, base).is_null(), "{}: an entry before the log's start", ctx());
+                assert!(
+                    count == 0 || !raft_get_entry_from_idx(r, cur).is_null(),
+                    "{}: no entry at current_idx",
+                    ctx()
+                );
+                assert!(
+                    count == 0 || !raft_get_entry_from_idx(r, base + 1).is_null(),
+                    "{}: no entry at the log's start",
+                    ctx()
+                );
+                assert!(
+                    cur == i64::MAX || raft_get_entry_from_idx(r, cur + 1).is_null(),
+                    "{}: an entry past current_idx",
+                    ctx()
+                );
+                assert!(
+                    base == 0 || raft_get_entry_from_idx(r, base).is_null(),
+                    "{}: an entry before the log's start",
+                    ctx()
+                );
             }
         }
     }

@@ -14,7 +14,7 @@ use std::ptr::null_mut;
 pub fn op(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     match byte(u) % 16 {
         0 | 1 => periodic(h, u),
-        2 | 3 | 4 => deliver(h, u),
+        2..=4 => deliver(h, u),
         5 => recv_appendentries(h, u),
         6 => recv_appendentries_response(h, u),
         7 => recv_requestvote(h, u),
@@ -41,7 +41,10 @@ fn node(h: &Harness, u: &mut Unstructured, s: usize) -> *mut raft_node_t {
         match byte(u) % 10 {
             0..=4 => raft_get_node(r, 1 + below(u, h.n()) as i32),
             5 => null_mut(),
-            6 => raft_get_node_from_idx(r, below(u, raft_get_num_nodes(r).max(0) as usize + 1) as raft_index_t),
+            6 => raft_get_node_from_idx(
+                r,
+                below(u, raft_get_num_nodes(r).max(0) as usize + 1) as raft_index_t,
+            ),
             7 => raft_get_my_node(r),
             8 => raft_get_node(h.raft((s + 1) % h.n()), 1 + below(u, h.n()) as i32),
             _ => h.standalone,
@@ -92,8 +95,8 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         return "deliver (nothing in flight)";
     }
     let k = below(u, len);
-    let dup = byte(u) % 4 == 0;
-    let mutate = byte(u) % 3 == 0;
+    let dup = byte(u).is_multiple_of(4);
+    let mutate = byte(u).is_multiple_of(3);
     let m = if dup {
         let sh = h.shared.borrow();
         let m = &sh.outbox[k];
@@ -103,11 +106,17 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
             Body::Ae(x, e) => Body::Ae(*x, e.clone()),
             Body::Aer(x) => Body::Aer(*x),
         };
-        Sent { from: m.from, to: m.to, body }
+        Sent {
+            from: m.from,
+            to: m.to,
+            body,
+        }
     } else {
         h.shared.borrow_mut().outbox.remove(k).unwrap()
     };
-    let Some(dst) = h.slot_of(m.to) else { return "deliver (no such server)" };
+    let Some(dst) = h.slot_of(m.to) else {
+        return "deliver (no such server)";
+    };
     let r = h.raft(dst);
     let from = unsafe { raft_get_node(r, m.from) };
     let mut reply = None;
@@ -153,7 +162,11 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
                 }
             }
             ae.n_entries = ents.len() as i32;
-            ae.entries = if ents.is_empty() { null_mut() } else { ents.as_mut_ptr() };
+            ae.entries = if ents.is_empty() {
+                null_mut()
+            } else {
+                ents.as_mut_ptr()
+            };
             let mut resp = msg_appendentries_response_t::default();
             let rc = unsafe { raft_recv_appendentries(r, from, &mut ae, &mut resp) };
             h.rc("raft_recv_appendentries (delivered)", rc);
@@ -175,7 +188,11 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         }
     };
     if let Some(body) = reply {
-        h.shared.borrow_mut().push(Sent { from: m.to, to: m.from, body });
+        h.shared.borrow_mut().push(Sent {
+            from: m.to,
+            to: m.from,
+            body,
+        });
     }
     what
 }
@@ -183,7 +200,14 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
 fn recv_appendentries(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     let (s, r) = server(h, u);
     let from = node(h, u, s);
-    let (term, cur, lterm, commit) = unsafe { (raft_get_current_term(r), raft_get_current_idx(r), raft_get_last_log_term(r), raft_get_commit_idx(r)) };
+    let (term, cur, lterm, commit) = unsafe {
+        (
+            raft_get_current_term(r),
+            raft_get_current_idx(r),
+            raft_get_last_log_term(r),
+            raft_get_commit_idx(r),
+        )
+    };
     let k = below(u, 6);
     let mut ents: Vec<raft_entry_t> = (0..k).map(|_| entry(h, u, s)).collect();
     let mut ae = msg_appendentries_t {
@@ -192,7 +216,11 @@ fn recv_appendentries(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         prev_log_term: i64_near(u, lterm),
         leader_commit: i64_near(u, commit),
         n_entries: k as i32,
-        entries: if k == 0 { null_mut() } else { ents.as_mut_ptr() },
+        entries: if k == 0 {
+            null_mut()
+        } else {
+            ents.as_mut_ptr()
+        },
     };
     // Counts that do not match the array: only ones that cannot overrun it.
     match byte(u) % 8 {
@@ -215,11 +243,21 @@ fn recv_appendentries(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     };
     if ae.entries.is_null() && ae.n_entries > 0 {
         h.raise("raft_recv_appendentries");
-        assert_eq!(rc, c::ERR_INVALID, "raft_recv_appendentries with NULL entries and n_entries {}", ae.n_entries);
+        assert_eq!(
+            rc,
+            c::ERR_INVALID,
+            "raft_recv_appendentries with NULL entries and n_entries {}",
+            ae.n_entries
+        );
     }
     if ae.n_entries < 0 {
         h.raise("raft_recv_appendentries");
-        assert_eq!(rc, c::ERR_INVALID, "raft_recv_appendentries with n_entries {}", ae.n_entries);
+        assert_eq!(
+            rc,
+            c::ERR_INVALID,
+            "raft_recv_appendentries with n_entries {}",
+            ae.n_entries
+        );
     }
     h.rc("raft_recv_appendentries", rc);
     "raft_recv_appendentries"
@@ -240,7 +278,7 @@ fn recv_appendentries_response(h: &mut Harness, u: &mut Unstructured) -> &'stati
         first_idx: i64_near(u, cur),
     };
     let rc = unsafe {
-        if byte(u) % 16 == 0 {
+        if byte(u).is_multiple_of(16) {
             raft_recv_appendentries_response(r, from, null_mut())
         } else {
             raft_recv_appendentries_response(r, from, &mut m)
@@ -253,7 +291,13 @@ fn recv_appendentries_response(h: &mut Harness, u: &mut Unstructured) -> &'stati
 fn recv_requestvote(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     let (s, r) = server(h, u);
     let from = node(h, u, s);
-    let (term, cur, lterm) = unsafe { (raft_get_current_term(r), raft_get_current_idx(r), raft_get_last_log_term(r)) };
+    let (term, cur, lterm) = unsafe {
+        (
+            raft_get_current_term(r),
+            raft_get_current_idx(r),
+            raft_get_last_log_term(r),
+        )
+    };
     let mut m = msg_requestvote_t {
         term: known::term(i64_near(u, term)),
         candidate_id: node_id(u, h.n()),
@@ -286,7 +330,7 @@ fn recv_requestvote_response(h: &mut Harness, u: &mut Unstructured) -> &'static 
         },
     };
     let rc = unsafe {
-        if byte(u) % 16 == 0 {
+        if byte(u).is_multiple_of(16) {
             raft_recv_requestvote_response(r, from, null_mut())
         } else {
             raft_recv_requestvote_response(r, from, &mut m)
@@ -311,7 +355,10 @@ fn retain(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     };
     h.rc("raft_retain_entries", rc);
     if !leader {
-        assert_ne!(rc, 0, "raft_retain_entries accepted an entry on a non-leader");
+        assert_ne!(
+            rc, 0,
+            "raft_retain_entries accepted an entry on a non-leader"
+        );
     }
     if rc == 0 {
         h.retained.push((s, resp));
@@ -327,7 +374,11 @@ fn snapshot(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     unsafe {
         match byte(u) % 8 {
             0 | 1 => {
-                let flags = if flag(u) { c::SNAPSHOT_NONBLOCKING_APPLY } else { i32_any(u) };
+                let flags = if flag(u) {
+                    c::SNAPSHOT_NONBLOCKING_APPLY
+                } else {
+                    i32_any(u)
+                };
                 let rc = raft_begin_snapshot(r, flags);
                 h.rc("raft_begin_snapshot", rc);
                 "raft_begin_snapshot"
@@ -344,14 +395,22 @@ fn snapshot(h: &mut Harness, u: &mut Unstructured) -> &'static str {
             }
             5 => {
                 let mut ety: *mut raft_entry_t = null_mut();
-                let rc = if flag(u) { raft_poll_entry(r, &mut ety) } else { raft_poll_entry(r, null_mut()) };
+                let rc = if flag(u) {
+                    raft_poll_entry(r, &mut ety)
+                } else {
+                    raft_poll_entry(r, null_mut())
+                };
                 h.rc("raft_poll_entry", rc);
                 "raft_poll_entry"
             }
             _ => {
                 // Loading a leader's snapshot: begin, re-add the members, end.
                 let (term, cur) = (raft_get_current_term(r), raft_get_current_idx(r));
-                let rc = raft_begin_load_snapshot(r, known::term(i64_near(u, term)), known::snapshot_idx(i64_near(u, cur)));
+                let rc = raft_begin_load_snapshot(
+                    r,
+                    known::term(i64_near(u, term)),
+                    known::snapshot_idx(i64_near(u, cur)),
+                );
                 h.rc("raft_begin_load_snapshot", rc);
                 if rc == 0 || flag(u) {
                     for k in 0..h.n() as i32 {
@@ -379,14 +438,25 @@ fn setter(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     let (s, r) = server(h, u);
     let n = h.n();
     unsafe {
-        let (term, cur, commit, applied) = (raft_get_current_term(r), raft_get_current_idx(r), raft_get_commit_idx(r), raft_get_last_applied_idx(r));
+        let (term, cur, commit, applied) = (
+            raft_get_current_term(r),
+            raft_get_current_idx(r),
+            raft_get_commit_idx(r),
+            raft_get_last_applied_idx(r),
+        );
         match byte(u) % 28 {
-            0 => h.rc("raft_set_current_term", raft_set_current_term(r, known::term(i64_near(u, term)))),
+            0 => h.rc(
+                "raft_set_current_term",
+                raft_set_current_term(r, known::term(i64_near(u, term))),
+            ),
             1 => {
                 let nd = node(h, u, s);
                 h.rc("raft_vote", raft_vote(r, nd))
             }
-            2 => h.rc("raft_vote_for_nodeid", raft_vote_for_nodeid(r, node_id(u, n))),
+            2 => h.rc(
+                "raft_vote_for_nodeid",
+                raft_vote_for_nodeid(r, node_id(u, n)),
+            ),
             3 => raft_set_commit_idx(r, i64_near(u, commit)),
             4 => raft_set_last_applied_idx(r, i64_near(u, applied)),
             5 => raft_set_state(r, i32_any(u)),
@@ -397,7 +467,10 @@ fn setter(h: &mut Harness, u: &mut Unstructured) -> &'static str {
             10 => raft_set_election_timeout(r, known::election_timeout(i32_any(u))),
             11 => raft_set_request_timeout(r, i32_any(u)),
             12 => {
-                let (t, i) = (i64_near(u, term), known::snapshot_idx(known::snapshot_metadata_idx(i64_near(u, cur))));
+                let (t, i) = (
+                    i64_near(u, term),
+                    known::snapshot_idx(known::snapshot_metadata_idx(i64_near(u, cur))),
+                );
                 raft_set_snapshot_metadata(r, t, i)
             }
             13 => raft_set_max_entries_per_msg(r, i32_any(u)),
@@ -416,32 +489,65 @@ fn setter(h: &mut Harness, u: &mut Unstructured) -> &'static str {
                 let nd = node(h, u, s);
                 h.rc("raft_send_requestvote", raft_send_requestvote(r, nd))
             }
-            20 => h.rc("raft_send_appendentries_all", raft_send_appendentries_all(r)),
+            20 => h.rc(
+                "raft_send_appendentries_all",
+                raft_send_appendentries_all(r),
+            ),
             21 => {
                 let mut e = entry(h, u, s);
-                let rc = if byte(u) % 8 == 0 { raft_append_entry(r, null_mut()) } else { raft_append_entry(r, &mut e) };
+                let rc = if byte(u).is_multiple_of(8) {
+                    raft_append_entry(r, null_mut())
+                } else {
+                    raft_append_entry(r, &mut e)
+                };
                 h.rc("raft_append_entry", rc)
             }
             22 => {
-                let mut resp = if !h.retained.is_empty() && flag(u) {
+                let resp = if !h.retained.is_empty() && flag(u) {
                     h.retained[below(u, h.retained.len())].1
                 } else {
-                    msg_entry_response_t { id: i32_any(u), term: i64_near(u, term), idx: i64_near(u, cur) }
+                    msg_entry_response_t {
+                        id: i32_any(u),
+                        term: i64_near(u, term),
+                        idx: i64_near(u, cur),
+                    }
                 };
-                let rc = if byte(u) % 8 == 0 { raft_msg_entry_response_committed(r, null_mut()) } else { raft_msg_entry_response_committed(r, &mut resp) };
+                let rc = if byte(u).is_multiple_of(8) {
+                    raft_msg_entry_response_committed(r, null_mut())
+                } else {
+                    raft_msg_entry_response_committed(r, &resp)
+                };
                 h.raise("raft_msg_entry_response_committed");
-                assert!((-9..=1).contains(&rc), "raft_msg_entry_response_committed returned {}", rc);
+                assert!(
+                    (-9..=1).contains(&rc),
+                    "raft_msg_entry_response_committed returned {}",
+                    rc
+                );
             }
             23 => {
                 let (a, b) = (i32_any(u), i32_any(u));
                 let v = raft_votes_is_majority(a, b);
-                assert!(v == 0 || v == 1, "raft_votes_is_majority({}, {}) = {}", a, b, v);
+                assert!(
+                    v == 0 || v == 1,
+                    "raft_votes_is_majority({}, {}) = {}",
+                    a,
+                    b,
+                    v
+                );
             }
             24 => {
                 let mut e = entry(h, u, s);
                 let p: *mut raft_entry_t = if flag(u) { &mut e } else { null_mut() };
-                let (a, b) = (raft_entry_is_cfg_change(p), raft_entry_is_voting_cfg_change(p));
-                assert!((a == 0 || a == 1) && (b == 0 || b == 1) && b <= a, "raft_entry_is_(voting_)cfg_change: {} {}", a, b);
+                let (a, b) = (
+                    raft_entry_is_cfg_change(p),
+                    raft_entry_is_voting_cfg_change(p),
+                );
+                assert!(
+                    (a == 0 || a == 1) && (b == 0 || b == 1) && b <= a,
+                    "raft_entry_is_(voting_)cfg_change: {} {}",
+                    a,
+                    b
+                );
             }
             25 => {
                 let _ = raft_get_entry_from_idx(r, i64_near(u, cur));
@@ -482,10 +588,20 @@ fn node_op(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         let nd = node(h, u, s);
         match byte(u) % 14 {
             0 => {
-                let _ = raft_add_node(r, null_mut(), node_id(u, n), (byte(u) % 8 == 0) as i32);
+                let _ = raft_add_node(
+                    r,
+                    null_mut(),
+                    node_id(u, n),
+                    byte(u).is_multiple_of(8) as i32,
+                );
             }
             1 => {
-                let _ = raft_add_non_voting_node(r, null_mut(), node_id(u, n), (byte(u) % 8 == 0) as i32);
+                let _ = raft_add_non_voting_node(
+                    r,
+                    null_mut(),
+                    node_id(u, n),
+                    byte(u).is_multiple_of(8) as i32,
+                );
             }
             2 => raft_remove_node(r, nd),
             3 => raft_node_set_next_idx(nd, i64_near(u, raft_get_current_idx(r))),

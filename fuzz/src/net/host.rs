@@ -92,57 +92,106 @@ unsafe fn world<'a>(ud: *mut c_void) -> (usize, RefMut<'a, World>) {
     }
 }
 
-unsafe extern "C" fn send_requestvote(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_requestvote_t) -> c_int {
+unsafe extern "C" fn send_requestvote(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    m: *mut msg_requestvote_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if !w.quiet[s] && !node.is_null() && !m.is_null() {
-        w.send(Msg { from: s as i32 + 1, to: raft_node_get_id(node), body: Body::Rv(*m) });
+        w.send(Msg {
+            from: s as i32 + 1,
+            to: raft_node_get_id(node),
+            body: Body::Rv(*m),
+        });
     }
     0
 }
 
-unsafe extern "C" fn send_appendentries(_r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t, m: *mut msg_appendentries_t) -> c_int {
+unsafe extern "C" fn send_appendentries(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+    m: *mut msg_appendentries_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] || node.is_null() || m.is_null() {
         return 0;
     }
     let mut hdr = *m;
     let n = (hdr.n_entries.max(0) as usize).min(WIRE_ENTRIES);
-    let ents = if n > 0 && !hdr.entries.is_null() { std::slice::from_raw_parts(hdr.entries, n).to_vec() } else { Vec::new() };
+    let ents = if n > 0 && !hdr.entries.is_null() {
+        std::slice::from_raw_parts(hdr.entries, n).to_vec()
+    } else {
+        Vec::new()
+    };
     hdr.n_entries = ents.len() as c_int;
     hdr.entries = std::ptr::null_mut();
-    w.send(Msg { from: s as i32 + 1, to: raft_node_get_id(node), body: Body::Ae(hdr, ents) });
+    w.send(Msg {
+        from: s as i32 + 1,
+        to: raft_node_get_id(node),
+        body: Body::Ae(hdr, ents),
+    });
     0
 }
 
-unsafe extern "C" fn send_snapshot(r: *mut raft_server_t, ud: *mut c_void, node: *mut raft_node_t) -> c_int {
+unsafe extern "C" fn send_snapshot(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    node: *mut raft_node_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] || node.is_null() {
         return 0;
     }
     let (from, to) = (s as i32 + 1, raft_node_get_id(node));
-    let Some(snap) = w.disks[s].snap else { return 0 };
-    if w.net.iter().any(|m| m.from == from && m.to == to && matches!(m.body, Body::Snap(..))) {
+    let Some(snap) = w.disks[s].snap else {
+        return 0;
+    };
+    if w.net
+        .iter()
+        .any(|m| m.from == from && m.to == to && matches!(m.body, Body::Snap(..)))
+    {
         return 0; // one in flight per pair
     }
-    w.send(Msg { from, to, body: Body::Snap(raft_get_current_term(r), snap) });
+    w.send(Msg {
+        from,
+        to,
+        body: Body::Snap(raft_get_current_term(r), snap),
+    });
     0
 }
 
-unsafe extern "C" fn persist_term(_r: *mut raft_server_t, ud: *mut c_void, term: raft_term_t, vote: raft_node_id_t) -> c_int {
+unsafe extern "C" fn persist_term(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    term: raft_term_t,
+    vote: raft_node_id_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] {
         return 0;
     }
     if term < w.disks[s].term {
         let old = w.disks[s].term;
-        w.fail(format!("Term Durability: server {} persisted term {} after term {}", s + 1, term, old));
+        w.fail(format!(
+            "Term Durability: server {} persisted term {} after term {}",
+            s + 1,
+            term,
+            old
+        ));
     }
     w.disks[s].term = term;
     w.disks[s].vote = vote;
     0
 }
 
-unsafe extern "C" fn persist_vote(_r: *mut raft_server_t, ud: *mut c_void, vote: raft_node_id_t) -> c_int {
+unsafe extern "C" fn persist_vote(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    vote: raft_node_id_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] {
         return 0;
@@ -150,13 +199,24 @@ unsafe extern "C" fn persist_vote(_r: *mut raft_server_t, ud: *mut c_void, vote:
     let d = &w.disks[s];
     if d.vote != -1 && vote != -1 && vote != d.vote {
         let (old, term) = (d.vote, d.term);
-        w.fail(format!("Vote Durability: server {} voted for {} in term {} after voting for {}", s + 1, vote, term, old));
+        w.fail(format!(
+            "Vote Durability: server {} voted for {} in term {} after voting for {}",
+            s + 1,
+            vote,
+            term,
+            old
+        ));
     }
     w.disks[s].vote = vote;
     0
 }
 
-unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_offer(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] || e.is_null() {
         return 0;
@@ -165,7 +225,12 @@ unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
     let d = &w.disks[s];
     if idx != d.base + d.log.len() as i64 + 1 {
         let want = d.base + d.log.len() as i64 + 1;
-        w.fail(format!("Log Accuracy: server {} offered idx {} where its log continues at {}", s + 1, idx, want));
+        w.fail(format!(
+            "Log Accuracy: server {} offered idx {} where its log continues at {}",
+            s + 1,
+            idx,
+            want
+        ));
     }
     if let Some(&id) = w.created.get(&(idx, e.term)) {
         if id != e.id {
@@ -178,7 +243,12 @@ unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
     0
 }
 
-unsafe extern "C" fn log_pop(r: *mut raft_server_t, ud: *mut c_void, _e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_pop(
+    r: *mut raft_server_t,
+    ud: *mut c_void,
+    _e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] {
         return 0;
@@ -189,15 +259,31 @@ unsafe extern "C" fn log_pop(r: *mut raft_server_t, ud: *mut c_void, _e: *mut ra
     d.log.pop();
     let applied = d.applied;
     if idx != last {
-        w.fail(format!("Log Accuracy: server {} popped idx {} but its last entry is {}", s + 1, idx, last));
+        w.fail(format!(
+            "Log Accuracy: server {} popped idx {} but its last entry is {}",
+            s + 1,
+            idx,
+            last
+        ));
     }
     if idx <= commit || idx <= applied {
-        w.fail(format!("No Committed Entry Popped: server {} popped idx {} (commit {}, applied {})", s + 1, idx, commit, applied));
+        w.fail(format!(
+            "No Committed Entry Popped: server {} popped idx {} (commit {}, applied {})",
+            s + 1,
+            idx,
+            commit,
+            applied
+        ));
     }
     0
 }
 
-unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, _e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_poll(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    _e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if w.quiet[s] {
         return 0;
@@ -209,12 +295,22 @@ unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, _e: *mut 
         d.base += 1;
     }
     if idx != first {
-        w.fail(format!("Log Accuracy: server {} polled idx {} but its first entry is {}", s + 1, idx, first));
+        w.fail(format!(
+            "Log Accuracy: server {} polled idx {} but its first entry is {}",
+            s + 1,
+            idx,
+            first
+        ));
     }
     0
 }
 
-unsafe extern "C" fn log_clear(_r: *mut raft_server_t, ud: *mut c_void, _e: *mut raft_entry_t, _idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_clear(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    _e: *mut raft_entry_t,
+    _idx: raft_index_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if !w.quiet[s] {
         w.disks[s].log.clear(); // the loaded snapshot sets the new base
@@ -222,7 +318,12 @@ unsafe extern "C" fn log_clear(_r: *mut raft_server_t, ud: *mut c_void, _e: *mut
     0
 }
 
-unsafe extern "C" fn log_apply(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
+unsafe extern "C" fn log_apply(
+    _r: *mut raft_server_t,
+    ud: *mut c_void,
+    e: *mut raft_entry_t,
+    idx: raft_index_t,
+) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
         return 0;
@@ -240,7 +341,12 @@ unsafe extern "C" fn log_apply(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
     if idx > w.disks[s].applied {
         if idx != w.disks[s].applied + 1 {
             let a = w.disks[s].applied;
-            w.fail(format!("Applied Index Validity: server {} applied idx {} after idx {}", s + 1, idx, a));
+            w.fail(format!(
+                "Applied Index Validity: server {} applied idx {} after idx {}",
+                s + 1,
+                idx,
+                a
+            ));
         }
         w.disks[s].applied = idx;
     }

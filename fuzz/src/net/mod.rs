@@ -39,6 +39,8 @@ const REQUEST_TIMEOUT: i32 = 25;
 struct Cluster {
     world: Box<RefCell<World>>,
     cbs: Box<raft_cbs_t>,
+    /// Boxed: C holds pointers to them (the user data of each server).
+    #[allow(clippy::vec_box)]
     ctxs: Vec<Box<Ctx>>,
     /// NULL while the server is down.
     rafts: Vec<*mut raft_server_t>,
@@ -55,11 +57,23 @@ struct Cluster {
 impl Cluster {
     fn new(n: usize, seed: u64) -> Cluster {
         let world = Box::new(RefCell::new(World {
-            disks: (0..n).map(|_| Disk { vote: -1, ..Default::default() }).collect(),
+            disks: (0..n)
+                .map(|_| Disk {
+                    vote: -1,
+                    ..Default::default()
+                })
+                .collect(),
             quiet: vec![false; n],
             ..Default::default()
         }));
-        let ctxs = (0..n).map(|slot| Box::new(Ctx { world: &*world as *const _, slot })).collect();
+        let ctxs = (0..n)
+            .map(|slot| {
+                Box::new(Ctx {
+                    world: &*world as *const _,
+                    slot,
+                })
+            })
+            .collect();
         let mut c = Cluster {
             world,
             cbs: Box::new(host::table()),
@@ -95,7 +109,12 @@ impl Cluster {
             let r = raft_new();
             let ud = &mut *self.ctxs[s] as *mut Ctx as *mut std::os::raw::c_void;
             raft_set_callbacks(r, &mut *self.cbs, ud);
-            raft_set_random_seed(r, self.seed.wrapping_add(s as u64 * 7919).wrapping_add(self.world.borrow().net.len() as u64));
+            raft_set_random_seed(
+                r,
+                self.seed
+                    .wrapping_add(s as u64 * 7919)
+                    .wrapping_add(self.world.borrow().net.len() as u64),
+            );
             raft_set_election_timeout(r, ELECTION_TIMEOUT);
             raft_set_request_timeout(r, REQUEST_TIMEOUT);
             raft_set_fault_injection(r, FAULTS.load(std::sync::atomic::Ordering::Relaxed));
@@ -103,20 +122,42 @@ impl Cluster {
                 raft_add_node(r, null_mut(), id, (id == s as i32 + 1) as i32);
             }
             if let Some(sn) = snap {
-                assert_eq!(raft_begin_load_snapshot(r, sn.term, sn.idx), 0, "Restore: server {} cannot load its snapshot {:?}", s + 1, sn);
+                assert_eq!(
+                    raft_begin_load_snapshot(r, sn.term, sn.idx),
+                    0,
+                    "Restore: server {} cannot load its snapshot {:?}",
+                    s + 1,
+                    sn
+                );
                 for id in 1..=n {
                     if id != s as i32 + 1 {
                         raft_add_node(r, null_mut(), id, 0);
                     }
                 }
-                assert_eq!(raft_end_load_snapshot(r), 0, "Restore: raft_end_load_snapshot");
+                assert_eq!(
+                    raft_end_load_snapshot(r),
+                    0,
+                    "Restore: raft_end_load_snapshot"
+                );
             }
-            assert_eq!(raft_set_current_term(r, term), 0, "Restore: raft_set_current_term");
+            assert_eq!(
+                raft_set_current_term(r, term),
+                0,
+                "Restore: raft_set_current_term"
+            );
             if vote != -1 {
-                assert_eq!(raft_vote_for_nodeid(r, vote), 0, "Restore: raft_vote_for_nodeid");
+                assert_eq!(
+                    raft_vote_for_nodeid(r, vote),
+                    0,
+                    "Restore: raft_vote_for_nodeid"
+                );
             }
             for mut e in log {
-                assert_eq!(raft_append_entry(r, &mut e), 0, "Restore: raft_append_entry");
+                assert_eq!(
+                    raft_append_entry(r, &mut e),
+                    0,
+                    "Restore: raft_append_entry"
+                );
             }
             raft_set_commit_idx(r, applied);
             assert_eq!(raft_get_current_term(r), term, "Restore: term");
@@ -144,12 +185,24 @@ impl Cluster {
     /// never "a committed entry would be overwritten".
     fn rc(&self, what: &str, rc: i32) {
         self.raise(what);
-        assert!(rc == 0 || (-8..=-1).contains(&rc), "{} returned {}", what, rc);
-        assert_ne!(rc, c::ERR_SHUTDOWN, "{}: RAFT_ERR_SHUTDOWN (a committed entry would be overwritten)", what);
+        assert!(
+            rc == 0 || (-8..=-1).contains(&rc),
+            "{} returned {}",
+            what,
+            rc
+        );
+        assert_ne!(
+            rc,
+            c::ERR_SHUTDOWN,
+            "{}: RAFT_ERR_SHUTDOWN (a committed entry would be overwritten)",
+            what
+        );
     }
 
     fn deliver(&mut self, m: Msg) {
-        let Some(dst) = (m.to >= 1 && m.to as usize <= self.n()).then(|| m.to as usize - 1) else { return };
+        let Some(dst) = (m.to >= 1 && m.to as usize <= self.n()).then(|| m.to as usize - 1) else {
+            return;
+        };
         let r = self.rafts[dst];
         if r.is_null() {
             return; // delivered to a crashed server: lost
@@ -159,28 +212,48 @@ impl Cluster {
             match m.body {
                 Body::Rv(mut rv) => {
                     let mut resp = msg_requestvote_response_t::default();
-                    self.rc("raft_recv_requestvote", raft_recv_requestvote(r, from, &mut rv, &mut resp));
+                    self.rc(
+                        "raft_recv_requestvote",
+                        raft_recv_requestvote(r, from, &mut rv, &mut resp),
+                    );
                     Some(Body::Rvr(resp))
                 }
                 Body::Rvr(mut x) => {
-                    self.rc("raft_recv_requestvote_response", raft_recv_requestvote_response(r, from, &mut x));
+                    self.rc(
+                        "raft_recv_requestvote_response",
+                        raft_recv_requestvote_response(r, from, &mut x),
+                    );
                     None
                 }
                 Body::Ae(mut ae, mut ents) => {
-                    ae.entries = if ents.is_empty() { null_mut() } else { ents.as_mut_ptr() };
+                    ae.entries = if ents.is_empty() {
+                        null_mut()
+                    } else {
+                        ents.as_mut_ptr()
+                    };
                     let mut resp = msg_appendentries_response_t::default();
-                    self.rc("raft_recv_appendentries", raft_recv_appendentries(r, from, &mut ae, &mut resp));
+                    self.rc(
+                        "raft_recv_appendentries",
+                        raft_recv_appendentries(r, from, &mut ae, &mut resp),
+                    );
                     Some(Body::Aer(resp))
                 }
                 Body::Aer(mut x) => {
-                    self.rc("raft_recv_appendentries_response", raft_recv_appendentries_response(r, from, &mut x));
+                    self.rc(
+                        "raft_recv_appendentries_response",
+                        raft_recv_appendentries_response(r, from, &mut x),
+                    );
                     None
                 }
                 Body::Snap(leader_term, sn) => self.load_snapshot(dst, leader_term, sn),
             }
         };
         if let Some(body) = reply {
-            self.world.borrow_mut().send(Msg { from: m.to, to: m.from, body });
+            self.world.borrow_mut().send(Msg {
+                from: m.to,
+                to: m.from,
+                body,
+            });
         }
     }
 
@@ -191,7 +264,10 @@ impl Cluster {
         if leader_term < raft_get_current_term(r) {
             return None;
         }
-        self.rc("raft_set_current_term (snapshot)", raft_set_current_term(r, leader_term));
+        self.rc(
+            "raft_set_current_term (snapshot)",
+            raft_set_current_term(r, leader_term),
+        );
         let rc = raft_begin_load_snapshot(r, sn.term, sn.idx);
         self.rc("raft_begin_load_snapshot", rc);
         if rc != 0 {
@@ -213,7 +289,12 @@ impl Cluster {
         }
         self.seen_commit[s] = self.seen_commit[s].max(sn.idx);
         let term = raft_get_current_term(r);
-        Some(Body::Aer(msg_appendentries_response_t { term, success: 1, current_idx: sn.idx, first_idx: sn.idx }))
+        Some(Body::Aer(msg_appendentries_response_t {
+            term,
+            success: 1,
+            current_idx: sn.idx,
+            first_idx: sn.idx,
+        }))
     }
 
     fn tick(&mut self, s: usize, ms: i32) {
@@ -228,16 +309,32 @@ impl Cluster {
         if r.is_null() {
             return;
         }
-        let mut e = raft_entry_t { id: self.next_id, type_: c::LOG_NORMAL, ..Default::default() };
+        let mut e = raft_entry_t {
+            id: self.next_id,
+            type_: c::LOG_NORMAL,
+            ..Default::default()
+        };
         self.next_id += 1;
         let mut resp = msg_entry_response_t::default();
         let leader = unsafe { raft_is_leader(r) } == 1;
         let rc = unsafe { raft_retain_entries(r, &mut e, &mut resp) };
         self.raise("raft_retain_entries");
         if leader {
-            assert_eq!(rc, 0, "raft_retain_entries on the leader (server {}) returned {}", s + 1, rc);
+            assert_eq!(
+                rc,
+                0,
+                "raft_retain_entries on the leader (server {}) returned {}",
+                s + 1,
+                rc
+            );
         } else {
-            assert_eq!(rc, c::ERR_NOT_LEADER, "Follower Refusal: raft_retain_entries on server {} (not leader) returned {}", s + 1, rc);
+            assert_eq!(
+                rc,
+                c::ERR_NOT_LEADER,
+                "Follower Refusal: raft_retain_entries on server {} (not leader) returned {}",
+                s + 1,
+                rc
+            );
         }
     }
 
@@ -256,7 +353,10 @@ impl Cluster {
                 self.rc("raft_cancel_snapshot", raft_cancel_snapshot(r));
                 return;
             }
-            let sn = Snap { idx: raft_get_snapshot_last_idx(r), term: raft_get_snapshot_last_term(r) };
+            let sn = Snap {
+                idx: raft_get_snapshot_last_idx(r),
+                term: raft_get_snapshot_last_term(r),
+            };
             self.rc("raft_end_snapshot", raft_end_snapshot(r));
             self.world.borrow_mut().disks[s].snap = Some(sn);
         }
@@ -275,7 +375,14 @@ impl Cluster {
                 let snap = raft_get_snapshot_last_idx(r);
                 for idx in (self.seen_commit[s] + 1).max(snap + 1)..=commit {
                     let e = raft_get_entry_from_idx(r, idx);
-                    assert!(!e.is_null(), "after {}: server {} has commit {} but no entry at {}", after, id, commit, idx);
+                    assert!(
+                        !e.is_null(),
+                        "after {}: server {} has commit {} but no entry at {}",
+                        after,
+                        id,
+                        commit,
+                        idx
+                    );
                     let got = ((*e).term, (*e).id);
                     let want = *self.committed.entry(idx).or_insert(got);
                     assert_eq!(got, want, "after {}: State Machine Safety: server {} committed {:?} at idx {}, another server {:?}", after, id, got, idx, want);
@@ -284,7 +391,10 @@ impl Cluster {
                 if raft_is_leader(r) == 1 {
                     let term = raft_get_current_term(r);
                     match self.leaders.get(&term) {
-                        Some(&l) if l != id => panic!("after {}: Election Safety: servers {} and {} both lead term {}", after, l, id, term),
+                        Some(&l) if l != id => panic!(
+                            "after {}: Election Safety: servers {} and {} both lead term {}",
+                            after, l, id, term
+                        ),
                         Some(_) => {}
                         None => {
                             self.leaders.insert(term, id);
@@ -293,7 +403,11 @@ impl Cluster {
                                     continue;
                                 }
                                 let e = raft_get_entry_from_idx(r, idx);
-                                let got = if e.is_null() { None } else { Some(((*e).term, (*e).id)) };
+                                let got = if e.is_null() {
+                                    None
+                                } else {
+                                    Some(((*e).term, (*e).id))
+                                };
                                 assert_eq!(got, Some(want), "after {}: Leader Completeness: server {} leads term {} without committed idx {}", after, id, term, idx);
                             }
                         }
@@ -342,8 +456,18 @@ pub fn depth(data: &[u8]) -> Depth {
         c.check(what);
         done += 1;
     }
-    let snapshots = c.world.borrow().disks.iter().filter(|d| d.snap.is_some()).count();
-    Depth { leaders: c.leaders.len(), committed: c.committed.len(), snapshots }
+    let snapshots = c
+        .world
+        .borrow()
+        .disks
+        .iter()
+        .filter(|d| d.snap.is_some())
+        .count();
+    Depth {
+        leaders: c.leaders.len(),
+        committed: c.committed.len(),
+        snapshots,
+    }
 }
 
 fn take(c: &mut Cluster, u: &mut Unstructured, keep: bool) -> Option<Msg> {
@@ -352,7 +476,11 @@ fn take(c: &mut Cluster, u: &mut Unstructured, keep: bool) -> Option<Msg> {
         return None;
     }
     let k = below(u, w.net.len());
-    Some(if keep { w.net[k].clone() } else { w.net.remove(k) })
+    Some(if keep {
+        w.net[k].clone()
+    } else {
+        w.net.remove(k)
+    })
 }
 
 fn step(c: &mut Cluster, u: &mut Unstructured) -> &'static str {
@@ -386,7 +514,7 @@ fn step(c: &mut Cluster, u: &mut Unstructured) -> &'static str {
         }
         12 => {
             let s = below(u, n);
-            let cancel = byte(u) % 4 == 0;
+            let cancel = byte(u).is_multiple_of(4);
             c.compact(s, cancel);
             "compaction"
         }
