@@ -1,6 +1,8 @@
 # libraft — top-level build.
 #   make            build libraft.so, libraft.a and include/raft.h (release)
 #   make test       every test: Rust unit tests, header checks, C tests, simulator, ticketd
+#   make test SANITIZE=address,undefined   the same, C programs built with those sanitizers (no valgrind)
+#   make test-c SANITIZE=address SANITIZE_LIB=1   ... and libraft itself built with -Zsanitizer=address
 #   make install PREFIX=/some/dir   (mk/install.mk)
 #   make help       every target, one line each
 #   make demo       the ticketd demo cluster
@@ -26,6 +28,32 @@ HEADER    := include/raft.h
 
 TEST_TARGETS :=
 
+# Sanitizer builds of the C programs: `make test SANITIZE=address,undefined`
+# (any -fsanitize= list). C test programs add $(SAN_CFLAGS)/$(SAN_LDFLAGS) and
+# put their objects in directories suffixed $(SAN_BUILD), so that plain and
+# sanitizer builds never mix. valgrind cannot run sanitizer builds: a recipe
+# line that only runs valgrind starts with $(SAN_SKIP_VALGRIND), which makes it
+# a no-op (printed as such) when SANITIZE is set.
+SANITIZE ?=
+comma := ,
+SAN_CFLAGS  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
+SAN_LDFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+SAN_BUILD   := $(if $(SANITIZE),-san-$(subst $(comma),-,$(SANITIZE)))
+SAN_SKIP_VALGRIND := $(if $(SANITIZE),: valgrind skipped under SANITIZE=$(SANITIZE) --)
+# SANITIZE_LIB=1 (with address in SANITIZE): libraft itself is built with
+# -Zsanitizer=address into target/asan (nightly if rustup has it, else stable
+# with RUSTC_BOOTSTRAP=1) and the C programs link that build instead.
+SANITIZE_LIB ?=
+SAN_LIB_CARGO = $$(rustup toolchain list 2>/dev/null | grep -q '^nightly' && echo "$(CARGO) +nightly" || echo "env RUSTC_BOOTSTRAP=1 $(CARGO)")
+ifneq ($(SANITIZE_LIB),)
+LIBDIR    := $(CURDIR)/target/asan/x86_64-unknown-linux-gnu/release
+SAN_BUILD := $(SAN_BUILD)-lib
+endif
+ifneq ($(SANITIZE),)
+export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+endif
+
 .PHONY: all build fault-lib test clean test-rust test-header
 
 ## build the release library and header (same as build)
@@ -34,6 +62,7 @@ all: build
 ## cargo build: target/release/libraft.so, libraft.a and include/raft.h (cbindgen)
 build:
 	$(CARGO) build --release --lib --features c-heap
+	$(if $(SANITIZE_LIB),RUSTFLAGS=-Zsanitizer=address $(SAN_LIB_CARGO) build --release --lib --features c-heap --target x86_64-unknown-linux-gnu --target-dir target/asan)
 	@ln -sf libraft.so $(LIBDIR)/libraft.so.$(SOVERSION)
 
 ## the library with the test-only fault-injection feature, in target/fault (never installed)

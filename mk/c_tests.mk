@@ -9,7 +9,7 @@
 # t_faults.c needs the test-only fault-injection library (make fault-lib):
 # it is its own binary, build/c_tests/raft_fault_tests.
 C_TESTS_DIR   := c_tests
-C_TESTS_OUT   := build/c_tests
+C_TESTS_OUT   := build/c_tests$(SAN_BUILD)
 C_TESTS_BIN   := $(C_TESTS_OUT)/raft_tests
 # t_heap.c first: raft_set_heap_functions must run before any raft_new
 C_TESTS_TSRCS := $(C_TESTS_DIR)/t_heap.c $(filter-out $(C_TESTS_DIR)/t_heap.c $(C_TESTS_DIR)/t_faults.c,$(sort $(wildcard $(C_TESTS_DIR)/t_*.c)))
@@ -21,8 +21,8 @@ C_TESTS_LOBJS := $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_LSRC
 C_TESTS_OBJS  := $(C_TESTS_LOBJS) $(patsubst $(C_TESTS_DIR)/%.c,$(C_TESTS_OUT)/%.o,$(C_TESTS_TSRCS)) $(C_TESTS_OUT)/registry.o
 C_FAULT_BIN   := $(C_TESTS_OUT)/raft_fault_tests
 C_FAULT_OBJS  := $(C_TESTS_LOBJS) $(C_TESTS_OUT)/t_faults.o $(C_TESTS_OUT)/fault_registry.o
-C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -Ic_fixture -I$(C_TESTS_OUT)
-C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR)
+C_TESTS_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -I$(C_TESTS_DIR) -Ic_fixture -I$(C_TESTS_OUT) $(SAN_CFLAGS)
+C_TESTS_LDFLAGS := -L$(LIBDIR) -lraft -Wl,-rpath,$(LIBDIR) $(SAN_LDFLAGS)
 C_TESTS_ARGS  ?=
 C_TESTS_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
 
@@ -95,6 +95,6 @@ test-c: build fault-lib
 ## the C test suite under valgrind memcheck
 memcheck: build
 	@$(MAKE) --no-print-directory c-tests-bin
-	C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)
+	$(SAN_SKIP_VALGRIND) C_TESTS_TIMEOUT=120 $(C_TESTS_VALGRIND) ./$(C_TESTS_BIN) $(C_TESTS_ARGS)
 
 TEST_TARGETS += test-c memcheck

@@ -5,14 +5,14 @@
 #   make test-interact                    run every script, then again under valgrind
 #   make interact-rewrite [INTERACT_FILES=...]  (re)generate expected output (new scripts)
 INTERACT_DIR     := c_tests/interact
-INTERACT_OUT     := build/interact
+INTERACT_OUT     := build/interact$(SAN_BUILD)
 INTERACT_BIN     := $(INTERACT_OUT)/interact
 INTERACT_SCRIPTS := $(sort $(wildcard $(INTERACT_DIR)/scripts/*.txt))
 INTERACT_SRCS    := $(wildcard $(INTERACT_DIR)/*.c) $(wildcard c_fixture/*.c)
 INTERACT_HDRS    := $(wildcard $(INTERACT_DIR)/*.h) $(wildcard c_fixture/*.h)
-INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude -Ic_fixture
+INTERACT_CFLAGS  := -std=c99 -Wall -Wextra -Werror -g -O1 -Iinclude -Ic_fixture $(SAN_CFLAGS)
 # Linked with the fault-injection build: the scripts include a `fault` command.
-INTERACT_LDFLAGS := -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
+INTERACT_LDFLAGS := -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR) $(SAN_LDFLAGS)
 INTERACT_VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
 INTERACT_FILES ?= $(INTERACT_SCRIPTS)
 
@@ -31,7 +31,7 @@ interact-bin: $(INTERACT_BIN)
 test-interact: build fault-lib
 	@$(MAKE) --no-print-directory interact-bin
 	./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
-	$(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
+	$(SAN_SKIP_VALGRIND) $(INTERACT_VALGRIND) ./$(INTERACT_BIN) $(INTERACT_SCRIPTS)
 
 ## (re)write the expected output of scripts (INTERACT_FILES=...)
 interact-rewrite: build fault-lib
