@@ -1,0 +1,237 @@
+/* ticketd: a replicated ticket dispenser on libraft.  Shared state and the
+ * interfaces between its parts.
+ *
+ * One process per node, one thread: a libuv loop drives the Raft timer,
+ * the peer UDP socket and libmicrohttpd (run in "external" mode on its
+ * epoll fd, with client connections suspended while their log entry
+ * commits).  LMDB keeps term, vote, log and snapshot on disk.
+ *
+ * The parts, one file each:
+ *   main.c        start-up and recovery, the loop, shutdown, logging
+ *   options.c     the command line and --help
+ *   raft_glue.c   the raft_cbs_t callbacks, persistence rules, snapshots
+ *   peer.c        peer table and the UDP transport (datagram dispatch)
+ *   membership.c  the member list, configuration entries, join/remove
+ *   tickets.c     ticket batching, waiters on log entries, the tick
+ *   http.c        the libmicrohttpd front end and request lifecycle
+ *   status.c      GET /status and GET /peers bodies
+ *   store.c       LMDB storage;  wire.c  datagram encoding/decoding
+ *
+ * See README.md for usage, the HTTP API and the durability rules.
+ */
+#ifndef TICKETD_H
+#define TICKETD_H
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "raft.h"
+#include "store.h"
+#include "wire.h"
+
+#define MAX_PEERS WIRE_MAX_MEMBERS
+#define ERR_STORAGE (-1000) /* our callbacks' error: storage failed */
+#define UP_MAX 2048         /* largest request body we accept */
+
+enum { SYNC_CALLBACK, SYNC_GROUP, SYNC_OFF };
+
+/* A node we may talk to: its addresses as configured, the resolved Raft
+ * address, and when we last sent it a snapshot (rate limit). */
+typedef struct peer {
+    int used;
+    int32_t id;
+    char raft[WIRE_ADDR_LEN];
+    char http[WIRE_ADDR_LEN];
+    struct sockaddr_in sa;
+    uint64_t last_snapshot_ms;
+} peer_t;
+
+typedef struct waiter waiter_t;
+
+/* request phases: new; queued for the next ticket batch; waiting on a log
+ * entry; waiting for the next step of a removal; answered */
+enum { R_NEW, R_QUEUED, R_WAIT, R_DEFERRED, R_DONE };
+/* what a request (or waiter) is for */
+enum { K_TICKET = 1, K_JOIN, K_DELETE };
+
+/* One HTTP request, from its first callback until MHD completes it. */
+typedef struct req {
+    struct MHD_Connection *conn;
+    int kind;
+    int phase;
+    int suspended;
+    int dead; /* connection completed while we still referenced it */
+    waiter_t *w;
+    struct req *next; /* queue / deferred link */
+    uint64_t deadline;
+    /* request body */
+    char up[UP_MAX + 1];
+    size_t up_len;
+    int up_overflow;
+    /* DELETE /peers/ID */
+    int32_t target;
+    int step;
+    /* result */
+    int status;
+    char *body;
+    const char *ctype;
+    char location[256];
+    int retry_after;
+} req_t;
+
+/* a log entry that clients (or the promotion logic) wait on */
+struct waiter {
+    waiter_t *next;
+    raft_index_t idx;
+    raft_term_t term;
+    int kind; /* K_TICKET: batch of tickets; K_JOIN/K_DELETE: cfg entry */
+    req_t **reqs;
+    size_t n, cap;
+    uint64_t deadline;
+};
+
+/* Event counters shown by GET /status. */
+typedef struct {
+    uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM];
+    uint64_t drop_wrong_dest, drop_bad_sender, drop_unknown_sender, drop_bad_source, drop_inactive_sender,
+        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error, votes_unknown_candidate,
+        drop_stale_removal;
+    uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
+    uint64_t tickets_issued, batches_appended, entries_applied;
+    uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
+    uint64_t elections_won;
+} counters_t;
+
+/* Everything the one server of this process holds: configuration from the
+ * command line, then the runtime state.  One instance, S. */
+struct ticketd_state {
+    /* configuration */
+    int32_t id;
+    char raft_addr[WIRE_ADDR_LEN], http_addr[WIRE_ADDR_LEN];
+    const char *dir;
+    const char *join;
+    int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms, verbose;
+    int max_dgram;
+    int flush_commit; /* --flush commit: also flush when no batch is in flight */
+    int sync_mode;
+    wire_member_t cli_peers[MAX_PEERS];
+    int n_cli_peers;
+    int check_only; /* --check */
+
+    /* runtime */
+    raft_server_t *raft;
+    store_t *store;
+    store_hardstate_t hs;
+    uv_loop_t *loop;
+    uv_udp_t udp;
+    uv_timer_t tick, mhd_timer;
+    uv_check_t check;
+    uv_poll_t mhd_poll;
+    uv_signal_t sigint, sigterm;
+    struct MHD_Daemon *mhd;
+    int mhd_kick;
+
+    peer_t peers[MAX_PEERS];
+    uint64_t counter;        /* state machine: last ticket issued */
+    wire_snapshot_t members; /* state machine: applied membership */
+    wire_snapshot_t snap;    /* last snapshot (persisted) */
+    int has_snap;
+
+    int recovering;
+    int last_state;
+    uint64_t last_tick;
+    int32_t entry_seq;
+
+    req_t *q_head, *q_tail; /* ticket requests not yet in an entry */
+    size_t q_len;
+    req_t *deferred; /* DELETE requests waiting for their next step */
+    waiter_t *waiters;
+    int ticket_waiters; /* ticket batches appended, not yet applied */
+    int32_t promote[MAX_PEERS];
+    int n_promote;
+
+    int stopping, removed, fatal;
+    counters_t c;
+    wire_msg_t msg; /* decode buffer (large) */
+};
+
+extern struct ticketd_state S;
+
+/* ---- options.c ---- */
+int options_parse(int argc, char **argv);
+
+/* ---- main.c: logging and shutdown ---- */
+void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define VLOG(...)               \
+    do {                        \
+        if (S.verbose)          \
+            logf_(__VA_ARGS__); \
+    } while (0)
+/* stops the loop; the rest of main() answers waiting clients and exits */
+void shutdown_server(const char *why);
+
+/* ---- raft_glue.c ---- */
+extern raft_cbs_t callbacks;
+/* commits pending writes: before anything leaves the process */
+void flush_before_io(void);
+/* checks what a raft call returned (storage failure, shutdown) */
+void after_raft(int rc, const char *what);
+int leader_ready(void);
+int leader_alive_for(raft_term_t term);
+int take_snapshot(void);
+void handle_snapshot(peer_t *from, const wire_snapshot_t *s);
+
+/* ---- peer.c ---- */
+extern uint8_t txbuf[WIRE_MAX_DGRAM];
+int parse_sockaddr(const char *s, struct sockaddr_in *sa);
+peer_t *peer_find(int32_t id);
+peer_t *peer_learn(int32_t id, const char *raft, const char *http);
+int udp_send(peer_t *p, const uint8_t *buf, size_t len);
+void send_aer(peer_t *p, msg_appendentries_response_t *r);
+void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags);
+
+/* ---- membership.c ---- */
+wire_member_t *member_find(wire_snapshot_t *m, int32_t id);
+void raft_add_member(const wire_member_t *m);
+void apply_cfg(const raft_entry_t *e);
+void process_promotions(void);
+void process_deferred(void);
+enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r);
+enum MHD_Result handle_delete(struct MHD_Connection *c, req_t *r, const char *ids);
+int join_cluster(wire_snapshot_t *boot);
+
+/* ---- tickets.c ---- */
+waiter_t *waiter_new(raft_index_t idx, raft_term_t term, int kind);
+void waiter_add(waiter_t *w, req_t *r);
+void waiter_unlink(waiter_t *w);
+waiter_t *waiter_at(raft_index_t idx);
+void waiter_fail(waiter_t *w, const char *why);
+int append_entry(int type, const void *payload, unsigned len, msg_entry_response_t *resp);
+void on_check(uv_check_t *h);
+void on_tick(uv_timer_t *t);
+
+/* ---- http.c ---- */
+void req_finish(req_t *r, int status, const char *ctype, const char *body, const char *location, int retry_after);
+void req_unavailable(req_t *r, const char *why);
+void req_redirect(req_t *r, const char *path);
+enum MHD_Result respond(struct MHD_Connection *c, int status, const char *ctype, const char *body,
+                        const char *location, int retry_after);
+enum MHD_Result bad_request(struct MHD_Connection *c, int status, const char *why);
+int form_get(const char *body, const char *key, char *out, size_t len);
+int parse_id(const char *s, int32_t *id);
+enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                           const char *version, const char *upload_data, size_t *upload_size, void **con_cls);
+void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
+void mhd_run(void);
+void on_mhd_poll(uv_poll_t *h, int status, int events);
+
+/* ---- status.c ---- */
+const char *state_name(int st);
+char *status_json(void);
+void members_text(char *out, size_t len);
+
+#endif
