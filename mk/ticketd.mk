@@ -13,8 +13,8 @@ TICKETD_PKGS  := libuv libmicrohttpd lmdb
 TICKETD_DEBS  := libuv1-dev libmicrohttpd-dev liblmdb-dev pkg-config
 TICKETD_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I$(CURDIR)/include
 TICKETD_LIBS  := -L$(CURDIR)/target/release -lraft -Wl,-rpath,$(CURDIR)/target/release
-TICKETD_SRCS  := $(addprefix $(TICKETD_DIR)/,main.c options.c raft_glue.c peer.c membership.c tickets.c \
-                   http.c status.c store.c wire.c)
+TICKETD_SRCS  := $(addprefix $(TICKETD_DIR)/,main.c options.c log.c raft_glue.c peer.c membership.c tickets.c \
+                   http.c status.c metrics.c store.c wire.c)
 TICKETD_HDRS  := $(addprefix $(TICKETD_DIR)/,ticketd.h wire.h store.h)
 TICKETD_PY    ?= python3
 

@@ -153,7 +153,7 @@ static enum MHD_Result enqueue_ticket(struct MHD_Connection *c, req_t *r)
     return MHD_YES;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, const char *ctype, char *body)
+enum MHD_Result respond_owned(struct MHD_Connection *c, const char *ctype, char *body)
 {
     enum MHD_Result ret = respond(c, MHD_HTTP_OK, ctype, body ? body : "", NULL, 0);
     free(body);
@@ -175,14 +175,16 @@ static enum MHD_Result route(struct MHD_Connection *c, req_t *r, const char *url
     if (strcmp(url, "/status") == 0) {
         if (strcmp(method, "GET") != 0)
             return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        return send_text(c, NULL, status_json());
+        return respond_owned(c, NULL, status_json());
+    }
+    if (strcmp(url, "/metrics") == 0) {
+        if (strcmp(method, "GET") != 0)
+            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        return respond_owned(c, "text/plain; version=0.0.4; charset=utf-8", metrics_text());
     }
     if (strcmp(url, "/peers") == 0) {
-        if (strcmp(method, "GET") == 0) {
-            static char b[8192];
-            members_text(b, sizeof b);
-            return respond(c, MHD_HTTP_OK, "text/plain", b, NULL, 0);
-        }
+        if (strcmp(method, "GET") == 0)
+            return respond_owned(c, "text/plain", members_text());
         if (strcmp(method, "POST") != 0)
             return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST");
         return handle_join(c, r);

@@ -13,17 +13,6 @@
 
 struct ticketd_state S;
 
-void logf_(const char *fmt, ...)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%ld.%03ld ticketd[%d]: ", (long)tv.tv_sec, (long)(tv.tv_usec / 1000), S.id);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 /* ------------------------------------------------------------------ */
 /* start-up and recovery */
 
@@ -34,17 +23,17 @@ static int replay_entry(void *ud, raft_index_t idx, raft_entry_t *e)
     wire_member_t m;
     if (e->type == RAFT_LOGTYPE_NORMAL ? batch_decode(e->data.buf, e->data.len, &cnt) != 0
                                        : cfg_decode(e->data.buf, e->data.len, &m) != 0) {
-        logf_("log entry %ld: payload does not parse", (long)idx);
+        log_error("log entry %ld: payload does not parse", (long)idx);
         return -1;
     }
     if (raft_get_current_idx(S.raft) + 1 != idx) {
-        logf_("log entry %ld does not follow index %ld", (long)idx, (long)raft_get_current_idx(S.raft));
+        log_error("log entry %ld does not follow index %ld", (long)idx, (long)raft_get_current_idx(S.raft));
         return -1;
     }
     raft_entry_t copy = *e;
     int rc = raft_append_entry(S.raft, &copy);
     if (rc != 0) {
-        logf_("raft_append_entry(%ld) = %d", (long)idx, rc);
+        log_error("raft_append_entry(%ld) = %d", (long)idx, rc);
         return -1;
     }
     return 0;
@@ -55,7 +44,7 @@ void shutdown_server(const char *why)
     if (S.stopping)
         return;
     S.stopping = 1;
-    logf_("shutting down: %s", why);
+    log_info("shutting down: %s", why);
     uv_timer_stop(&S.tick);
     uv_stop(S.loop);
 }
@@ -187,7 +176,7 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
     }
     S.recovering = 0;
     S.entry_seq = (int32_t)((uv_hrtime() & 0xFFFF) << 12);
-    logf_("recovered: term %ld vote %d snapshot %ld log %ld..%ld counter %" PRIu64 " members %u", (long)S.hs.term,
+    log_info("recovered: term %ld vote %d snapshot %ld log %ld..%ld counter %" PRIu64 " members %u", (long)S.hs.term,
           S.hs.vote, (long)raft_get_snapshot_last_idx(S.raft), (long)raft_get_first_entry_idx(S.raft),
           (long)raft_get_current_idx(S.raft), S.counter, S.members.n_members);
     return -1;
@@ -213,7 +202,7 @@ static int start_network(void)
 
     struct sockaddr_in hsa;
     parse_sockaddr(S.http_addr, &hsa);
-    S.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (S.verbose ? MHD_USE_ERROR_LOG : 0),
+    S.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (S.log_level >= LOG_LEVEL_DEBUG ? MHD_USE_ERROR_LOG : 0),
                              ntohs(hsa.sin_port), NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
                              (struct sockaddr *)&hsa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -254,7 +243,7 @@ static void drain(void)
 {
     flush_before_io();
     if (S.removed && (store_put_removed(S.store) != 0 || store_commit(S.store) != 0))
-        logf_("could not record the removal in %s", S.dir);
+        log_error("could not record the removal in %s", S.dir);
     for (req_t *r = S.q_head, *nx; r; r = nx) {
         nx = r->next;
         if (r->dead)
@@ -293,10 +282,10 @@ int main(int argc, char **argv)
         (rc = start_network()) >= 0)
         return rc;
     start_timers();
-    logf_("node %d up: raft udp %s, http %s, dir %s, sync %s", S.id, S.raft_addr, S.http_addr, S.dir,
+    log_info("node %d up: raft udp %s, http %s, dir %s, sync %s", S.id, S.raft_addr, S.http_addr, S.dir,
           S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off");
     uv_run(S.loop, UV_RUN_DEFAULT);
     drain();
-    logf_("stopped");
+    log_info("stopped");
     return S.fatal ? 1 : 0;
 }

@@ -127,7 +127,7 @@ void process_promotions(void)
         msg_entry_response_t resp;
         int rc = append_cfg(RAFT_LOGTYPE_ADD_NODE, id, &resp);
         if (rc == 0) {
-            logf_("appended ADD_NODE for node %d at index %ld", id, (long)resp.idx);
+            log_info("appended ADD_NODE for node %d at index %ld", id, (long)resp.idx);
             continue;
         }
         if (rc == RAFT_ERR_ONE_VOTING_CHANGE_ONLY || rc == RAFT_ERR_SNAPSHOT_IN_PROGRESS)
@@ -171,7 +171,7 @@ void process_deferred(void)
         if (rc == 0) {
             waiter_t *w = waiter_new(resp.idx, resp.term, K_DELETE);
             waiter_add(w, r);
-            logf_("appended %s for node %d at index %ld", r->step == 1 ? "DEMOTE_NODE" : "REMOVE_NODE", r->target,
+            log_info("appended %s for node %d at index %ld", r->step == 1 ? "DEMOTE_NODE" : "REMOVE_NODE", r->target,
                   (long)resp.idx);
         } else if ((rc == RAFT_ERR_ONE_VOTING_CHANGE_ONLY || rc == RAFT_ERR_SNAPSHOT_IN_PROGRESS) &&
                    uv_now(S.loop) < r->deadline) {
@@ -208,9 +208,7 @@ enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
     peer_t *p = peer_find(id);
     if (n && raft_node_is_active(n)) {
         if (p && strcmp(p->raft, raft) == 0 && strcmp(p->http, http) == 0) {
-            static char b[8192];
-            members_text(b, sizeof b);
-            return respond(c, MHD_HTTP_OK, "text/plain", b, NULL, 0); /* retried join */
+            return respond_owned(c, "text/plain", members_text()); /* retried join */
         }
         return bad_request(c, MHD_HTTP_CONFLICT, "node id already in use");
     }
@@ -241,7 +239,7 @@ enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
         return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"configuration change refused, retry\"}\n",
                        NULL, 1);
     }
-    logf_("appended ADD_NONVOTING_NODE for node %d (%s, %s) at index %ld", id, raft, http, (long)resp.idx);
+    log_info("appended ADD_NONVOTING_NODE for node %d (%s, %s) at index %ld", id, raft, http, (long)resp.idx);
     r->kind = K_JOIN;
     waiter_t *w = waiter_new(resp.idx, resp.term, K_JOIN);
     waiter_add(w, r);
@@ -385,18 +383,18 @@ int join_cluster(wire_snapshot_t *boot)
                     snprintf(self.http, sizeof self.http, "%s", S.http_addr);
                     boot->members[boot->n_members++] = self;
                 }
-                logf_("joined via %s: %u members", target, boot->n_members);
+                log_info("joined via %s: %u members", target, boot->n_members);
                 return 0;
             }
             if ((status == 307 || status == 308 || status == 301 || status == 302) && loc[0] && hops++ < 8) {
                 url_hostport(loc, target, sizeof target);
                 continue;
             }
-            logf_("join via %s: HTTP %d, retrying", target, status);
+            log_warn("join via %s: HTTP %d, retrying", target, status);
             if (status >= 400 && status < 500 && status != 409)
                 return -1;
         } else {
-            VLOG("join via %s: no answer, retrying", target);
+            log_debug("join via %s: no answer, retrying", target);
         }
         url_hostport(S.join, target, sizeof target);
         hops = 0;

@@ -31,8 +31,10 @@ static void usage(FILE *f)
             "  --flush MODE           tick: queued ticket requests become one entry on\n"
             "                         each tick (default); commit: also as soon as no\n"
             "                         batch is in flight (lower latency when idle)\n"
-            "  --election-timeout-ms N  (default 1000)\n"
-            "  --heartbeat-ms N       (default 100)\n"
+            "  --election-timeout-ms N  Raft election timeout (raft_set_election_timeout,\n"
+            "                         default 1000)\n"
+            "  --heartbeat-ms N       leader heartbeat period (raft_set_request_timeout,\n"
+            "                         default 100)\n"
             "  --snapshot-every N     compact when the log holds more than N entries\n"
             "                         (default 1000, 0 = never)\n"
             "  --max-entries-per-msg N  appendentries batch cap (default 64)\n"
@@ -45,7 +47,9 @@ static void usage(FILE *f)
             "  --max-dgram N          largest datagram sent, 512..16384 (default 16384);\n"
             "                         appendentries carry only the entries that fit\n"
             "  --check                verify the data directory and exit\n"
-            "  -v, --verbose          more logging (twice: library log too)\n"
+            "  --log-level LEVEL      error, warn, info (default), debug, or trace (adds\n"
+            "                         the library's own log)\n"
+            "  -v, --verbose          one level more than --log-level (repeatable)\n"
             "  -h, --help             this text\n"
             "\n"
             "Only the first start uses --peer/--join: afterwards the node recovers\n"
@@ -55,10 +59,17 @@ static void usage(FILE *f)
             "  POST /ticket        200 {\"ticket\":N,...} once committed and applied;\n"
             "                      307 to the leader on a follower; 503 + Retry-After\n"
             "                      when there is no leader or the entry was lost\n"
-            "  GET /status         JSON: state, term, leader, indexes, peers, counters\n"
-            "  GET /peers          members, one per line\n"
+            "  GET /status         JSON: state, term, leader, indexes, peers, counters;\n"
+            "                      next/match index per peer on the leader only\n"
+            "  GET /metrics        the same figures in Prometheus text format\n"
+            "  GET /peers          \"leader ID\", then \"member ID voter|nonvoter RAFT HTTP\"\n"
             "  POST /peers         id=N&raft=IP:PORT&http=IP:PORT: add a node\n"
             "  DELETE /peers/ID    remove a node (demote, then remove)\n"
+            "\n"
+            "Log lines: UTC time, node, level, Raft state and term, message.\n"
+            "Exit status: 0 stopped or removed, 1 fatal error, 2 bad command line,\n"
+            "3 data directory unusable, 4 join failed, 5 recovery failed, 6 cannot\n"
+            "bind, 7 this node was removed earlier (wipe DIR and --join).\n"
             "\n"
             "Example (3 nodes; repeat with --id 2/3 and their addresses):\n"
             "  ticketd --id 1 --raft 127.0.0.1:9001 --http 127.0.0.1:8001 --dir data1 \\\n"
@@ -152,6 +163,7 @@ static void set_defaults(void)
     S.client_timeout_ms = 10000;
     S.max_dgram = WIRE_MAX_DGRAM;
     S.sync_mode = SYNC_CALLBACK;
+    S.log_level = LOG_LEVEL_INFO;
 }
 
 /* One option: 0 when taken, 1 for --help, -1 for a bad one. */
@@ -189,8 +201,11 @@ static int take_option(int c)
         return 0;
     case 10:
         return (S.flush_commit = choose("flush", optarg, flush_names)) < 0 ? -1 : 0;
+    case 11:
+        return (S.log_level = choose("log-level", optarg, log_level_names)) < 0 ? -1 : 0;
     case 'v':
-        S.verbose++;
+        if (S.log_level < LOG_LEVEL_TRACE)
+            S.log_level++;
         return 0;
     case 'h':
         return 1;
@@ -222,6 +237,7 @@ int options_parse(int argc, char **argv)
         {"check", no_argument, 0, 8},
         {"max-dgram", required_argument, 0, 9},
         {"flush", required_argument, 0, 10},
+        {"log-level", required_argument, 0, 11},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},

@@ -44,7 +44,7 @@ peer_t *peer_learn(int32_t id, const char *raft, const char *http)
             if (!S.peers[i].used)
                 p = &S.peers[i];
         if (!p) {
-            logf_("peer table full, cannot add node %d", id);
+            log_error("peer table full, cannot add node %d", id);
             return NULL;
         }
         memset(p, 0, sizeof(*p));
@@ -79,6 +79,7 @@ int udp_send(peer_t *p, const uint8_t *buf, size_t len)
         return -1;
     }
     S.c.tx++;
+    S.c.tx_type[buf[5] < WIRE_T_NUM ? buf[5] : 0]++;
     return 0;
 }
 
@@ -112,13 +113,16 @@ static void vote_for_unknown_candidate(wire_msg_t *m, const struct sockaddr *add
 {
     msg_requestvote_response_t r;
     memset(&r, 0, sizeof r);
+    S.c.rx_type[WIRE_T_REQUESTVOTE]++;
     int rc = raft_recv_requestvote(S.raft, NULL, &m->u.rv, &r);
     after_raft(rc, "recv_requestvote(unknown)");
     if (rc == 0 && !S.stopping) {
         size_t n = wire_encode_rvr(txbuf, sizeof txbuf, S.id, m->sender, &r);
         uv_buf_t b = uv_buf_init((char *)txbuf, (unsigned)n);
-        if (n && uv_udp_try_send(&S.udp, &b, 1, addr) >= 0)
+        if (n && uv_udp_try_send(&S.udp, &b, 1, addr) >= 0) {
             S.c.tx++;
+            S.c.tx_type[WIRE_T_REQUESTVOTE_RESP]++;
+        }
         S.c.votes_unknown_candidate++;
     }
 }
@@ -127,11 +131,11 @@ static void recv_requestvote(raft_node_t *node, peer_t *p, msg_requestvote_t *rv
 {
     if (!raft_node_is_active(node)) {
         /* a node being removed must not disrupt the cluster */
-        S.c.drop_inactive_sender++;
+        S.c.dropped[DROP_INACTIVE_SENDER]++;
         return;
     }
     if (leader_alive_for(rv->term)) {
-        S.c.drop_vote_leader_alive++;
+        S.c.dropped[DROP_VOTE_LEADER_ALIVE]++;
         return;
     }
     msg_requestvote_response_t r;
@@ -148,11 +152,11 @@ static void recv_requestvote(raft_node_t *node, peer_t *p, msg_requestvote_t *rv
 static void recv_removed(const wire_msg_t *m)
 {
     if (m->removed.term == raft_get_current_term(S.raft) && raft_get_current_leader(S.raft) == m->sender) {
-        logf_("node %d (leader, term %ld) says our removal is committed", m->sender, (long)m->removed.term);
+        log_info("node %d (leader, term %ld) says our removal is committed", m->sender, (long)m->removed.term);
         S.removed = 1;
         shutdown_server("removed from the cluster");
     } else {
-        S.c.drop_stale_removal++;
+        S.c.dropped[DROP_STALE_REMOVAL]++;
     }
 }
 
@@ -160,6 +164,7 @@ static void recv_removed(const wire_msg_t *m)
 static void dispatch(raft_node_t *node, peer_t *p, wire_msg_t *m)
 {
     int rc;
+    S.c.rx_type[m->type]++;
     switch (m->type) {
     case WIRE_T_REQUESTVOTE:
         recv_requestvote(node, p, &m->u.rv);
@@ -202,7 +207,7 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
     if (nread == 0 && !addr)
         return;
     if (nread < 0) {
-        S.c.drop_recv_error++;
+        S.c.dropped[DROP_RECV_ERROR]++;
         return;
     }
     S.c.rx++;
@@ -219,11 +224,11 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
         return;
     }
     if (m->dest != S.id) {
-        S.c.drop_wrong_dest++;
+        S.c.dropped[DROP_WRONG_DEST]++;
         return;
     }
     if (m->sender == S.id || m->sender <= 0) {
-        S.c.drop_bad_sender++;
+        S.c.dropped[DROP_BAD_SENDER]++;
         return;
     }
     raft_node_t *node = raft_get_node(S.raft, m->sender);
@@ -235,12 +240,12 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
         return;
     }
     if (!node || !p) {
-        S.c.drop_unknown_sender++;
+        S.c.dropped[DROP_UNKNOWN_SENDER]++;
         return;
     }
     if (!addr || sin->sin_family != AF_INET || sin->sin_port != p->sa.sin_port ||
         sin->sin_addr.s_addr != p->sa.sin_addr.s_addr) {
-        S.c.drop_bad_source++;
+        S.c.dropped[DROP_BAD_SOURCE]++;
         return;
     }
     dispatch(node, p, m);

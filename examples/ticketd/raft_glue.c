@@ -83,7 +83,7 @@ static int cb_send_snapshot(raft_server_t *raft, void *ud, raft_node_t *node)
     size_t n = wire_encode_snapshot(txbuf, sizeof txbuf, S.id, p->id, &s);
     if (udp_send(p, txbuf, n) == 0) {
         S.c.snapshots_sent++;
-        VLOG("sent snapshot idx %" PRId64 " to node %d", s.snap_idx, p->id);
+        log_debug("sent snapshot idx %" PRId64 " to node %d", s.snap_idx, p->id);
     }
     return 0;
 }
@@ -103,7 +103,7 @@ static int cb_log_apply(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
     if (e->type == RAFT_LOGTYPE_NORMAL) {
         uint32_t count = 0;
         if (batch_decode(e->data.buf, e->data.len, &count) != 0) {
-            logf_("entry %ld: bad ticket payload, not applied", (long)idx);
+            log_error("entry %ld: bad ticket payload, not applied", (long)idx);
             return 0;
         }
         uint64_t first = S.counter + 1;
@@ -139,9 +139,9 @@ static int cb_log_apply(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
                     snprintf(b, sizeof b, "{\"removed\":%d,\"index\":%ld}\n", r->target, (long)idx);
                     req_finish(r, MHD_HTTP_OK, NULL, b, NULL, 0);
                 } else {
-                    static char b[8192];
-                    members_text(b, sizeof b);
+                    char *b = members_text();
                     req_finish(r, MHD_HTTP_OK, "text/plain", b, NULL, 0);
+                    free(b);
                 }
             }
             waiter_unlink(w);
@@ -274,7 +274,7 @@ static int cb_node_has_sufficient_logs(raft_server_t *raft, void *ud, raft_node_
             return 0;
     if (S.n_promote < MAX_PEERS)
         S.promote[S.n_promote++] = id;
-    logf_("node %d has caught up: promoting it to voter", id);
+    log_info("node %d has caught up: promoting it to voter", id);
     return 0;
 }
 
@@ -292,10 +292,10 @@ static void cb_notify_membership_event(raft_server_t *raft, void *ud, raft_node_
         else
             p = peer_find(id);
         raft_node_set_udata(node, p);
-        VLOG("membership: node %d added", id);
+        log_debug("membership: node %d added", id);
     } else {
         raft_node_set_udata(node, NULL);
-        VLOG("membership: node %d removed", id);
+        log_debug("membership: node %d removed", id);
     }
 }
 
@@ -303,8 +303,7 @@ static void cb_log(raft_server_t *raft, raft_node_t *node, void *ud, const char 
 {
     (void)raft;
     (void)ud;
-    if (S.verbose > 1)
-        logf_("raft[%d]: %s", node ? raft_node_get_id(node) : -1, buf);
+    log_trace("raft[%d]: %s", node ? raft_node_get_id(node) : -1, buf);
 }
 
 raft_cbs_t callbacks = {
@@ -330,10 +329,10 @@ void after_raft(int rc, const char *what)
     flush_before_io();
     if (rc == RAFT_ERR_SHUTDOWN) {
         S.removed = 1;
-        logf_("%s: raft asks to shut down", what);
+        log_warn("%s: raft asks to shut down", what);
     } else if (rc == ERR_STORAGE) {
         S.fatal = 1;
-        logf_("%s: storage failed", what);
+        log_error("%s: storage failed", what);
     }
     if (S.removed || S.fatal)
         shutdown_server(S.removed ? "removed from the cluster" : "fatal error");
@@ -390,7 +389,7 @@ int take_snapshot(void)
     raft_index_t idx = raft_get_commit_idx(S.raft);
     raft_entry_t *e = raft_get_entry_from_idx(S.raft, idx);
     if (!e || raft_get_last_applied_idx(S.raft) != idx) {
-        logf_("snapshot: committed entry %ld not applied/held, cancelled", (long)idx);
+        log_warn("snapshot: committed entry %ld not applied/held, cancelled", (long)idx);
         raft_cancel_snapshot(S.raft);
         return -1;
     }
@@ -411,9 +410,9 @@ int take_snapshot(void)
     rc = raft_end_snapshot(S.raft);
     flush_before_io(); /* the log_poll deletes */
     if (rc != 0)
-        logf_("raft_end_snapshot: %d", rc);
+        log_error("raft_end_snapshot: %d", rc);
     S.c.snapshots_taken++;
-    VLOG("snapshot at index %ld term %ld counter %" PRIu64, (long)idx, (long)snap.snap_term, snap.counter);
+    log_debug("snapshot at index %ld term %ld counter %" PRIu64, (long)idx, (long)snap.snap_term, snap.counter);
     return 0;
 }
 
@@ -422,11 +421,11 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
 {
     raft_term_t cur = raft_get_current_term(S.raft);
     if (s->term < cur || raft_snapshot_is_in_progress(S.raft)) {
-        S.c.drop_stale_snapshot++;
+        S.c.dropped[DROP_STALE_SNAPSHOT]++;
         return;
     }
     if (s->snap_idx <= raft_get_commit_idx(S.raft)) {
-        S.c.drop_stale_snapshot++;
+        S.c.dropped[DROP_STALE_SNAPSHOT]++;
         return;
     }
     if (s->term > cur) {
@@ -437,7 +436,7 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
     }
     int rc = raft_begin_load_snapshot(S.raft, s->snap_term, s->snap_idx);
     if (rc != 0) {
-        VLOG("begin_load_snapshot(%ld,%ld) = %d", (long)s->snap_term, (long)s->snap_idx, rc);
+        log_debug("begin_load_snapshot(%ld,%ld) = %d", (long)s->snap_term, (long)s->snap_idx, rc);
         after_raft(rc, "begin_load_snapshot");
         return;
     }
@@ -445,7 +444,7 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
         raft_add_member(&s->members[i]);
     rc = raft_end_load_snapshot(S.raft);
     if (rc != 0)
-        logf_("raft_end_load_snapshot: %d", rc);
+        log_error("raft_end_load_snapshot: %d", rc);
     S.counter = s->counter;
     S.members = *s;
     S.members.term = 0;
@@ -464,7 +463,7 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
         return;
     }
     S.c.snapshots_loaded++;
-    logf_("loaded snapshot from node %d: index %ld term %ld counter %" PRIu64, from->id, (long)s->snap_idx,
+    log_info("loaded snapshot from node %d: index %ld term %ld counter %" PRIu64, from->id, (long)s->snap_idx,
           (long)s->snap_term, s->counter);
     /* tell the leader where we are now */
     msg_appendentries_response_t r = {

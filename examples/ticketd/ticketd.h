@@ -7,7 +7,8 @@
  * commits).  LMDB keeps term, vote, log and snapshot on disk.
  *
  * The parts, one file each:
- *   main.c        start-up and recovery, the loop, shutdown, logging
+ *   main.c        start-up and recovery, the loop, shutdown
+ *   log.c         levelled log lines
  *   options.c     the command line and --help
  *   raft_glue.c   the raft_cbs_t callbacks, persistence rules, snapshots
  *   peer.c        peer table and the UDP transport (datagram dispatch)
@@ -93,16 +94,31 @@ struct waiter {
     uint64_t deadline;
 };
 
-/* Event counters shown by GET /status. */
+/* Why a datagram that decoded was dropped (the decoder's own reasons are
+ * WIRE_E_*); names in drop_names[], the keys of /status "dropped". */
+enum {
+    DROP_WRONG_DEST,        /* addressed to another node id */
+    DROP_BAD_SENDER,        /* claims to come from us, or from id <= 0 */
+    DROP_UNKNOWN_SENDER,    /* from an id not in our configuration */
+    DROP_BAD_SOURCE,        /* from a known id but not from its address */
+    DROP_INACTIVE_SENDER,   /* requestvote from a node being removed */
+    DROP_VOTE_LEADER_ALIVE, /* requestvote while a leader is alive (thesis 4.2.3) */
+    DROP_STALE_SNAPSHOT,    /* snapshot of an older term, or not newer than our commit */
+    DROP_STALE_REMOVAL,     /* "removed" not from our current leader in our term */
+    DROP_RECV_ERROR,        /* the socket reported an error */
+    DROP_NUM
+};
+extern const char *const drop_names[DROP_NUM];
+
+/* Event counters shown by GET /status and GET /metrics. */
 typedef struct {
-    uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM];
-    uint64_t drop_wrong_dest, drop_bad_sender, drop_unknown_sender, drop_bad_source, drop_inactive_sender,
-        drop_vote_leader_alive, drop_stale_snapshot, drop_recv_error, votes_unknown_candidate,
-        drop_stale_removal;
+    uint64_t rx, tx, tx_errors, drop[WIRE_E_NUM], dropped[DROP_NUM];
+    uint64_t votes_unknown_candidate;
     uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
-    uint64_t elections_won;
+    uint64_t elections_started, elections_won;
+    uint64_t rx_type[WIRE_T_NUM], tx_type[WIRE_T_NUM]; /* datagrams by WIRE_T_* */
 } counters_t;
 
 /* Everything the one server of this process holds: configuration from the
@@ -113,7 +129,8 @@ struct ticketd_state {
     char raft_addr[WIRE_ADDR_LEN], http_addr[WIRE_ADDR_LEN];
     const char *dir;
     const char *join;
-    int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms, verbose;
+    int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms;
+    int log_level; /* LOG_LEVEL_*: --log-level, raised by -v */
     int max_dgram;
     int flush_commit; /* --flush commit: also flush when no batch is in flight */
     int sync_mode;
@@ -142,6 +159,7 @@ struct ticketd_state {
 
     int recovering;
     int last_state;
+    raft_term_t last_term; /* to count elections started */
     uint64_t last_tick;
     int32_t entry_seq;
 
@@ -163,14 +181,17 @@ extern struct ticketd_state S;
 /* ---- options.c ---- */
 int options_parse(int argc, char **argv);
 
-/* ---- main.c: logging and shutdown ---- */
-void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define VLOG(...)               \
-    do {                        \
-        if (S.verbose)          \
-            logf_(__VA_ARGS__); \
-    } while (0)
-/* stops the loop; the rest of main() answers waiting clients and exits */
+/* ---- log.c: levelled log lines on stderr ---- */
+enum { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG, LOG_LEVEL_TRACE };
+extern const char *const log_level_names[]; /* "error".."trace", NULL-terminated */
+void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_at(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_at(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_at(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_at(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_trace(...) log_at(LOG_LEVEL_TRACE, __VA_ARGS__)
+
+/* ---- main.c: shutdown ---- *//* stops the loop; the rest of main() answers waiting clients and exits */
 void shutdown_server(const char *why);
 
 /* ---- raft_glue.c ---- */
@@ -220,6 +241,8 @@ void req_unavailable(req_t *r, const char *why);
 void req_redirect(req_t *r, const char *path);
 enum MHD_Result respond(struct MHD_Connection *c, int status, const char *ctype, const char *body,
                         const char *location, int retry_after);
+/* 200 with body (NULL: empty), which it frees */
+enum MHD_Result respond_owned(struct MHD_Connection *c, const char *ctype, char *body);
 enum MHD_Result bad_request(struct MHD_Connection *c, int status, const char *why);
 int form_get(const char *body, const char *key, char *out, size_t len);
 int parse_id(const char *s, int32_t *id);
@@ -230,8 +253,20 @@ void mhd_run(void);
 void on_mhd_poll(uv_poll_t *h, int status, int events);
 
 /* ---- status.c ---- */
+/* a growing string */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} sb_t;
+void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *state_name(int st);
+uint64_t dropped_total(void);
 char *status_json(void);
-void members_text(char *out, size_t len);
+/* GET /peers: "leader ID" (0 when none is known), then "member ID
+ * voter|nonvoter RAFT HTTP" per active member */
+char *members_text(void);
+
+/* ---- metrics.c ---- */
+char *metrics_text(void); /* GET /metrics, Prometheus text format 0.0.4 */
 
 #endif

@@ -186,8 +186,12 @@ void on_tick(uv_timer_t *t)
     if (S.stopping)
         return;
     int st = raft_get_state(S.raft);
+    raft_term_t term = raft_get_current_term(S.raft);
+    if (st == RAFT_STATE_CANDIDATE && term != S.last_term)
+        S.c.elections_started++; /* each election raises the term (Figure 2, Candidates) */
+    S.last_term = term;
     if (st != S.last_state) {
-        logf_("state %d -> %d (term %ld)", S.last_state, st, (long)raft_get_current_term(S.raft));
+        log_info("state %s -> %s", state_name(S.last_state), state_name(st));
         S.last_state = st;
         if (st == RAFT_STATE_LEADER) {
             S.c.elections_won++;

@@ -18,6 +18,10 @@ const char *const wire_error_names[WIRE_E_NUM] = {
     [WIRE_E_OVERSIZED] = "oversized",
 };
 
+const char *const wire_type_names[WIRE_T_NUM] = {
+    "unknown", "requestvote", "requestvote_response", "appendentries", "appendentries_response", "snapshot", "removed",
+};
+
 /* ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) ---- */
 static uint32_t crc_table[256];
 static int crc_ready;

@@ -42,7 +42,11 @@ enum {
     WIRE_T_APPENDENTRIES_RESP = 4,
     WIRE_T_SNAPSHOT = 5,
     WIRE_T_REMOVED = 6, /* leader -> removed node: your removal is committed */
+    WIRE_T_NUM
 };
+
+/* "requestvote", ... by WIRE_T_* (index 0: "unknown") */
+extern const char *const wire_type_names[WIRE_T_NUM];
 
 /* Decode results; > 0 values are drop reasons. */
 enum {

@@ -23,6 +23,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all  # noqa: E402
+import observe_tests  # noqa: E402
 
 ARGS = None
 WORK = None
@@ -571,7 +572,7 @@ TESTS = [
     test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
-]
+] + observe_tests.TESTS
 
 
 def main():
@@ -586,6 +587,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
+    observe_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:
