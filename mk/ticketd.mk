@@ -9,12 +9,16 @@ TICKETD_DIR   := examples/ticketd
 TICKETD_BUILD := build/ticketd
 TICKETD       := $(TICKETD_BUILD)/ticketd
 TICKETD_FUZZ  := $(TICKETD_BUILD)/fuzz_wire
-TICKETD_PKGS  := libuv libmicrohttpd lmdb
-TICKETD_DEBS  := libuv1-dev libmicrohttpd-dev liblmdb-dev pkg-config
+TICKETD_PKGS  := libuv libmicrohttpd lmdb libcrypto
+TICKETD_DEBS  := libuv1-dev libmicrohttpd-dev liblmdb-dev libssl-dev pkg-config
 TICKETD_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I$(CURDIR)/include
+# make ... SANITIZE=address,undefined builds ticketd with those sanitizers
+ifneq ($(SANITIZE),)
+TICKETD_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 TICKETD_LIBS  := -L$(CURDIR)/target/release -lraft -Wl,-rpath,$(CURDIR)/target/release
 TICKETD_SRCS  := $(addprefix $(TICKETD_DIR)/,main.c options.c log.c raft_glue.c peer.c membership.c tickets.c \
-                   http.c status.c metrics.c store.c wire.c)
+                   http.c status.c metrics.c auth.c store.c store_verify.c wire.c)
 TICKETD_HDRS  := $(addprefix $(TICKETD_DIR)/,ticketd.h wire.h store.h)
 TICKETD_PY    ?= python3
 
@@ -32,7 +36,12 @@ deps-ticketd:
 	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(TICKETD_DEBS); \
 	fi
 
-$(TICKETD): $(TICKETD_SRCS) $(TICKETD_HDRS) $(HEADER) mk/ticketd.mk | deps-ticketd build
+# rebuilt when the flags change (SANITIZE=...)
+$(TICKETD_BUILD)/cflags: FORCE
+	@mkdir -p $(dir $@); echo '$(TICKETD_CFLAGS)' | cmp -s - $@ || echo '$(TICKETD_CFLAGS)' > $@
+.PHONY: FORCE
+
+$(TICKETD): $(TICKETD_SRCS) $(TICKETD_HDRS) $(HEADER) mk/ticketd.mk $(TICKETD_BUILD)/cflags | deps-ticketd build
 	@mkdir -p $(dir $@)
 	$(CC) $(TICKETD_CFLAGS) $$(pkg-config --cflags $(TICKETD_PKGS)) $(TICKETD_SRCS) -o $@ \
 	  $(TICKETD_LIBS) $$(pkg-config --libs $(TICKETD_PKGS))

@@ -170,6 +170,10 @@ static enum MHD_Result route(struct MHD_Connection *c, req_t *r, const char *url
             req_redirect(r, "/ticket");
             return respond(c, r->status, NULL, r->body, r->location, r->retry_after);
         }
+        if (S.disk_full) {
+            S.c.http_unavailable++;
+            return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"disk full\"}\n", NULL, 1);
+        }
         return enqueue_ticket(c, r);
     }
     if (strcmp(url, "/status") == 0) {

@@ -2,7 +2,10 @@
  * from, recovery of the Raft state), the event loop, shutdown, logging.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +15,17 @@
 #include "ticketd.h"
 
 struct ticketd_state S;
+
+int random_cluster_id(uint64_t *id)
+{
+    do {
+        if (getrandom(id, sizeof *id, 0) != (ssize_t)sizeof *id) {
+            fprintf(stderr, "ticketd: getrandom: %s\n", strerror(errno));
+            return -1;
+        }
+    } while (*id == 0);
+    return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* start-up and recovery */
@@ -57,23 +71,30 @@ static void on_signal(uv_signal_t *h, int sig)
 
 
 /* --check, or the checks that decide whether this directory may start:
- * returns -1 to go on, or the exit status. */
+ * the verification pass (in a child process), then the store's own
+ * checks, then whose directory it is.  Returns -1 to go on, or the exit
+ * status. */
 static int open_store(store_state_t *st)
 {
-    char err[512];
+    char err[700];
+    if (store_verify(S.dir, err, sizeof err) != 0) {
+        fprintf(stderr, "ticketd: %s\n", err);
+        return 3;
+    }
     S.store = store_open(S.dir, S.sync_mode == SYNC_OFF, err, sizeof err);
     if (!S.store) {
         fprintf(stderr, "ticketd: %s\n", err);
         return 3;
     }
     if (store_load(S.store, st, NULL, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "ticketd: %s: %s\n", S.dir, err);
+        fprintf(stderr, "ticketd: %s\n", err);
         return 3;
     }
     if (S.check_only) {
-        printf("node_id %d term %" PRId64 " vote %d snapshot %" PRId64 "/%" PRId64 " counter %" PRIu64 "%s: ok\n",
-               st->node_id, st->hs.term, st->hs.vote, st->snap.snap_idx, st->snap.snap_term, st->snap.counter,
-               st->removed ? " (removed from its cluster)" : "");
+        printf("cluster %016" PRIx64 " node_id %d term %" PRId64 " vote %d snapshot %" PRId64 "/%" PRId64
+               " counter %" PRIu64 "%s: ok\n",
+               st->cluster_id, st->node_id, st->hs.term, st->hs.vote, st->snap.snap_idx, st->snap.snap_term,
+               st->snap.counter, st->removed ? " (removed from its cluster)" : st->has_identity ? "" : " (empty)");
         store_close(S.store);
         return 0;
     }
@@ -82,42 +103,68 @@ static int open_store(store_state_t *st)
                 st->node_id, S.dir);
         return 7;
     }
-    if (st->has_node_id && st->node_id != S.id) {
+    if (st->has_identity && st->node_id != S.id) {
         fprintf(stderr, "ticketd: %s belongs to node %d, not %d\n", S.dir, st->node_id, S.id);
         return 3;
     }
+    if (st->has_identity && S.cluster_id && st->cluster_id != S.cluster_id) {
+        fprintf(stderr, "ticketd: %s belongs to cluster %016" PRIx64 ", not %016" PRIx64 "\n", S.dir,
+                st->cluster_id, S.cluster_id);
+        return 3;
+    }
+    if (!st->has_identity && !S.init && !S.join) {
+        fprintf(stderr,
+                "ticketd: %s holds no cluster identity (a new, emptied or lost store): start with --init to "
+                "create a cluster, or --join to join one.  A node that was a member must --join again, "
+                "never --init: with its vote forgotten it could vote twice in one term\n",
+                S.dir);
+        return 3;
+    }
+    if (st->has_identity)
+        S.cluster_id = st->cluster_id;
     return -1;
 }
 
 /* The membership this node starts from: the one recorded in its directory,
- * the one a running cluster answers to --join, or --peer.  Recorded on the
- * first start.  Returns -1 to go on, or the exit status. */
+ * the one a running cluster answers to --join (with its cluster id), or
+ * --init with --peer.  The first start records identity, term 0 and the
+ * membership in one commit.  Returns -1 to go on, or the exit status. */
 static int boot_membership(const store_state_t *st, wire_snapshot_t *boot)
 {
     memset(boot, 0, sizeof *boot);
-    if (st->has_bootstrap) {
+    if (st->has_identity) {
         *boot = st->boot;
-    } else if (!st->has_snapshot && S.join) {
+        return -1;
+    }
+    if (S.join) {
         if (join_cluster(boot) != 0) {
             fprintf(stderr, "ticketd: could not join via %s\n", S.join);
             return 4;
         }
     } else {
         wire_member_t self = {.id = S.id, .voting = 1};
-        snprintf(self.raft, sizeof self.raft, "%s", S.raft_addr);
-        snprintf(self.http, sizeof self.http, "%s", S.http_addr);
+        snprintf(self.raft, sizeof self.raft, "%s", S.adv_raft);
+        snprintf(self.http, sizeof self.http, "%s", S.adv_http);
         boot->members[boot->n_members++] = self;
         for (int i = 0; i < S.n_cli_peers; i++)
             if (S.cli_peers[i].id != S.id && !member_find(boot, S.cli_peers[i].id))
                 boot->members[boot->n_members++] = S.cli_peers[i];
-    }
-    if (!st->has_bootstrap || !st->has_node_id) {
-        if (store_put_node_id(S.store, S.id) != 0 || store_put_bootstrap(S.store, boot) != 0 ||
-            store_commit(S.store) != 0) {
-            fprintf(stderr, "ticketd: cannot write %s\n", S.dir);
-            return 3;
+        if (!S.cluster_id && boot->n_members > 1) {
+            fprintf(stderr, "ticketd: --init with other --peer members needs the same --cluster-id on every "
+                            "initial node (make one with ticketd --new-cluster-id)\n");
+            return 2;
         }
+        if (!S.cluster_id && random_cluster_id(&S.cluster_id) != 0)
+            return 3;
     }
+    store_hardstate_t hs = {.term = 0, .vote = -1};
+    if (store_put_identity(S.store, S.cluster_id, S.id) != 0 || store_put_hardstate(S.store, &hs) != 0 ||
+        store_put_bootstrap(S.store, boot) != 0 || store_commit(S.store) != 0) {
+        fprintf(stderr, "ticketd: cannot write %s/data.mdb: %s\n", S.dir,
+                store_error_text(store_last_error(S.store)));
+        return 3;
+    }
+    log_info("initialised: cluster %016" PRIx64 ", node %d, %u members", S.cluster_id, S.id, boot->n_members);
     return -1;
 }
 
@@ -138,7 +185,7 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
     wire_member_t *self_m = member_find(base, S.id);
     if (!self_m)
         self_m = member_find(boot, S.id);
-    peer_t *self_p = peer_learn(S.id, S.raft_addr, S.http_addr);
+    peer_t *self_p = peer_learn(S.id, S.adv_raft, S.adv_http);
     if (self_m && self_m->voting)
         raft_add_node(S.raft, self_p, S.id, 1);
     else
@@ -186,8 +233,13 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
  * on, or the exit status. */
 static int start_network(void)
 {
-    struct sockaddr_in sa;
-    parse_sockaddr(S.raft_addr, &sa);
+    struct sockaddr_storage sa, hsa;
+    socklen_t sa_len, hsa_len;
+    if (resolve_addr(S.raft_addr, SOCK_DGRAM, &sa, &sa_len) != 0 ||
+        resolve_addr(S.http_addr, SOCK_STREAM, &hsa, &hsa_len) != 0) {
+        fprintf(stderr, "ticketd: cannot resolve --raft %s or --http %s\n", S.raft_addr, S.http_addr);
+        return 6;
+    }
     uv_udp_init(S.loop, &S.udp);
     int rc = uv_udp_bind(&S.udp, (const struct sockaddr *)&sa, 0);
     if (rc != 0) {
@@ -200,13 +252,17 @@ static int start_network(void)
     uv_send_buffer_size((uv_handle_t *)&S.udp, &bufsz);
     uv_udp_recv_start(&S.udp, on_alloc, on_udp_recv);
 
-    struct sockaddr_in hsa;
-    parse_sockaddr(S.http_addr, &hsa);
-    S.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (S.log_level >= LOG_LEVEL_DEBUG ? MHD_USE_ERROR_LOG : 0),
-                             ntohs(hsa.sin_port), NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-                             (struct sockaddr *)&hsa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    /* limits from libmicrohttpd itself: total and per-address connections,
+     * idle timeout (a suspended request is not idle: MHD does not time it out) */
+    uint16_t port = ntohs(hsa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&hsa)->sin6_port
+                                                    : ((struct sockaddr_in *)&hsa)->sin_port);
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (hsa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                     (S.log_level >= LOG_LEVEL_DEBUG ? MHD_USE_ERROR_LOG : 0);
+    S.mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&hsa,
+                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+                             (unsigned)S.http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                             (unsigned)S.http_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S.http_idle_s,
+                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!S.mhd) {
         fprintf(stderr, "ticketd: cannot start HTTP server on %s\n", S.http_addr);
         return 6;
@@ -273,6 +329,11 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    char err[512];
+    if (S.key_file && auth_load_key(S.key_file, err, sizeof err) != 0) {
+        fprintf(stderr, "ticketd: %s\n", err);
+        return 2;
+    }
     store_state_t st;
     wire_snapshot_t boot;
     if ((rc = open_store(&st)) >= 0)
@@ -282,8 +343,11 @@ int main(int argc, char **argv)
         (rc = start_network()) >= 0)
         return rc;
     start_timers();
-    log_info("node %d up: raft udp %s, http %s, dir %s, sync %s", S.id, S.raft_addr, S.http_addr, S.dir,
-          S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off");
+    log_info("node %d up: cluster %016" PRIx64 ", raft udp %s (known as %s), http %s (known as %s), dir %s, sync %s, "
+             "datagrams %s",
+             S.id, S.cluster_id, S.raft_addr, S.adv_raft, S.http_addr, S.adv_http, S.dir,
+             S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
+             S.auth_key_len ? "authenticated (HMAC-SHA256)" : "not authenticated");
     uv_run(S.loop, UV_RUN_DEFAULT);
     drain();
     log_info("stopped");

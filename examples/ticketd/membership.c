@@ -86,7 +86,7 @@ void apply_cfg(const raft_entry_t *e)
         } else if (raft_is_leader(S.raft)) {
             /* the library stops talking to it now: tell it (twice, UDP) */
             peer_t *p = peer_find(m.id);
-            size_t n = wire_encode_removed(txbuf, sizeof txbuf, S.id, m.id, raft_get_current_term(S.raft));
+            size_t n = wire_encode_removed(txbuf, tx_room(sizeof txbuf), ROUTE_TO(m.id), raft_get_current_term(S.raft));
             udp_send(p, txbuf, n);
             udp_send(p, txbuf, n);
         }
@@ -191,6 +191,37 @@ void process_deferred(void)
 }
 
 
+/* two spellings of one address: equal strings, or equal once resolved */
+static int same_address(const char *a, const char *b, int socktype)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    struct sockaddr_storage x, y;
+    socklen_t xl, yl;
+    return resolve_addr(a, socktype, &x, &xl) == 0 && resolve_addr(b, socktype, &y, &yl) == 0 &&
+           sockaddr_equal((struct sockaddr *)&x, (struct sockaddr *)&y);
+}
+
+/* the id of another member of the configuration (not id) that uses the raft
+ * or http address, or 0: two members on one address would receive each
+ * other's datagrams and clients */
+static int32_t address_holder(int32_t id, const char *raft, const char *http)
+{
+    for (int i = 0; i < MAX_PEERS; i++) {
+        const peer_t *p = &S.peers[i];
+        raft_node_t *n = !p->used || p->id == id ? NULL
+                         : p->id == S.id         ? raft_get_my_node(S.raft)
+                                                 : raft_get_node(S.raft, p->id);
+        if (n && raft_node_is_active(n) &&
+            (same_address(p->raft, raft, SOCK_DGRAM) || same_address(p->http, http, SOCK_STREAM)))
+            return p->id;
+    }
+    return 0;
+}
+
+/* POST /peers id=N&raft=ADDR&http=ADDR: on the leader, once an entry of
+ * its term is committed, appends ADD_NONVOTING_NODE (after making sure a
+ * snapshot exists) and answers with the member list once it is applied */
 enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
 {
     char ids[16], raft[WIRE_ADDR_LEN], http[WIRE_ADDR_LEN];
@@ -214,6 +245,12 @@ enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
     }
     if (id == S.id)
         return bad_request(c, MHD_HTTP_CONFLICT, "node id already in use");
+    int32_t holder = address_holder(id, raft, http);
+    if (holder) {
+        char why[128];
+        snprintf(why, sizeof why, "address already used by node %d", holder);
+        return bad_request(c, MHD_HTTP_CONFLICT, why);
+    }
     if (!leader_ready()) {
         S.c.http_unavailable++;
         return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"new leader, retry\"}\n", NULL, 1);
@@ -283,16 +320,17 @@ enum MHD_Result handle_delete(struct MHD_Connection *c, req_t *r, const char *id
 static int http_post(const char *hostport, const char *path, const char *body, int *status, char *location,
                      size_t loclen, char *resp, size_t resplen)
 {
-    struct sockaddr_in sa;
-    if (parse_sockaddr(hostport, &sa) != 0)
+    struct sockaddr_storage sa;
+    socklen_t sa_len;
+    if (resolve_addr(hostport, SOCK_STREAM, &sa, &sa_len) != 0)
         return -1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if (connect(fd, (struct sockaddr *)&sa, sa_len) != 0) {
         close(fd);
         return -1;
     }
@@ -351,36 +389,51 @@ static void url_hostport(const char *url, char *out, size_t len)
     out[l] = 0;
 }
 
+/* the answer to POST /peers (the GET /peers text): the cluster id and the
+ * members; we join as a non-voter */
+static int parse_members(char *resp, wire_snapshot_t *boot)
+{
+    memset(boot, 0, sizeof(*boot));
+    uint64_t cluster = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(resp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        wire_member_t m;
+        char kind[16];
+        memset(&m, 0, sizeof m);
+        if (sscanf(line, "cluster %" SCNx64, &cluster) == 1)
+            continue;
+        if (sscanf(line, "member %d %15s %63s %63s", &m.id, kind, m.raft, m.http) == 4 &&
+            boot->n_members < WIRE_MAX_MEMBERS && wire_addr_valid(m.raft) && wire_addr_valid(m.http)) {
+            m.voting = strcmp(kind, "voter") == 0 && m.id != S.id;
+            boot->members[boot->n_members++] = m;
+        }
+    }
+    if (!cluster || (S.cluster_id && cluster != S.cluster_id)) {
+        log_error("join: the answer names cluster %016" PRIx64 ", want %016" PRIx64, cluster, S.cluster_id);
+        return -1;
+    }
+    S.cluster_id = cluster;
+    return 0;
+}
+
 int join_cluster(wire_snapshot_t *boot)
 {
     char target[WIRE_ADDR_LEN], body[256], loc[256];
     static char resp[16384];
     url_hostport(S.join, target, sizeof target);
-    snprintf(body, sizeof body, "id=%d&raft=%s&http=%s", S.id, S.raft_addr, S.http_addr);
+    snprintf(body, sizeof body, "id=%d&raft=%s&http=%s", S.id, S.adv_raft, S.adv_http);
     uint64_t deadline = uv_hrtime() / 1000000 + 120000;
     int hops = 0;
     while (uv_hrtime() / 1000000 < deadline && !S.stopping) {
         int status = 0;
         if (http_post(target, "/peers", body, &status, loc, sizeof loc, resp, sizeof resp) == 0) {
             if (status == 200) {
-                memset(boot, 0, sizeof(*boot));
-                char *save = NULL;
-                for (char *line = strtok_r(resp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                    wire_member_t m;
-                    char kind[16];
-                    memset(&m, 0, sizeof m);
-                    if (sscanf(line, "member %d %15s %63s %63s", &m.id, kind, m.raft, m.http) == 4 &&
-                        boot->n_members < WIRE_MAX_MEMBERS && wire_addr_valid(m.raft) && wire_addr_valid(m.http)) {
-                        m.voting = strcmp(kind, "voter") == 0;
-                        if (m.id == S.id)
-                            m.voting = 0;
-                        boot->members[boot->n_members++] = m;
-                    }
-                }
+                if (parse_members(resp, boot) != 0)
+                    return -1;
                 if (!member_find(boot, S.id)) {
                     wire_member_t self = {.id = S.id, .voting = 0};
-                    snprintf(self.raft, sizeof self.raft, "%s", S.raft_addr);
-                    snprintf(self.http, sizeof self.http, "%s", S.http_addr);
+                    snprintf(self.raft, sizeof self.raft, "%s", S.adv_raft);
+                    snprintf(self.http, sizeof self.http, "%s", S.adv_http);
                     boot->members[boot->n_members++] = self;
                 }
                 log_info("joined via %s: %u members", target, boot->n_members);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,22 +11,44 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: ticketd --id N --raft IP:PORT --http IP:PORT --dir DIR\n"
-            "               [--peer ID@RAFT_IP:PORT@HTTP_IP:PORT]... | [--join LEADER_HTTP]\n"
+            "usage: ticketd --id N --raft ADDR --http ADDR --dir DIR\n"
+            "               [--init [--cluster-id HEX] [--peer ID@RAFT@HTTP]...] | [--join HTTP_ADDR]\n"
             "               [options]\n"
             "\n"
             "A replicated ticket dispenser: POST /ticket returns a unique 64-bit\n"
             "ticket once the Raft entry that issued it is committed and applied.\n"
             "\n"
             "  --id N                 this node's id (> 0, unique in the cluster)\n"
-            "  --raft IP:PORT         UDP address for Raft peer traffic\n"
-            "  --http IP:PORT         HTTP address for clients\n"
+            "  --raft ADDR            UDP address to bind for Raft traffic; ADDR is\n"
+            "                         IPv4:PORT, [IPv6]:PORT or NAME:PORT (getaddrinfo)\n"
+            "  --http ADDR            HTTP address to bind for clients\n"
             "  --dir DIR              data directory (LMDB); created if missing\n"
-            "  --peer ID@RAFT@HTTP    another member of the initial cluster (repeat);\n"
-            "                         every initial node is given the same set\n"
+            "  --init                 first start of a new cluster: record a cluster id\n"
+            "                         and the --peer members in an empty DIR (ignored\n"
+            "                         once DIR is initialised); never on a node that\n"
+            "                         was a member (it could vote twice in a term)\n"
+            "  --cluster-id HEX       the cluster id to --init with (1-16 hex digits);\n"
+            "                         required when --peer names other members, so\n"
+            "                         that all initial nodes share it; a lone node\n"
+            "                         picks a random one\n"
+            "  --new-cluster-id       print a random cluster id and exit\n"
+            "  --peer ID@RAFT@HTTP    a member of the initial cluster (repeat; with\n"
+            "                         --init); every initial node is given the same set\n"
             "  --join HOST:PORT       join a running cluster through any member's HTTP\n"
             "                         address (POST /peers); the node starts as a\n"
             "                         non-voter and is promoted once it has caught up\n"
+            "  --advertise-raft ADDR  the Raft address the other members reach this\n"
+            "                         node at (default: its own --peer entry, else\n"
+            "                         --raft; required when --raft is 0.0.0.0 or [::])\n"
+            "  --advertise-http ADDR  the same for HTTP (clients are redirected there)\n"
+            "  --key-file PATH        authenticate every datagram with HMAC-SHA256 under\n"
+            "                         the key in PATH (16..1024 bytes, the same file on\n"
+            "                         every node); datagrams without a valid HMAC are\n"
+            "                         dropped\n"
+            "  --http-max-connections N  HTTP connections at once (default 1000)\n"
+            "  --http-max-per-ip N    HTTP connections from one address (default 200)\n"
+            "  --http-idle-timeout-s N  close an idle HTTP connection after N s\n"
+            "                         (default 30; a waiting ticket request is not idle)\n"
             "  --tick-ms N            timer period; requests within a tick share one\n"
             "                         log entry (default 10)\n"
             "  --flush MODE           tick: queued ticket requests become one entry on\n"
@@ -52,8 +75,10 @@ static void usage(FILE *f)
             "  -v, --verbose          one level more than --log-level (repeatable)\n"
             "  -h, --help             this text\n"
             "\n"
-            "Only the first start uses --peer/--join: afterwards the node recovers\n"
-            "its membership, term, vote, log and snapshot from DIR alone.\n"
+            "Only the first start uses --init/--peer/--join: afterwards the node\n"
+            "recovers its identity, membership, term, vote, log and snapshot from DIR\n"
+            "alone, and refuses to start on a DIR without them unless told --init or\n"
+            "--join.\n"
             "\n"
             "HTTP API:\n"
             "  POST /ticket        200 {\"ticket\":N,...} once committed and applied;\n"
@@ -68,11 +93,14 @@ static void usage(FILE *f)
             "\n"
             "Log lines: UTC time, node, level, Raft state and term, message.\n"
             "Exit status: 0 stopped or removed, 1 fatal error, 2 bad command line,\n"
-            "3 data directory unusable, 4 join failed, 5 recovery failed, 6 cannot\n"
-            "bind, 7 this node was removed earlier (wipe DIR and --join).\n"
+            "3 data directory unusable (damaged, another node's or cluster's, not\n"
+            "initialised), 4 join failed, 5 recovery failed, 6 cannot bind, 7 this\n"
+            "node was removed earlier (wipe DIR and --join).\n"
             "\n"
             "Example (3 nodes; repeat with --id 2/3 and their addresses):\n"
+            "  CID=$(ticketd --new-cluster-id)\n"
             "  ticketd --id 1 --raft 127.0.0.1:9001 --http 127.0.0.1:8001 --dir data1 \\\n"
+            "    --init --cluster-id $CID \\\n"
             "    --peer 1@127.0.0.1:9001@127.0.0.1:8001 --peer 2@127.0.0.1:9002@127.0.0.1:8002 \\\n"
             "    --peer 3@127.0.0.1:9003@127.0.0.1:8003\n"
             "  curl -L -X POST http://127.0.0.1:8002/ticket\n");
@@ -114,6 +142,9 @@ static const int_option_t int_options[] = {
     {5, "max-entries-per-msg", &S.max_entries, 1, WIRE_MAX_ENTRIES},
     {6, "client-timeout-ms", &S.client_timeout_ms, 1, 3600000},
     {9, "max-dgram", &S.max_dgram, 512, WIRE_MAX_DGRAM},
+    {12, "http-max-connections", &S.http_max_conns, 1, 100000},
+    {13, "http-max-per-ip", &S.http_max_per_ip, 1, 100000},
+    {14, "http-idle-timeout-s", &S.http_idle_s, 1, 86400},
 };
 
 /* Stores a numeric option; -1 (with a message) when it is not a number in
@@ -164,9 +195,13 @@ static void set_defaults(void)
     S.max_dgram = WIRE_MAX_DGRAM;
     S.sync_mode = SYNC_CALLBACK;
     S.log_level = LOG_LEVEL_INFO;
+    S.http_max_conns = 1000;
+    S.http_max_per_ip = 200;
+    S.http_idle_s = 30;
 }
 
-/* One option: 0 when taken, 1 for --help, -1 for a bad one. */
+/* One option: 0 when taken, 1 for --help, 2 when it did its job
+ * (--new-cluster-id), -1 for a bad one. */
 static int take_option(int c)
 {
     switch (c) {
@@ -201,6 +236,40 @@ static int take_option(int c)
         return 0;
     case 10:
         return (S.flush_commit = choose("flush", optarg, flush_names)) < 0 ? -1 : 0;
+    case 15:
+        S.init = 1;
+        return 0;
+    case 16: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(optarg, &end, 16);
+        if (errno || end == optarg || *end || v == 0 || strlen(optarg) > 16) {
+            fprintf(stderr, "ticketd: --cluster-id %s: want 1 to 16 hex digits, not all zero\n", optarg);
+            return -1;
+        }
+        S.cluster_id = v;
+        S.cluster_id_arg = optarg;
+        return 0;
+    }
+    case 17: {
+        uint64_t id;
+        if (random_cluster_id(&id) != 0)
+            return -1;
+        printf("%016" PRIx64 "\n", id);
+        return 2; /* done: exit 0 */
+    }
+    case 18:
+        S.key_file = optarg;
+        return 0;
+    case 19:
+    case 20:
+        if (!wire_addr_valid(optarg)) {
+            fprintf(stderr, "ticketd: --advertise-%s %s: want HOST:PORT or [V6]:PORT\n", c == 19 ? "raft" : "http",
+                    optarg);
+            return -1;
+        }
+        snprintf(c == 19 ? S.adv_raft : S.adv_http, WIRE_ADDR_LEN, "%s", optarg);
+        return 0;
     case 11:
         return (S.log_level = choose("log-level", optarg, log_level_names)) < 0 ? -1 : 0;
     case 'v':
@@ -214,6 +283,38 @@ static int take_option(int c)
     default:
         return set_int_option(c, optarg);
     }
+}
+
+/* a wildcard address (0.0.0.0, [::]) can be bound but not sent to */
+static int is_wildcard(const char *addr)
+{
+    char host[WIRE_ADDR_LEN];
+    unsigned port;
+    return wire_addr_split(addr, host, &port) == 0 && (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0);
+}
+
+/* What the other members know this node by: --advertise-*, else its own
+ * --peer entry, else the bind address (which must then not be a wildcard).
+ * Returns -1 to go on, or 2. */
+static int choose_advertised(void)
+{
+    for (int i = 0; i < S.n_cli_peers; i++)
+        if (S.cli_peers[i].id == S.id) {
+            if (!S.adv_raft[0])
+                snprintf(S.adv_raft, sizeof S.adv_raft, "%s", S.cli_peers[i].raft);
+            if (!S.adv_http[0])
+                snprintf(S.adv_http, sizeof S.adv_http, "%s", S.cli_peers[i].http);
+        }
+    if (!S.adv_raft[0])
+        snprintf(S.adv_raft, sizeof S.adv_raft, "%s", S.raft_addr);
+    if (!S.adv_http[0])
+        snprintf(S.adv_http, sizeof S.adv_http, "%s", S.http_addr);
+    if (is_wildcard(S.adv_raft) || is_wildcard(S.adv_http)) {
+        fprintf(stderr, "ticketd: bound to a wildcard address: give the address the others reach this node at "
+                        "with --advertise-raft/--advertise-http (or in its own --peer entry)\n");
+        return 2;
+    }
+    return -1;
 }
 
 /* Reads the command line into S.  Returns -1 to go on, or the exit status
@@ -238,6 +339,15 @@ int options_parse(int argc, char **argv)
         {"max-dgram", required_argument, 0, 9},
         {"flush", required_argument, 0, 10},
         {"log-level", required_argument, 0, 11},
+        {"http-max-connections", required_argument, 0, 12},
+        {"http-max-per-ip", required_argument, 0, 13},
+        {"http-idle-timeout-s", required_argument, 0, 14},
+        {"init", no_argument, 0, 15},
+        {"cluster-id", required_argument, 0, 16},
+        {"new-cluster-id", no_argument, 0, 17},
+        {"key-file", required_argument, 0, 18},
+        {"advertise-raft", required_argument, 0, 19},
+        {"advertise-http", required_argument, 0, 20},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -250,6 +360,8 @@ int options_parse(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        if (r == 2)
+            return 0;
         if (r < 0) {
             if (c == '?')
                 usage(stderr);
@@ -264,5 +376,9 @@ int options_parse(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return -1;
+    if (S.init && S.join) {
+        fprintf(stderr, "ticketd: --init creates a cluster, --join joins one: not both\n");
+        return 2;
+    }
+    return S.check_only ? -1 : choose_advertised();
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,19 +13,37 @@
 
 #include "ticketd.h"
 
-int parse_sockaddr(const char *s, struct sockaddr_in *sa)
+int resolve_addr(const char *addr, int socktype, struct sockaddr_storage *ss, socklen_t *len)
 {
-    char host[WIRE_ADDR_LEN];
-    if (!wire_addr_valid(s))
+    char host[WIRE_ADDR_LEN], port[8];
+    unsigned portnum;
+    if (wire_addr_split(addr, host, &portnum) != 0)
         return -1;
-    const char *colon = strrchr(s, ':');
-    size_t hl = (size_t)(colon - s);
-    memcpy(host, s, hl);
-    host[hl] = 0;
-    memset(sa, 0, sizeof(*sa));
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)atoi(colon + 1));
-    return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+    snprintf(port, sizeof port, "%u", portnum);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = socktype, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+/* same family, address and port */
+int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (!a || !b || a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+    }
+    return 0;
 }
 
 peer_t *peer_find(int32_t id)
@@ -33,6 +52,16 @@ peer_t *peer_find(int32_t id)
         if (S.peers[i].used && S.peers[i].id == id)
             return &S.peers[i];
     return NULL;
+}
+
+/* the Raft address resolved now; a name that does not resolve yet is
+ * tried again when we next send to it */
+static void peer_resolve(peer_t *p)
+{
+    if (resolve_addr(p->raft, SOCK_DGRAM, &p->sa, &p->sa_len) != 0) {
+        p->sa_len = 0;
+        log_warn("node %d: cannot resolve %s", p->id, p->raft);
+    }
 }
 
 /* records (or updates) the addresses of node id */
@@ -51,29 +80,34 @@ peer_t *peer_learn(int32_t id, const char *raft, const char *http)
         p->used = 1;
         p->id = id;
     }
-    if (raft && strcmp(p->raft, raft) != 0) {
-        struct sockaddr_in sa;
-        if (parse_sockaddr(raft, &sa) == 0) {
-            snprintf(p->raft, sizeof p->raft, "%s", raft);
-            p->sa = sa;
-        }
+    if (raft && wire_addr_valid(raft) && strcmp(p->raft, raft) != 0) {
+        snprintf(p->raft, sizeof p->raft, "%s", raft);
+        peer_resolve(p);
     }
     if (http)
         snprintf(p->http, sizeof p->http, "%s", http);
     return p;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* UDP */
 
-int udp_send(peer_t *p, const uint8_t *buf, size_t len)
+uint8_t txbuf[WIRE_MAX_DGRAM];
+
+size_t tx_room(size_t cap) { return S.auth_key_len ? cap - WIRE_AUTH_LEN : cap; }
+
+/* signs (with a key) and sends one datagram; nothing leaves before the
+ * writes it depends on are durable */
+static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len)
 {
-    if (!p || !p->raft[0] || !len)
-        return -1;
     flush_before_io();
+    if (S.fatal)
+        return -1;
+    len = auth_sign(buf, len, sizeof txbuf);
+    if (!len)
+        return -1;
     uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-    int rc = uv_udp_try_send(&S.udp, &b, 1, (const struct sockaddr *)&p->sa);
+    int rc = uv_udp_try_send(&S.udp, &b, 1, to);
     if (rc < 0) {
         S.c.tx_errors++;
         return -1;
@@ -83,15 +117,22 @@ int udp_send(peer_t *p, const uint8_t *buf, size_t len)
     return 0;
 }
 
-uint8_t txbuf[WIRE_MAX_DGRAM];
-
+int udp_send(peer_t *p, const uint8_t *buf, size_t len)
+{
+    if (!p || !p->raft[0] || !len)
+        return -1;
+    if (!p->sa_len)
+        peer_resolve(p);
+    if (!p->sa_len)
+        return -1;
+    return send_to((const struct sockaddr *)&p->sa, (uint8_t *)buf, len);
+}
 
 void send_aer(peer_t *p, msg_appendentries_response_t *r)
 {
-    size_t n = wire_encode_aer(txbuf, sizeof txbuf, S.id, p->id, r);
+    size_t n = wire_encode_aer(txbuf, tx_room(sizeof txbuf), ROUTE_TO(p->id), r);
     udp_send(p, txbuf, n);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* peer datagrams */
@@ -117,12 +158,9 @@ static void vote_for_unknown_candidate(wire_msg_t *m, const struct sockaddr *add
     int rc = raft_recv_requestvote(S.raft, NULL, &m->u.rv, &r);
     after_raft(rc, "recv_requestvote(unknown)");
     if (rc == 0 && !S.stopping) {
-        size_t n = wire_encode_rvr(txbuf, sizeof txbuf, S.id, m->sender, &r);
-        uv_buf_t b = uv_buf_init((char *)txbuf, (unsigned)n);
-        if (n && uv_udp_try_send(&S.udp, &b, 1, addr) >= 0) {
-            S.c.tx++;
-            S.c.tx_type[WIRE_T_REQUESTVOTE_RESP]++;
-        }
+        size_t n = wire_encode_rvr(txbuf, tx_room(sizeof txbuf), ROUTE_TO(m->sender), &r);
+        if (n)
+            send_to(addr, txbuf, n);
         S.c.votes_unknown_candidate++;
     }
 }
@@ -142,8 +180,10 @@ static void recv_requestvote(raft_node_t *node, peer_t *p, msg_requestvote_t *rv
     memset(&r, 0, sizeof r);
     int rc = raft_recv_requestvote(S.raft, node, rv, &r);
     after_raft(rc, "recv_requestvote");
+    if (rc == ERR_STORAGE && S.disk_full)
+        S.c.dropped[DROP_DISK_FULL]++;
     if (rc == 0 && !S.stopping) {
-        size_t n = wire_encode_rvr(txbuf, sizeof txbuf, S.id, p->id, &r);
+        size_t n = wire_encode_rvr(txbuf, tx_room(sizeof txbuf), ROUTE_TO(p->id), &r);
         udp_send(p, txbuf, n);
     }
 }
@@ -178,6 +218,8 @@ static void dispatch(raft_node_t *node, peer_t *p, wire_msg_t *m)
         memset(&r, 0, sizeof r);
         rc = raft_recv_appendentries(S.raft, node, &m->u.ae, &r);
         after_raft(rc, "recv_appendentries");
+        if (rc == ERR_STORAGE && S.disk_full)
+            S.c.dropped[DROP_DISK_FULL]++; /* no answer: the leader sends it again */
         if (rc != ERR_STORAGE && rc != RAFT_ERR_SHUTDOWN && !S.stopping)
             send_aer(p, &r);
         break;
@@ -199,8 +241,51 @@ static void dispatch(raft_node_t *node, peer_t *p, wire_msg_t *m)
     }
 }
 
-/* every datagram: decode, check destination, sender and source address
- * (each failure dropped and counted), then dispatch */
+/* the term a message carries */
+static raft_term_t msg_term(const wire_msg_t *m)
+{
+    switch (m->type) {
+    case WIRE_T_REQUESTVOTE:
+        return m->u.rv.term;
+    case WIRE_T_REQUESTVOTE_RESP:
+        return m->u.rvr.term;
+    case WIRE_T_APPENDENTRIES:
+        return m->u.ae.term;
+    case WIRE_T_APPENDENTRIES_RESP:
+        return m->u.aer.term;
+    case WIRE_T_SNAPSHOT:
+        return m->snap.term;
+    default:
+        return m->removed.term;
+    }
+}
+
+/* Checks a datagram that decoded: our cluster, to us, from a plausible
+ * sender, no absurd term or index.  Returns -1 (dropped and counted) or 0. */
+static int plausible(const wire_msg_t *m)
+{
+    int reason = -1;
+    raft_term_t term = msg_term(m);
+    if (m->cluster_id != S.cluster_id)
+        reason = DROP_WRONG_CLUSTER;
+    else if (m->dest != S.id)
+        reason = DROP_WRONG_DEST;
+    else if (m->sender == S.id || m->sender <= 0)
+        reason = DROP_BAD_SENDER;
+    else if (term > raft_get_current_term(S.raft) + MAX_TERM_LEAP)
+        reason = DROP_ABSURD_TERM; /* one such term would end every later election (see MAX_TERM_LEAP) */
+    else if (m->type == WIRE_T_APPENDENTRIES_RESP && m->u.aer.success &&
+             m->u.aer.current_idx > raft_get_current_idx(S.raft))
+        reason = DROP_ABSURD_INDEX; /* a follower cannot hold entries we never sent */
+    if (reason < 0)
+        return 0;
+    S.c.dropped[reason]++;
+    return -1;
+}
+
+/* every datagram: authenticate (with a key), decode, check cluster,
+ * destination, sender, term and source address (each failure dropped and
+ * counted), then dispatch */
 void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags)
 {
     (void)h;
@@ -217,25 +302,22 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
         S.c.drop[WIRE_E_OVERSIZED]++;
         return;
     }
+    if (auth_check((const uint8_t *)buf->base, (size_t)nread) != 0) {
+        S.c.dropped[DROP_BAD_AUTH]++;
+        return;
+    }
     wire_msg_t *m = &S.msg;
     int rc = wire_decode((const uint8_t *)buf->base, (size_t)nread, m);
     if (rc != WIRE_OK) {
         S.c.drop[rc]++;
         return;
     }
-    if (m->dest != S.id) {
-        S.c.dropped[DROP_WRONG_DEST]++;
+    if (plausible(m) != 0)
         return;
-    }
-    if (m->sender == S.id || m->sender <= 0) {
-        S.c.dropped[DROP_BAD_SENDER]++;
-        return;
-    }
     raft_node_t *node = raft_get_node(S.raft, m->sender);
     peer_t *p = node ? raft_node_get_udata(node) : NULL;
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
     if (!node && m->type == WIRE_T_REQUESTVOTE && m->u.rv.candidate_id == m->sender && addr &&
-        sin->sin_family == AF_INET && !leader_alive_for(m->u.rv.term)) {
+        !leader_alive_for(m->u.rv.term)) {
         vote_for_unknown_candidate(m, addr);
         return;
     }
@@ -243,8 +325,7 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
         S.c.dropped[DROP_UNKNOWN_SENDER]++;
         return;
     }
-    if (!addr || sin->sin_family != AF_INET || sin->sin_port != p->sa.sin_port ||
-        sin->sin_addr.s_addr != p->sa.sin_addr.s_addr) {
+    if (!p->sa_len || !sockaddr_equal(addr, (const struct sockaddr *)&p->sa)) {
         S.c.dropped[DROP_BAD_SOURCE]++;
         return;
     }
@@ -252,4 +333,3 @@ void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct s
     if (S.mhd_kick)
         mhd_run();
 }
-

@@ -14,23 +14,74 @@
 /* ------------------------------------------------------------------ */
 /* storage helpers */
 
+/* A write or commit failed.  A full disk (ENOSPC, EDQUOT, LMDB's map full)
+ * pauses writing: the callback returns an error, the library leaves its
+ * state as it was (raft.h: a persistence error changes nothing), nothing is
+ * acknowledged, and on_tick tries a write once a second until one succeeds
+ * (disk_space_probe).  Any other error is fatal, and so is any error in
+ * --sync group mode unless the lost transaction held only writes whose
+ * loss is harmless (rollback_safe): there the library's memory already
+ * counts on earlier writes of the same transaction.  Returns ERR_STORAGE. */
+int storage_failed(int rollback_safe)
+{
+    int err = store_last_error(S.store);
+    if (store_is_full_error(err) && (rollback_safe || S.sync_mode != SYNC_GROUP)) {
+        if (!S.disk_full)
+            log_error("disk full: %s/data.mdb: %s: writes paused until space returns", S.dir, store_error_text(err));
+        S.disk_full = 1;
+        S.disk_probe_at = uv_now(S.loop) + 1000;
+    } else if (!S.fatal) {
+        log_error("%s/data.mdb: write failed: %s%s", S.dir, store_error_text(err),
+                  store_is_full_error(err) ? " (disk full; with --sync group that stops the node)" : "");
+        S.fatal = 1;
+    }
+    return ERR_STORAGE;
+}
+
 /* end of a persisting callback: in callback mode the write is committed
  * (and fsynced) before the callback returns */
 static int persist_done(void)
 {
     if (S.recovering || S.sync_mode == SYNC_GROUP)
         return 0;
-    return store_commit(S.store) == 0 ? 0 : ERR_STORAGE;
+    return store_commit(S.store) == 0 ? 0 : storage_failed(0);
 }
 
 /* before anything leaves the process (a datagram, a client answer) and
- * after every raft call: nothing is visible until it is durable */
+ * after every raft call: nothing is visible until it is durable.  In group
+ * mode the library's memory is already ahead of a commit that fails, so a
+ * failure stops the process whatever its cause (nothing that depended on
+ * it has left; a restart recovers what is on disk). */
 void flush_before_io(void)
 {
-    if (store_dirty(S.store) && store_commit(S.store) != 0) {
-        S.fatal = 1;
-        shutdown_server("storage commit failed");
+    if (S.fatal || !store_dirty(S.store) || store_commit(S.store) == 0)
+        return;
+    int err = store_last_error(S.store);
+    log_error("%s/data.mdb: commit failed: %s%s", S.dir, store_error_text(err),
+              store_is_full_error(err) ? " (disk full; with --sync group that stops the node)" : "");
+    S.fatal = 1;
+    shutdown_server(store_is_full_error(err) ? "disk full" : "storage commit failed");
+}
+
+/* the persisting callbacks refuse at once while the disk is full */
+static int may_write(void) { return !S.disk_full && !S.fatal; }
+
+/* writes the hard state; S.hs changes only once it is stored */
+static int persist_hardstate(raft_term_t term, raft_node_id_t vote)
+{
+    store_hardstate_t hs = {.term = term, .vote = vote};
+    if (S.recovering) {
+        S.hs = hs;
+        return 0;
     }
+    if (!may_write())
+        return ERR_STORAGE;
+    if (store_put_hardstate(S.store, &hs) != 0)
+        return storage_failed(0);
+    int rc = persist_done();
+    if (rc == 0)
+        S.hs = hs;
+    return rc;
 }
 
 
@@ -44,7 +95,7 @@ static int cb_send_requestvote(raft_server_t *raft, void *ud, raft_node_t *node,
     peer_t *p = raft_node_get_udata(node);
     if (!p)
         return 0;
-    size_t n = wire_encode_rv(txbuf, sizeof txbuf, S.id, p->id, m);
+    size_t n = wire_encode_rv(txbuf, tx_room(sizeof txbuf), ROUTE_TO(p->id), m);
     udp_send(p, txbuf, n);
     return 0;
 }
@@ -59,7 +110,7 @@ static int cb_send_appendentries(raft_server_t *raft, void *ud, raft_node_t *nod
     int sent = 0;
     /* may carry fewer entries than offered: the follower's response says
      * how far it got and the leader continues from there */
-    size_t n = wire_encode_ae(txbuf, (size_t)S.max_dgram, S.id, p->id, m, &sent);
+    size_t n = wire_encode_ae(txbuf, tx_room((size_t)S.max_dgram), ROUTE_TO(p->id), m, &sent);
     if (sent < m->n_entries)
         S.c.partial_appendentries++;
     udp_send(p, txbuf, n);
@@ -80,7 +131,7 @@ static int cb_send_snapshot(raft_server_t *raft, void *ud, raft_node_t *node)
     p->last_snapshot_ms = now;
     wire_snapshot_t s = S.snap;
     s.term = raft_get_current_term(S.raft);
-    size_t n = wire_encode_snapshot(txbuf, sizeof txbuf, S.id, p->id, &s);
+    size_t n = wire_encode_snapshot(txbuf, tx_room(sizeof txbuf), ROUTE_TO(p->id), &s);
     if (udp_send(p, txbuf, n) == 0) {
         S.c.snapshots_sent++;
         log_debug("sent snapshot idx %" PRId64 " to node %d", s.snap_idx, p->id);
@@ -152,27 +203,15 @@ static int cb_log_apply(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
 
 static int cb_persist_vote(raft_server_t *raft, void *ud, raft_node_id_t vote)
 {
-    (void)raft;
     (void)ud;
-    S.hs.vote = vote;
-    if (S.recovering)
-        return 0;
-    if (store_put_hardstate(S.store, &S.hs) != 0)
-        return ERR_STORAGE;
-    return persist_done();
+    return persist_hardstate(raft_get_current_term(raft), vote);
 }
 
 static int cb_persist_term(raft_server_t *raft, void *ud, raft_term_t term, raft_node_id_t vote)
 {
     (void)raft;
     (void)ud;
-    S.hs.term = term;
-    S.hs.vote = vote;
-    if (S.recovering)
-        return 0;
-    if (store_put_hardstate(S.store, &S.hs) != 0)
-        return ERR_STORAGE;
-    return persist_done();
+    return persist_hardstate(term, vote);
 }
 
 static int cb_log_offer(raft_server_t *raft, void *ud, raft_entry_t *e, raft_index_t idx)
@@ -193,9 +232,9 @@ static int cb_log_offer(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
             peer_learn(m.id, m.raft, m.http);
     }
     if (!S.recovering) {
-        if (store_put_entry(S.store, idx, e) != 0) {
+        if (!may_write() || store_put_entry(S.store, idx, e) != 0) {
             free(copy);
-            return ERR_STORAGE;
+            return may_write() ? storage_failed(0) : ERR_STORAGE;
         }
         int rc = persist_done();
         if (rc != 0) {
@@ -212,9 +251,10 @@ static int cb_log_poll(raft_server_t *raft, void *ud, raft_entry_t *e, raft_inde
     (void)raft;
     (void)ud;
     /* compaction: the snapshot covering idx is already durable, so the
-     * deletes are committed together right after raft_end_snapshot */
-    if (!S.recovering && store_del_entry(S.store, idx) != 0)
-        return ERR_STORAGE;
+     * deletes are committed together right after raft_end_snapshot; they
+     * may fail (records at or below the snapshot are skipped at load) */
+    if (!S.recovering && !S.disk_full && store_del_entry(S.store, idx) != 0)
+        storage_failed(1);
     free(e->data.buf);
     e->data.buf = NULL;
     return 0;
@@ -225,8 +265,10 @@ static int cb_log_pop(raft_server_t *raft, void *ud, raft_entry_t *e, raft_index
     (void)raft;
     (void)ud;
     if (!S.recovering) {
-        if (store_del_entry(S.store, idx) != 0)
+        if (!may_write())
             return ERR_STORAGE;
+        if (store_del_entry(S.store, idx) != 0)
+            return storage_failed(0);
         int rc = persist_done();
         if (rc != 0)
             return rc;
@@ -330,7 +372,7 @@ void after_raft(int rc, const char *what)
     if (rc == RAFT_ERR_SHUTDOWN) {
         S.removed = 1;
         log_warn("%s: raft asks to shut down", what);
-    } else if (rc == ERR_STORAGE) {
+    } else if (rc == ERR_STORAGE && !S.disk_full) {
         S.fatal = 1;
         log_error("%s: storage failed", what);
     }
@@ -376,7 +418,7 @@ int leader_alive_for(raft_term_t term)
 
 int take_snapshot(void)
 {
-    if (raft_snapshot_is_in_progress(S.raft))
+    if (raft_snapshot_is_in_progress(S.raft) || S.disk_full)
         return -1;
     raft_index_t ci = raft_get_commit_idx(S.raft);
     if (ci <= raft_get_snapshot_last_idx(S.raft) || ci <= 0)
@@ -400,15 +442,18 @@ int take_snapshot(void)
     snap.counter = S.counter;
     flush_before_io();
     if (store_put_snapshot(S.store, &snap) != 0 || store_commit(S.store) != 0) {
+        /* the transaction held only the snapshot: cancelling undoes it */
         raft_cancel_snapshot(S.raft);
-        S.fatal = 1;
-        shutdown_server("cannot persist snapshot");
+        storage_failed(1);
+        if (S.fatal)
+            shutdown_server("cannot persist snapshot");
         return -1;
     }
     S.snap = snap;
     S.has_snap = 1;
     rc = raft_end_snapshot(S.raft);
-    flush_before_io(); /* the log_poll deletes */
+    if (store_commit(S.store) != 0) /* the log_poll deletes, which may be lost */
+        storage_failed(1);
     if (rc != 0)
         log_error("raft_end_snapshot: %d", rc);
     S.c.snapshots_taken++;
@@ -426,6 +471,10 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
     }
     if (s->snap_idx <= raft_get_commit_idx(S.raft)) {
         S.c.dropped[DROP_STALE_SNAPSHOT]++;
+        return;
+    }
+    if (S.disk_full) { /* loading changes the library's state before it is written */
+        S.c.dropped[DROP_DISK_FULL]++;
         return;
     }
     if (s->term > cur) {
@@ -458,6 +507,9 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
     S.hs.vote = raft_get_voted_for(S.raft);
     if (store_put_snapshot(S.store, &S.snap) != 0 || store_clear_log(S.store) != 0 ||
         store_put_hardstate(S.store, &S.hs) != 0 || store_commit(S.store) != 0) {
+        /* the library already holds the snapshot: stop (nothing was answered;
+         * a restart recovers the state on disk) */
+        storage_failed(0);
         S.fatal = 1;
         shutdown_server("cannot persist received snapshot");
         return;

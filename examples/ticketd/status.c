@@ -19,6 +19,11 @@ const char *const drop_names[DROP_NUM] = {
     [DROP_STALE_SNAPSHOT] = "stale_snapshot",
     [DROP_STALE_REMOVAL] = "stale_removal",
     [DROP_RECV_ERROR] = "recv_error",
+    [DROP_WRONG_CLUSTER] = "wrong_cluster",
+    [DROP_BAD_AUTH] = "bad_auth",
+    [DROP_ABSURD_TERM] = "absurd_term",
+    [DROP_ABSURD_INDEX] = "absurd_index",
+    [DROP_DISK_FULL] = "disk_full",
 };
 
 void sb_printf(sb_t *b, const char *fmt, ...)
@@ -78,14 +83,15 @@ static void status_common(sb_t *b)
               "{\"id\":%d,\"state\":\"%s\",\"term\":%ld,\"voted_for\":%d,\"leader\":%d,\"voting\":%s,"
               "\"commit_index\":%ld,\"applied_index\":%ld,\"current_index\":%ld,\"log_count\":%ld,"
               "\"first_index\":%ld,\"snapshot_index\":%ld,\"snapshot_term\":%ld,\"counter\":%" PRIu64
-              ",\"sync\":\"%s\",\"log_level\":\"%s\"",
+              ",\"sync\":\"%s\",\"log_level\":\"%s\",\"cluster\":\"%016" PRIx64 "\",\"authenticated\":%s"
+              ",\"disk_full\":%s",
               S.id, state_name(raft_get_state(r)), (long)raft_get_current_term(r), raft_get_voted_for(r),
               raft_get_current_leader(r), jbool(me && raft_node_is_voting(me)), (long)raft_get_commit_idx(r),
               (long)raft_get_last_applied_idx(r), (long)raft_get_current_idx(r), (long)raft_get_log_count(r),
               (long)raft_get_first_entry_idx(r), (long)raft_get_snapshot_last_idx(r),
               (long)raft_get_snapshot_last_term(r), S.counter,
               S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
-              log_level_names[S.log_level]);
+              log_level_names[S.log_level], S.cluster_id, jbool(S.auth_key_len > 0), jbool(S.disk_full));
 }
 
 /* the fields of one role only: a follower's view of its leader, a
@@ -180,7 +186,7 @@ char *members_text(void)
 {
     sb_t b = {0};
     int leader = raft_get_current_leader(S.raft);
-    sb_printf(&b, "leader %d\n", leader > 0 ? leader : 0);
+    sb_printf(&b, "leader %d\ncluster %016" PRIx64 "\n", leader > 0 ? leader : 0, S.cluster_id);
     for (int i = 0; i < MAX_PEERS; i++) {
         peer_t *p = &S.peers[i];
         if (!p->used)

@@ -36,6 +36,11 @@
 #define MAX_PEERS WIRE_MAX_MEMBERS
 #define ERR_STORAGE (-1000) /* our callbacks' error: storage failed */
 #define UP_MAX 2048         /* largest request body we accept */
+/* A datagram whose term exceeds ours by more than this is dropped: no
+ * cluster gets there by elections (2^24 of them, at one per second, take
+ * half a year), while one such term accepted once would leave the cluster
+ * unable to elect anyone when terms run out (issue 14). */
+#define MAX_TERM_LEAP ((raft_term_t)1 << 24)
 
 enum { SYNC_CALLBACK, SYNC_GROUP, SYNC_OFF };
 
@@ -46,7 +51,8 @@ typedef struct peer {
     int32_t id;
     char raft[WIRE_ADDR_LEN];
     char http[WIRE_ADDR_LEN];
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa; /* raft resolved (getaddrinfo); sa_len 0: unresolved */
+    socklen_t sa_len;
     uint64_t last_snapshot_ms;
 } peer_t;
 
@@ -106,6 +112,11 @@ enum {
     DROP_STALE_SNAPSHOT,    /* snapshot of an older term, or not newer than our commit */
     DROP_STALE_REMOVAL,     /* "removed" not from our current leader in our term */
     DROP_RECV_ERROR,        /* the socket reported an error */
+    DROP_WRONG_CLUSTER,     /* carries another cluster's id */
+    DROP_BAD_AUTH,          /* HMAC missing or wrong (or present while we have no key) */
+    DROP_ABSURD_TERM,       /* a term too far above ours (MAX_TERM_LEAP) */
+    DROP_ABSURD_INDEX,      /* a response claiming more log than we have */
+    DROP_DISK_FULL,         /* needs a write while our disk is full */
     DROP_NUM
 };
 extern const char *const drop_names[DROP_NUM];
@@ -126,7 +137,15 @@ typedef struct {
 struct ticketd_state {
     /* configuration */
     int32_t id;
-    char raft_addr[WIRE_ADDR_LEN], http_addr[WIRE_ADDR_LEN];
+    char raft_addr[WIRE_ADDR_LEN], http_addr[WIRE_ADDR_LEN]; /* where we bind */
+    char adv_raft[WIRE_ADDR_LEN], adv_http[WIRE_ADDR_LEN];   /* what the others know us by */
+    int init;                 /* --init: this directory may start a new cluster */
+    const char *key_file;     /* --key-file */
+    const char *cluster_id_arg; /* --cluster-id HEX, for --init */
+    uint64_t cluster_id;      /* from the store (or --init/--join on the first start) */
+    uint8_t auth_key[1024];   /* --key-file */
+    size_t auth_key_len;      /* 0: no authentication */
+    int http_max_conns, http_max_per_ip, http_idle_s;
     const char *dir;
     const char *join;
     int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms;
@@ -172,6 +191,8 @@ struct ticketd_state {
     int n_promote;
 
     int stopping, removed, fatal;
+    int disk_full;          /* the last commit found no space: writes paused */
+    uint64_t disk_probe_at; /* next attempt to write while disk_full */
     counters_t c;
     wire_msg_t msg; /* decode buffer (large) */
 };
@@ -180,6 +201,14 @@ extern struct ticketd_state S;
 
 /* ---- options.c ---- */
 int options_parse(int argc, char **argv);
+
+/* ---- auth.c ---- */
+int auth_load_key(const char *path, char *err, size_t errlen);
+/* adds the HMAC to a datagram of len bytes in buf (cap bytes): the new
+ * length, or 0 if it does not fit; unchanged without a key */
+size_t auth_sign(uint8_t *buf, size_t len, size_t cap);
+/* 0 if the datagram is authentic for our configuration, -1 to drop it */
+int auth_check(const uint8_t *buf, size_t len);
 
 /* ---- log.c: levelled log lines on stderr ---- */
 enum { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG, LOG_LEVEL_TRACE };
@@ -191,13 +220,17 @@ void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define log_debug(...) log_at(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_trace(...) log_at(LOG_LEVEL_TRACE, __VA_ARGS__)
 
-/* ---- main.c: shutdown ---- *//* stops the loop; the rest of main() answers waiting clients and exits */
+/* ---- main.c: shutdown ---- */
+/* a random non-zero cluster id (getrandom) */
+int random_cluster_id(uint64_t *id);/* stops the loop; the rest of main() answers waiting clients and exits */
 void shutdown_server(const char *why);
 
 /* ---- raft_glue.c ---- */
 extern raft_cbs_t callbacks;
 /* commits pending writes: before anything leaves the process */
 void flush_before_io(void);
+/* a write failed: pause on a full disk, else fatal; returns ERR_STORAGE */
+int storage_failed(int rollback_safe);
 /* checks what a raft call returned (storage failure, shutdown) */
 void after_raft(int rc, const char *what);
 int leader_ready(void);
@@ -207,7 +240,13 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s);
 
 /* ---- peer.c ---- */
 extern uint8_t txbuf[WIRE_MAX_DGRAM];
-int parse_sockaddr(const char *s, struct sockaddr_in *sa);
+/* the route of a datagram from us to node dest, in our cluster */
+#define ROUTE_TO(dest) (&(wire_route_t){S.cluster_id, S.id, (dest)})
+/* room for the encoder in cap bytes, leaving space for the HMAC */
+size_t tx_room(size_t cap);
+/* resolves "host:port" / "[v6]:port" with getaddrinfo (numeric or a name) */
+int resolve_addr(const char *addr, int socktype, struct sockaddr_storage *ss, socklen_t *len);
+int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 peer_t *peer_find(int32_t id);
 peer_t *peer_learn(int32_t id, const char *raft, const char *http);
 int udp_send(peer_t *p, const uint8_t *buf, size_t len);

@@ -87,7 +87,7 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
     memset(resp, 0, sizeof(*resp));
     int rc = raft_retain_entries(S.raft, &e, resp);
     flush_before_io();
-    if (rc == ERR_STORAGE) {
+    if (rc == ERR_STORAGE && !S.disk_full) {
         S.fatal = 1;
         shutdown_server("storage failed");
     }
@@ -167,6 +167,25 @@ void on_check(uv_check_t *h)
         mhd_run();
 }
 
+/* While the disk is full: a leader steps down so that a node that can
+ * write takes over (it cannot win again before its disk has room: its
+ * term cannot be persisted), and once a second a small write tests whether
+ * space has come back. */
+static void disk_full_tick(uint64_t now)
+{
+    if (raft_is_leader(S.raft)) {
+        log_warn("disk full: stepping down");
+        raft_become_follower(S.raft);
+    }
+    if (now < S.disk_probe_at)
+        return;
+    S.disk_probe_at = now + 1000;
+    if (store_probe(S.store) == 0) {
+        S.disk_full = 0;
+        log_info("disk space is back: writes resume");
+    }
+}
+
 void on_tick(uv_timer_t *t)
 {
     (void)t;
@@ -185,6 +204,8 @@ void on_tick(uv_timer_t *t)
     after_raft(rc, "periodic");
     if (S.stopping)
         return;
+    if (S.disk_full)
+        disk_full_tick(now);
     int st = raft_get_state(S.raft);
     raft_term_t term = raft_get_current_term(S.raft);
     if (st == RAFT_STATE_CANDIDATE && term != S.last_term)

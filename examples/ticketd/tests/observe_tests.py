@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from tkcluster import Client, Cluster
+from tkcluster import Client, Cluster, split_addr
 
 CTX = None  # set by test_ticketd.py: .ticketd, .work, .log, .fast
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,8 +19,7 @@ SRC = os.path.dirname(HERE)
 
 
 def get(nd, path, method="GET"):
-    host, port = nd.http.split(":")
-    c = http.client.HTTPConnection(host, int(port), timeout=3)
+    c = http.client.HTTPConnection(*split_addr(nd.http), timeout=3)
     try:
         c.request(method, path)
         r = c.getresponse()
@@ -43,9 +42,10 @@ def test_peers_names_leader():
             CTX.log("node %d: %s" % (i, " | ".join(lines)))
             assert st == 200 and ctype.startswith("text/plain"), (st, ctype)
             assert lines[0] == "leader %d" % lid, (i, lines[0], lid)
-            members = sorted(int(ln.split()[1]) for ln in lines[1:])
+            assert lines[1] == "cluster %s" % cl.cluster_id, lines[1]
+            members = sorted(int(ln.split()[1]) for ln in lines[2:])
             assert members == [1, 2, 3], members
-            for ln in lines[1:]:
+            for ln in lines[2:]:
                 f = ln.split()
                 assert f[0] == "member" and f[2] in ("voter", "nonvoter") and len(f) == 5, ln
         # no leader: a lone survivor says so (leader 0)
