@@ -125,6 +125,40 @@ static int open_store(store_state_t *st)
     return -1;
 }
 
+/* a wildcard address (0.0.0.0, [::]) can be bound but not sent to */
+static int is_wildcard(const char *addr)
+{
+    char host[WIRE_ADDR_LEN];
+    unsigned port;
+    return wire_addr_split(addr, host, &port) == 0 && (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0);
+}
+
+/* What the other members know this node by: --advertise-*, else its own
+ * --peer entry (options.c), else its entry in the membership it recorded,
+ * else the bind address, which must then not be a wildcard.  Returns -1 to
+ * go on, or 2. */
+static int settle_advertised(const store_state_t *st)
+{
+    const wire_snapshot_t *m = st->has_snapshot ? &st->snap : &st->boot;
+    for (uint32_t i = 0; i < m->n_members; i++)
+        if (m->members[i].id == S.id) {
+            if (!S.adv_raft[0])
+                snprintf(S.adv_raft, sizeof S.adv_raft, "%s", m->members[i].raft);
+            if (!S.adv_http[0])
+                snprintf(S.adv_http, sizeof S.adv_http, "%s", m->members[i].http);
+        }
+    if (!S.adv_raft[0])
+        snprintf(S.adv_raft, sizeof S.adv_raft, "%s", S.raft_addr);
+    if (!S.adv_http[0])
+        snprintf(S.adv_http, sizeof S.adv_http, "%s", S.http_addr);
+    if (is_wildcard(S.adv_raft) || is_wildcard(S.adv_http)) {
+        fprintf(stderr, "ticketd: bound to a wildcard address: give the address the others reach this node at "
+                        "with --advertise-raft/--advertise-http (or in its own --peer entry)\n");
+        return 2;
+    }
+    return -1;
+}
+
 /* The membership this node starts from: the one recorded in its directory,
  * the one a running cluster answers to --join (with its cluster id), or
  * --init with --peer.  The first start records identity, term 0 and the
@@ -336,7 +370,7 @@ int main(int argc, char **argv)
     }
     store_state_t st;
     wire_snapshot_t boot;
-    if ((rc = open_store(&st)) >= 0)
+    if ((rc = open_store(&st)) >= 0 || (rc = settle_advertised(&st)) >= 0)
         return rc;
     S.loop = uv_default_loop();
     if ((rc = boot_membership(&st, &boot)) >= 0 || (rc = recover_raft(&st, &boot)) >= 0 ||

@@ -87,8 +87,10 @@ static void usage(FILE *f)
             "  GET /status         JSON: state, term, leader, indexes, peers, counters;\n"
             "                      next/match index per peer on the leader only\n"
             "  GET /metrics        the same figures in Prometheus text format\n"
-            "  GET /peers          \"leader ID\", then \"member ID voter|nonvoter RAFT HTTP\"\n"
-            "  POST /peers         id=N&raft=IP:PORT&http=IP:PORT: add a node\n"
+            "  GET /peers          \"leader ID\", \"cluster HEX\", then one line per member:\n"
+            "                      \"member ID voter|nonvoter RAFT HTTP\"\n"
+            "  POST /peers         id=N&raft=ADDR&http=ADDR: add a node (409 if the id\n"
+            "                      or an address is another member's)\n"
             "  DELETE /peers/ID    remove a node (demote, then remove)\n"
             "\n"
             "Log lines: UTC time, node, level, Raft state and term, message.\n"
@@ -285,18 +287,8 @@ static int take_option(int c)
     }
 }
 
-/* a wildcard address (0.0.0.0, [::]) can be bound but not sent to */
-static int is_wildcard(const char *addr)
-{
-    char host[WIRE_ADDR_LEN];
-    unsigned port;
-    return wire_addr_split(addr, host, &port) == 0 && (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0);
-}
-
-/* What the other members know this node by: --advertise-*, else its own
- * --peer entry, else the bind address (which must then not be a wildcard).
- * Returns -1 to go on, or 2. */
-static int choose_advertised(void)
+/* the node's own --peer entry names the addresses the others know it by */
+static void advertised_from_peers(void)
 {
     for (int i = 0; i < S.n_cli_peers; i++)
         if (S.cli_peers[i].id == S.id) {
@@ -305,16 +297,6 @@ static int choose_advertised(void)
             if (!S.adv_http[0])
                 snprintf(S.adv_http, sizeof S.adv_http, "%s", S.cli_peers[i].http);
         }
-    if (!S.adv_raft[0])
-        snprintf(S.adv_raft, sizeof S.adv_raft, "%s", S.raft_addr);
-    if (!S.adv_http[0])
-        snprintf(S.adv_http, sizeof S.adv_http, "%s", S.http_addr);
-    if (is_wildcard(S.adv_raft) || is_wildcard(S.adv_http)) {
-        fprintf(stderr, "ticketd: bound to a wildcard address: give the address the others reach this node at "
-                        "with --advertise-raft/--advertise-http (or in its own --peer entry)\n");
-        return 2;
-    }
-    return -1;
 }
 
 /* Reads the command line into S.  Returns -1 to go on, or the exit status
@@ -380,5 +362,6 @@ int options_parse(int argc, char **argv)
         fprintf(stderr, "ticketd: --init creates a cluster, --join joins one: not both\n");
         return 2;
     }
-    return S.check_only ? -1 : choose_advertised();
+    advertised_from_peers();
+    return -1;
 }

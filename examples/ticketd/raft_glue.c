@@ -25,14 +25,14 @@
 int storage_failed(int rollback_safe)
 {
     int err = store_last_error(S.store);
-    if (store_is_full_error(err) && (rollback_safe || S.sync_mode != SYNC_GROUP)) {
+    if (store_is_full_error(S.store, err) && (rollback_safe || S.sync_mode != SYNC_GROUP)) {
         if (!S.disk_full)
             log_error("disk full: %s/data.mdb: %s: writes paused until space returns", S.dir, store_error_text(err));
         S.disk_full = 1;
         S.disk_probe_at = uv_now(S.loop) + 1000;
     } else if (!S.fatal) {
         log_error("%s/data.mdb: write failed: %s%s", S.dir, store_error_text(err),
-                  store_is_full_error(err) ? " (disk full; with --sync group that stops the node)" : "");
+                  store_is_full_error(S.store, err) ? " (disk full; with --sync group that stops the node)" : "");
         S.fatal = 1;
     }
     return ERR_STORAGE;
@@ -58,9 +58,9 @@ void flush_before_io(void)
         return;
     int err = store_last_error(S.store);
     log_error("%s/data.mdb: commit failed: %s%s", S.dir, store_error_text(err),
-              store_is_full_error(err) ? " (disk full; with --sync group that stops the node)" : "");
+              store_is_full_error(S.store, err) ? " (disk full; with --sync group that stops the node)" : "");
     S.fatal = 1;
-    shutdown_server(store_is_full_error(err) ? "disk full" : "storage commit failed");
+    shutdown_server(store_is_full_error(S.store, err) ? "disk full" : "storage commit failed");
 }
 
 /* the persisting callbacks refuse at once while the disk is full */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define REC_MAGIC 0x544B5243u /* "TKRC" */
@@ -23,7 +24,10 @@ struct store {
     int last_error;
     uint64_t commits;
     char file[512]; /* DIR/data.mdb, for messages */
+    char dir[512];
 };
+
+#define STORE_LOW_SPACE (1u << 20) /* bytes free below which an EIO means "disk full" */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -155,6 +159,7 @@ store_t *store_open(const char *dir, int nosync, char *err, size_t errlen)
     if (!s)
         return NULL;
     snprintf(s->file, sizeof s->file, "%s/data.mdb", dir);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
     if ((rc = mdb_env_create(&s->env)) != 0)
         goto fail;
     mdb_env_set_maxdbs(s->env, 4);
@@ -230,7 +235,15 @@ int store_commit(store_t *s)
 
 int store_dirty(store_t *s) { return s->txn && s->dirty; }
 int store_last_error(store_t *s) { return s->last_error; }
-int store_is_full_error(int err) { return err == ENOSPC || err == EDQUOT || err == MDB_MAP_FULL; }
+/* LMDB reports a short write as EIO: on a filesystem with (almost) no
+ * room left, that is a full disk too */
+int store_is_full_error(store_t *s, int err)
+{
+    if (err == ENOSPC || err == EDQUOT || err == MDB_MAP_FULL)
+        return 1;
+    struct statvfs fs;
+    return err == EIO && statvfs(s->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE;
+}
 const char *store_error_text(int err) { return mdb_strerror(err); }
 
 /* a failed put leaves the transaction unusable: abort it, keep the error */
@@ -293,6 +306,9 @@ int store_put_hardstate(store_t *s, const store_hardstate_t *hs)
 int store_probe(store_t *s)
 {
     static uint64_t n;
+    struct statvfs fs;
+    if (statvfs(s->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+        return -1; /* a few free pages would only fill again at once */
     uint8_t b[8];
     sbuf_t sb = {b, 0, sizeof b};
     put_u64(&sb, ++n);

@@ -68,7 +68,7 @@ int store_dirty(store_t *s);
 /* the error of the last failed write or commit (an errno or MDB_* code),
  * and whether it means that the disk (or the map) is full */
 int store_last_error(store_t *s);
-int store_is_full_error(int err);
+int store_is_full_error(store_t *s, int err);
 const char *store_error_text(int err);
 
 /* each of these writes into the open transaction (opening one if needed) */
@@ -77,7 +77,8 @@ int store_put_hardstate(store_t *s, const store_hardstate_t *hs);
 int store_put_snapshot(store_t *s, const wire_snapshot_t *snap);
 int store_put_bootstrap(store_t *s, const wire_snapshot_t *boot);
 int store_put_removed(store_t *s);
-/* writes and commits a small record: 0 once the disk has room again */
+/* 0 once the disk has room again: at least 1 MiB free, and a small record
+ * written and committed */
 int store_probe(store_t *s);
 int store_put_entry(store_t *s, raft_index_t idx, const raft_entry_t *e);
 int store_del_entry(store_t *s, raft_index_t idx);

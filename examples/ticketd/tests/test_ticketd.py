@@ -24,6 +24,8 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, split_addr  # noqa: E402
 import observe_tests  # noqa: E402
+import hardening_tests  # noqa: E402
+from tkwire import dgram  # noqa: E402
 
 ARGS = None
 WORK = None
@@ -398,18 +400,6 @@ def test_join_idle_cluster():
 
 
 # --- malformed input --------------------------------------------------------
-HDR = struct.Struct(">IBBHQiiII")
-
-
-def dgram(mtype, sender, dest, body, cluster=0, version=2, magic=0x544B5444, fix_crc=True, body_len=None,
-          flags=0, trailer=b""):
-    """a ticketd datagram (wire version 2: 32-byte header with the cluster id)"""
-    bl = len(body) if body_len is None else body_len
-    h = HDR.pack(magic, version, mtype, flags, cluster, sender, dest, bl, 0)
-    crc = zlib.crc32(h[:28] + body) if fix_crc else 0xDEADBEEF
-    return h[:28] + struct.pack(">I", crc) + body + trailer
-
-
 def test_malformed_input():
     """malformed datagrams and HTTP requests: node keeps serving, counters show drops, state unchanged"""
     cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t5"), 25000, extra=FAST)
@@ -575,7 +565,7 @@ TESTS = [
     test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
-] + observe_tests.TESTS
+] + observe_tests.TESTS + hardening_tests.TESTS
 
 
 def main():
@@ -590,7 +580,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
-    observe_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
+    observe_tests.CTX = hardening_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:
