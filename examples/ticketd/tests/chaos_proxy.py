@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The UDP proxy of `make chaos`, one per node namespace (see chaos.py).
 
-In namespace i every member's known Raft address 10.77.0.j:9000 is local (a
-dummy interface), so node i's datagrams to j arrive at the proxy socket bound
+In namespace i every member's known Raft address 10.77.0.j:9000 is local (on
+the namespace's loopback interface), so node i's datagrams to j arrive at the proxy socket bound
 there; the proxy carries them over the namespaces' real link (10.77.1.i ->
 10.77.1.j, where iptables rules cut, drop one way or lose) to the proxy of
 namespace j, which hands them to node j from the socket bound to
