@@ -13,7 +13,8 @@
  *     every entry's bytes lie inside the input;
  *   - every valid encoding decodes to what was encoded (round trip);
  *   - a mutated datagram that still decodes re-encodes to the same bytes
- *     (nothing is accepted that we would not have produced).
+ *     (nothing is accepted that we would not have produced; an HMAC
+ *     trailer is opaque to the decoder and copied over).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +36,35 @@ static void check(int cond, const char *what)
 static size_t reencode(const wire_msg_t *m, uint8_t *out, size_t cap)
 {
     int sent = 0;
+    wire_route_t rt = {m->cluster_id, m->sender, m->dest};
+    size_t n = 0;
     switch (m->type) {
     case WIRE_T_REQUESTVOTE:
-        return wire_encode_rv(out, cap, m->sender, m->dest, &m->u.rv);
+        n = wire_encode_rv(out, cap, &rt, &m->u.rv);
+        break;
     case WIRE_T_REQUESTVOTE_RESP:
-        return wire_encode_rvr(out, cap, m->sender, m->dest, &m->u.rvr);
+        n = wire_encode_rvr(out, cap, &rt, &m->u.rvr);
+        break;
     case WIRE_T_APPENDENTRIES:
-        return wire_encode_ae(out, cap, m->sender, m->dest, &m->u.ae, &sent);
+        n = wire_encode_ae(out, cap, &rt, &m->u.ae, &sent);
+        break;
     case WIRE_T_APPENDENTRIES_RESP:
-        return wire_encode_aer(out, cap, m->sender, m->dest, &m->u.aer);
+        n = wire_encode_aer(out, cap, &rt, &m->u.aer);
+        break;
     case WIRE_T_SNAPSHOT:
-        return wire_encode_snapshot(out, cap, m->sender, m->dest, &m->snap);
+        n = wire_encode_snapshot(out, cap, &rt, &m->snap);
+        break;
     case WIRE_T_REMOVED:
-        return wire_encode_removed(out, cap, m->sender, m->dest, m->removed.term);
+        n = wire_encode_removed(out, cap, &rt, m->removed.term);
+        break;
     }
-    return 0;
+    /* an accepted datagram with an HMAC trailer: the trailer is not the
+     * decoder's business; re-encode with it copied back */
+    if (n && (m->flags & WIRE_F_AUTH) && n + WIRE_AUTH_LEN <= cap) {
+        out[7] |= WIRE_F_AUTH;
+        n += WIRE_AUTH_LEN;
+    }
+    return n;
 }
 
 static int one_input(const uint8_t *data, size_t size)
@@ -69,8 +84,12 @@ static int one_input(const uint8_t *data, size_t size)
             (void)sink;
         }
     }
-    static uint8_t again[WIRE_MAX_DGRAM];
+    static uint8_t again[WIRE_MAX_DGRAM + WIRE_AUTH_LEN];
     size_t n = reencode(&msg, again, sizeof again);
+    if (n && (msg.flags & WIRE_F_AUTH)) { /* the trailer is opaque here: take it from the input */
+        memcpy(again + n - WIRE_AUTH_LEN, data + size - WIRE_AUTH_LEN, WIRE_AUTH_LEN);
+        wire_fix_header(again, n);
+    }
     check(n == size && memcmp(again, data, size) == 0, "accepted input re-encodes identically");
     return rc;
 }
@@ -101,16 +120,18 @@ static uint64_t rnd(void)
 static size_t make_valid(uint8_t *buf, size_t cap)
 {
     int32_t s = (int32_t)(rnd() % 8) + 1, d = (int32_t)(rnd() % 8) + 1;
+    wire_route_t rt = {rnd() % 4 ? 0x1234abcd5678ef90ull : rnd(), s, d};
+    raft_term_t term = (raft_term_t)(rnd() % 100) + 50; /* every other term in a message is at most this */
     switch (rnd() % 6) {
     case 5:
-        return wire_encode_removed(buf, cap, s, d, (int64_t)(rnd() % 100));
+        return wire_encode_removed(buf, cap, &rt, term);
     case 0: {
-        msg_requestvote_t m = {(raft_term_t)(rnd() % 100), s, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 100)};
-        return wire_encode_rv(buf, cap, s, d, &m);
+        msg_requestvote_t m = {term, s, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 50)};
+        return wire_encode_rv(buf, cap, &rt, &m);
     }
     case 1: {
-        msg_requestvote_response_t m = {(raft_term_t)(rnd() % 100), (int)(rnd() % 3) - 1};
-        return wire_encode_rvr(buf, cap, s, d, &m);
+        msg_requestvote_response_t m = {term, (int)(rnd() % 3) - 1};
+        return wire_encode_rvr(buf, cap, &rt, &m);
     }
     case 2: {
         static msg_entry_t es[300];
@@ -132,10 +153,10 @@ static size_t make_valid(uint8_t *buf, size_t cap)
             }
             es[i].data.buf = payloads[i];
         }
-        msg_appendentries_t m = {(raft_term_t)(rnd() % 100), (raft_index_t)(rnd() % 1000),
-                                 (raft_term_t)(rnd() % 100), (raft_index_t)(rnd() % 1000), n, n ? es : NULL};
+        msg_appendentries_t m = {term, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 50),
+                                 (raft_index_t)(rnd() % 1000), n, n ? es : NULL};
         int sent = 0;
-        size_t len = wire_encode_ae(buf, cap, s, d, &m, &sent);
+        size_t len = wire_encode_ae(buf, cap, &rt, &m, &sent);
         check(sent <= n && len > 0, "ae encodes");
         check(wire_decode(buf, len, &msg) == WIRE_OK && msg.u.ae.n_entries == sent, "ae round trip");
         for (int i = 0; i < sent; i++)
@@ -146,25 +167,30 @@ static size_t make_valid(uint8_t *buf, size_t cap)
         return len;
     }
     case 3: {
-        msg_appendentries_response_t m = {(raft_term_t)(rnd() % 100), (int)(rnd() % 2), (raft_index_t)(rnd() % 1000),
+        msg_appendentries_response_t m = {term, (int)(rnd() % 2), (raft_index_t)(rnd() % 1000),
                                           (raft_index_t)(rnd() % 1000)};
-        return wire_encode_aer(buf, cap, s, d, &m);
+        return wire_encode_aer(buf, cap, &rt, &m);
     }
     default: {
         static wire_snapshot_t sn;
         memset(&sn, 0, sizeof sn);
-        sn.term = (int64_t)(rnd() % 100);
-        sn.snap_term = (int64_t)(rnd() % 100) + 1;
+        sn.term = term;
+        sn.snap_term = (int64_t)(rnd() % 50) + 1;
         sn.snap_idx = (int64_t)(rnd() % 100000) + 1;
         sn.counter = rnd();
         sn.n_members = (uint32_t)(rnd() % WIRE_MAX_MEMBERS) + 1;
         for (uint32_t i = 0; i < sn.n_members; i++) {
             sn.members[i].id = (int32_t)i + 1;
             sn.members[i].voting = (int)(rnd() % 2);
-            snprintf(sn.members[i].raft, WIRE_ADDR_LEN, "127.0.0.1:%u", 9000 + i);
+            if (i % 3 == 1)
+                snprintf(sn.members[i].raft, WIRE_ADDR_LEN, "[fd00::%x]:%u", i, 9000 + i);
+            else if (i % 3 == 2)
+                snprintf(sn.members[i].raft, WIRE_ADDR_LEN, "node-%u.example:%u", i, 9000 + i);
+            else
+                snprintf(sn.members[i].raft, WIRE_ADDR_LEN, "127.0.0.1:%u", 9000 + i);
             snprintf(sn.members[i].http, WIRE_ADDR_LEN, "127.0.0.1:%u", 8000 + i);
         }
-        size_t len = wire_encode_snapshot(buf, cap, s, d, &sn);
+        size_t len = wire_encode_snapshot(buf, cap, &rt, &sn);
         check(len > 0 && wire_decode(buf, len, &msg) == WIRE_OK && msg.snap.counter == sn.counter &&
                   msg.snap.n_members == sn.n_members,
               "snapshot round trip");
@@ -184,7 +210,7 @@ int main(int argc, char **argv)
     long reasons[WIRE_E_NUM] = {0};
     for (long it = 0; it < iters; it++) {
         size_t len;
-        int mode = (int)(rnd() % 8);
+        int mode = (int)(rnd() % 9);
         if (mode == 0) {
             /* pure random bytes, random length */
             len = (size_t)(rnd() % (sizeof buf));
@@ -207,15 +233,11 @@ int main(int argc, char **argv)
                 for (int k = (int)(rnd() % 64) + 1; k > 0 && len < sizeof buf; k--)
                     buf[len++] = (uint8_t)rnd();
                 break;
-            case 4: { /* overwrite a header field, fix the crc so the body parser is exercised */
-                size_t off = rnd() % 20;
+            case 4: { /* overwrite a header field, fix length and crc so the body parser is exercised */
+                size_t off = rnd() % 28;
                 buf[off] = (uint8_t)rnd();
-                if (rnd() % 2 && len >= WIRE_HDR_LEN) {
-                    uint32_t c = wire_crc32(0, buf, 20);
-                    c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
-                    buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
-                    buf[23] = (uint8_t)c;
-                }
+                if (rnd() % 2)
+                    wire_fix_header(buf, len);
                 break;
             }
             case 5: { /* corrupt the body and recompute crc and length: the body parser must cope */
@@ -225,23 +247,25 @@ int main(int argc, char **argv)
                 }
                 if (rnd() % 3 == 0)
                     len = WIRE_HDR_LEN + (len > WIRE_HDR_LEN ? rnd() % (len - WIRE_HDR_LEN) : 0);
-                uint32_t bl = (uint32_t)(len - WIRE_HDR_LEN);
-                buf[16] = (uint8_t)(bl >> 24), buf[17] = (uint8_t)(bl >> 16), buf[18] = (uint8_t)(bl >> 8),
-                buf[19] = (uint8_t)bl;
-                uint32_t c = wire_crc32(0, buf, 20);
-                c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
-                buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
-                buf[23] = (uint8_t)c;
+                wire_fix_header(buf, len);
                 break;
             }
-            case 6: { /* huge counts at the entry-count / member-count offsets */
+            case 6: { /* huge counts at the entry-count / member-count offset (32 bytes into both bodies) */
                 if (len >= WIRE_HDR_LEN + 36) {
-                    size_t off = WIRE_HDR_LEN + (buf[5] == WIRE_T_SNAPSHOT ? 32 : 32);
+                    size_t off = WIRE_HDR_LEN + 32;
                     buf[off] = 0xFF, buf[off + 1] = 0xFF, buf[off + 2] = (uint8_t)rnd(), buf[off + 3] = (uint8_t)rnd();
-                    uint32_t c = wire_crc32(0, buf, 20);
-                    c = wire_crc32(c, buf + WIRE_HDR_LEN, len - WIRE_HDR_LEN);
-                    buf[20] = (uint8_t)(c >> 24), buf[21] = (uint8_t)(c >> 16), buf[22] = (uint8_t)(c >> 8),
-                    buf[23] = (uint8_t)c;
+                    wire_fix_header(buf, len);
+                }
+                break;
+            }
+            case 7: { /* an HMAC trailer (random bytes): the decoder must find the body before it */
+                if (len + WIRE_AUTH_LEN <= sizeof buf) {
+                    buf[7] |= WIRE_F_AUTH;
+                    for (int k = 0; k < WIRE_AUTH_LEN; k++)
+                        buf[len + (size_t)k] = (uint8_t)rnd();
+                    len += WIRE_AUTH_LEN;
+                    if (rnd() % 4)
+                        wire_fix_header(buf, len);
                 }
                 break;
             }

@@ -1,5 +1,5 @@
 /* ticketd durable storage on LMDB. See store.h. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "store.h"
 
 #include <errno.h>
@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #define REC_MAGIC 0x544B5243u /* "TKRC" */
 #define REC_HDR 12
@@ -18,8 +21,13 @@ struct store {
     MDB_dbi meta, log;
     MDB_txn *txn;
     int dirty;
+    int last_error;
     uint64_t commits;
+    char file[512]; /* DIR/data.mdb, for messages */
+    char dir[512];
 };
+
+#define STORE_LOW_SPACE (1u << 20) /* bytes free below which an EIO means "disk full" */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -150,6 +158,8 @@ store_t *store_open(const char *dir, int nosync, char *err, size_t errlen)
     store_t *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    snprintf(s->file, sizeof s->file, "%s/data.mdb", dir);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
     if ((rc = mdb_env_create(&s->env)) != 0)
         goto fail;
     mdb_env_set_maxdbs(s->env, 4);
@@ -171,7 +181,8 @@ store_t *store_open(const char *dir, int nosync, char *err, size_t errlen)
         goto fail;
     return s;
 fail:
-    seterr(err, errlen, "lmdb %s: %s", dir, mdb_strerror(rc));
+    seterr(err, errlen, "%s: %s%s", s->file, mdb_strerror(rc),
+           rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? " (zeroed or damaged: not a usable LMDB file)" : "");
     if (s->env)
         mdb_env_close(s->env);
     free(s);
@@ -193,7 +204,8 @@ int store_begin(store_t *s)
         return 0;
     int rc = mdb_txn_begin(s->env, NULL, 0, &s->txn);
     if (rc != 0) {
-        fprintf(stderr, "ticketd: lmdb txn_begin: %s\n", mdb_strerror(rc));
+        s->last_error = rc;
+        fprintf(stderr, "ticketd: %s: lmdb txn_begin: %s\n", s->file, mdb_strerror(rc));
         s->txn = NULL;
         return -1;
     }
@@ -210,11 +222,11 @@ int store_commit(store_t *s)
         s->txn = NULL;
         return 0;
     }
-    int rc = mdb_txn_commit(s->txn);
+    int rc = mdb_txn_commit(s->txn); /* on failure LMDB aborts the transaction */
     s->txn = NULL;
     s->dirty = 0;
     if (rc != 0) {
-        fprintf(stderr, "ticketd: lmdb commit: %s\n", mdb_strerror(rc));
+        s->last_error = rc;
         return -1;
     }
     s->commits++;
@@ -222,6 +234,28 @@ int store_commit(store_t *s)
 }
 
 int store_dirty(store_t *s) { return s->txn && s->dirty; }
+int store_last_error(store_t *s) { return s->last_error; }
+/* LMDB reports a short write as EIO: on a filesystem with (almost) no
+ * room left, that is a full disk too */
+int store_is_full_error(store_t *s, int err)
+{
+    if (err == ENOSPC || err == EDQUOT || err == MDB_MAP_FULL)
+        return 1;
+    struct statvfs fs;
+    return err == EIO && statvfs(s->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE;
+}
+const char *store_error_text(int err) { return mdb_strerror(err); }
+
+/* a failed put leaves the transaction unusable: abort it, keep the error */
+static int write_failed(store_t *s, int rc)
+{
+    s->last_error = rc;
+    if (s->txn)
+        mdb_txn_abort(s->txn);
+    s->txn = NULL;
+    s->dirty = 0;
+    return -1;
+}
 uint64_t store_commits(store_t *s) { return s->commits; }
 
 static int put_rec(store_t *s, MDB_dbi dbi, const void *key, size_t klen, const uint8_t *payload, size_t len)
@@ -240,10 +274,8 @@ static int put_rec(store_t *s, MDB_dbi dbi, const void *key, size_t klen, const 
     int rc = mdb_put(s->txn, dbi, &k, &v, 0);
     if (rec != stackbuf)
         free(rec);
-    if (rc != 0) {
-        fprintf(stderr, "ticketd: lmdb put: %s\n", mdb_strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return write_failed(s, rc);
     s->dirty = 1;
     return 0;
 }
@@ -253,12 +285,13 @@ static int put_meta(store_t *s, const char *key, const uint8_t *payload, size_t 
     return put_rec(s, s->meta, key, strlen(key), payload, len);
 }
 
-int store_put_node_id(store_t *s, int32_t id)
+int store_put_identity(store_t *s, uint64_t cluster_id, int32_t node_id)
 {
-    uint8_t b[4];
+    uint8_t b[12];
     sbuf_t sb = {b, 0, sizeof b};
-    put_u32(&sb, (uint32_t)id);
-    return put_meta(s, "node_id", b, sb.len);
+    put_u64(&sb, cluster_id);
+    put_u32(&sb, (uint32_t)node_id);
+    return put_meta(s, "identity", b, sb.len);
 }
 
 int store_put_hardstate(store_t *s, const store_hardstate_t *hs)
@@ -268,6 +301,20 @@ int store_put_hardstate(store_t *s, const store_hardstate_t *hs)
     put_u64(&sb, (uint64_t)hs->term);
     put_u32(&sb, (uint32_t)hs->vote);
     return put_meta(s, "hardstate", b, sb.len);
+}
+
+int store_probe(store_t *s)
+{
+    static uint64_t n;
+    struct statvfs fs;
+    if (statvfs(s->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+        return -1; /* a few free pages would only fill again at once */
+    uint8_t b[8];
+    sbuf_t sb = {b, 0, sizeof b};
+    put_u64(&sb, ++n);
+    if (put_meta(s, "probe", b, sb.len) != 0)
+        return -1;
+    return store_commit(s);
 }
 
 int store_put_removed(store_t *s)
@@ -367,10 +414,8 @@ int store_del_entry(store_t *s, raft_index_t idx)
     idx_key(k, idx);
     MDB_val key = {8, k};
     int rc = mdb_del(s->txn, s->log, &key, NULL);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        fprintf(stderr, "ticketd: lmdb del: %s\n", mdb_strerror(rc));
-        return -1;
-    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return write_failed(s, rc);
     s->dirty = 1;
     return 0;
 }
@@ -380,73 +425,61 @@ int store_clear_log(store_t *s)
     if (store_begin(s) != 0)
         return -1;
     int rc = mdb_drop(s->txn, s->log, 0);
-    if (rc != 0) {
-        fprintf(stderr, "ticketd: lmdb drop: %s\n", mdb_strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return write_failed(s, rc);
     s->dirty = 1;
     return 0;
 }
 
-static int get_meta(MDB_txn *txn, MDB_dbi dbi, const char *key, const uint8_t **p, size_t *len, char *err,
+static int get_meta(store_t *s, MDB_txn *txn, const char *key, const uint8_t **p, size_t *len, char *err,
                     size_t errlen)
 {
     MDB_val k = {strlen(key), (void *)(uintptr_t)key}, v;
-    int rc = mdb_get(txn, dbi, &k, &v);
+    int rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc != 0) {
-        seterr(err, errlen, "lmdb get %s: %s", key, mdb_strerror(rc));
+        seterr(err, errlen, "%s: reading meta/%s: %s", s->file, key, mdb_strerror(rc));
         return -1;
     }
     *p = rec_open(&v, len);
     if (!*p) {
-        seterr(err, errlen, "corrupt record: meta/%s fails its checksum", key);
+        seterr(err, errlen, "%s: corrupt record: meta/%s fails its checksum", s->file, key);
         return -1;
     }
     return 1;
 }
 
-int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char *err, size_t errlen)
+/* the meta records, each verified; r < 0 on error, with err set */
+static int load_meta(store_t *s, MDB_txn *txn, store_state_t *st, char *err, size_t errlen)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
-    if (rc != 0) {
-        seterr(err, errlen, "lmdb txn: %s", mdb_strerror(rc));
-        return -1;
-    }
-    memset(st, 0, sizeof(*st));
     const uint8_t *p;
     size_t len;
     int r;
-    int ret = -1;
-
-    if ((r = get_meta(txn, s->meta, "node_id", &p, &len, err, errlen)) < 0)
-        goto out;
+    if ((r = get_meta(s, txn, "identity", &p, &len, err, errlen)) < 0)
+        return -1;
     if (r) {
         gbuf_t g = {p, len, 0, 0};
+        st->cluster_id = get_u64(&g);
         st->node_id = (int32_t)get_u32(&g);
-        if (g.err || g.off != len) {
-            seterr(err, errlen, "corrupt record: meta/node_id malformed");
-            goto out;
-        }
-        st->has_node_id = 1;
+        if (g.err || g.off != len || st->node_id <= 0 || st->cluster_id == 0)
+            goto malformed_identity;
+        st->has_identity = 1;
     }
-    if ((r = get_meta(txn, s->meta, "hardstate", &p, &len, err, errlen)) < 0)
-        goto out;
+    if ((r = get_meta(s, txn, "hardstate", &p, &len, err, errlen)) < 0)
+        return -1;
     if (r) {
         gbuf_t g = {p, len, 0, 0};
         st->hs.term = (int64_t)get_u64(&g);
         st->hs.vote = (int32_t)get_u32(&g);
-        if (g.err || g.off != len || st->hs.term < 0) {
-            seterr(err, errlen, "corrupt record: meta/hardstate malformed");
-            goto out;
+        if (g.err || g.off != len || st->hs.term < 0 || st->hs.term >= WIRE_MAX_TERM) {
+            seterr(err, errlen, "%s: corrupt record: meta/hardstate malformed", s->file);
+            return -1;
         }
         st->has_hardstate = 1;
     }
-    if ((r = get_meta(txn, s->meta, "snapshot", &p, &len, err, errlen)) < 0)
-        goto out;
+    if ((r = get_meta(s, txn, "snapshot", &p, &len, err, errlen)) < 0)
+        return -1;
     if (r) {
         gbuf_t g = {p, len, 0, 0};
         st->snap.snap_term = (int64_t)get_u64(&g);
@@ -454,83 +487,203 @@ int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char 
         st->snap.counter = get_u64(&g);
         if (members_get(&g, &st->snap) != 0 || g.err || g.off != len || st->snap.snap_idx <= 0 ||
             st->snap.snap_term <= 0) {
-            seterr(err, errlen, "corrupt record: meta/snapshot malformed");
-            goto out;
+            seterr(err, errlen, "%s: corrupt record: meta/snapshot malformed", s->file);
+            return -1;
         }
         st->has_snapshot = 1;
     }
-    if ((r = get_meta(txn, s->meta, "removed", &p, &len, err, errlen)) < 0)
-        goto out;
+    if ((r = get_meta(s, txn, "removed", &p, &len, err, errlen)) < 0)
+        return -1;
     st->removed = r > 0;
-    if ((r = get_meta(txn, s->meta, "bootstrap", &p, &len, err, errlen)) < 0)
-        goto out;
+    if ((r = get_meta(s, txn, "bootstrap", &p, &len, err, errlen)) < 0)
+        return -1;
     if (r) {
         gbuf_t g = {p, len, 0, 0};
         if (members_get(&g, &st->boot) != 0 || g.off != len) {
-            seterr(err, errlen, "corrupt record: meta/bootstrap malformed");
-            goto out;
+            seterr(err, errlen, "%s: corrupt record: meta/bootstrap malformed", s->file);
+            return -1;
         }
         st->has_bootstrap = 1;
     }
+    return 0;
+malformed_identity:
+    seterr(err, errlen, "%s: corrupt record: meta/identity malformed", s->file);
+    return -1;
+}
 
-    /* log: every record must verify, indexes must be contiguous and start
-     * right after the snapshot; records at or below the snapshot are
-     * leftovers of a compaction and are skipped */
+/* an initialised store has identity, hardstate and bootstrap; nothing
+ * exists without an identity */
+static int check_complete(store_t *s, MDB_txn *txn, const store_state_t *st, char *err, size_t errlen)
+{
+    MDB_stat ls;
+    int has_log = mdb_stat(txn, s->log, &ls) == 0 && ls.ms_entries > 0;
+    if (st->has_identity && (!st->has_hardstate || !st->has_bootstrap)) {
+        seterr(err, errlen, "%s: damaged: meta/%s is missing although the node is initialised", s->file,
+               st->has_hardstate ? "bootstrap" : "hardstate");
+        return -1;
+    }
+    if (!st->has_identity && (st->has_hardstate || st->has_bootstrap || st->has_snapshot || st->removed || has_log)) {
+        MDB_val k = {7, "node_id"}, v;
+        int old = mdb_get(txn, s->meta, &k, &v) == 0;
+        seterr(err, errlen, "%s: %s", s->file,
+               old ? "written by an older ticketd without a cluster id: wipe the directory and --join"
+                   : "damaged: meta/identity is missing but the store holds Raft state");
+        return -1;
+    }
+    return 0;
+}
+
+/* one log record: verified and parsed into e (data points into the map) */
+static int parse_log_record(store_t *s, const MDB_val *k, const MDB_val *v, uint64_t *idx, raft_entry_t *e,
+                            char *err, size_t errlen)
+{
+    if (k->mv_size != 8) {
+        seterr(err, errlen, "%s: corrupt log: key of %zu bytes", s->file, k->mv_size);
+        return -1;
+    }
+    uint64_t kidx = 0;
+    for (int i = 0; i < 8; i++)
+        kidx = (kidx << 8) | ((const uint8_t *)k->mv_data)[i];
+    size_t len;
+    const uint8_t *p = rec_open(v, &len);
+    if (!p) {
+        seterr(err, errlen, "%s: corrupt record: log entry %llu fails its checksum", s->file, (unsigned long long)kidx);
+        return -1;
+    }
+    gbuf_t g = {p, len, 0, 0};
+    memset(e, 0, sizeof *e);
+    *idx = get_u64(&g);
+    e->term = (raft_term_t)get_u64(&g);
+    e->id = (raft_entry_id_t)get_u32(&g);
+    e->type = (int)get_u32(&g);
+    e->data.len = get_u32(&g);
+    const uint8_t *d = get(&g, e->data.len);
+    if (g.err || g.off != len || *idx != kidx || e->term <= 0 || e->term >= WIRE_MAX_TERM || e->type < 0 ||
+        e->type > RAFT_LOGTYPE_REMOVE_NODE) {
+        seterr(err, errlen, "%s: corrupt record: log entry %llu malformed", s->file, (unsigned long long)kidx);
+        return -1;
+    }
+    e->data.buf = (void *)(uintptr_t)d;
+    return 0;
+}
+
+/* the log: every record must verify, indexes must be contiguous and start
+ * right after the snapshot; records at or below the snapshot are
+ * leftovers of a compaction and are skipped */
+static int load_log(store_t *s, MDB_txn *txn, const store_state_t *st, store_entry_cb cb, void *ud, char *err,
+                    size_t errlen)
+{
+    MDB_cursor *cur = NULL;
     raft_index_t base = st->has_snapshot ? st->snap.snap_idx : 0;
     raft_index_t expect = base + 1;
-    if ((rc = mdb_cursor_open(txn, s->log, &cur)) != 0) {
-        seterr(err, errlen, "lmdb cursor: %s", mdb_strerror(rc));
-        goto out;
+    int rc = mdb_cursor_open(txn, s->log, &cur);
+    if (rc != 0) {
+        seterr(err, errlen, "%s: lmdb cursor: %s", s->file, mdb_strerror(rc));
+        return -1;
     }
+    int ret = -1;
     MDB_val k, v;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8) {
-            seterr(err, errlen, "corrupt log: key of %zu bytes", k.mv_size);
-            goto out;
-        }
-        uint64_t kidx = 0;
-        for (int i = 0; i < 8; i++)
-            kidx = (kidx << 8) | ((const uint8_t *)k.mv_data)[i];
-        p = rec_open(&v, &len);
-        if (!p) {
-            seterr(err, errlen, "corrupt record: log entry %llu fails its checksum", (unsigned long long)kidx);
-            goto out;
-        }
-        gbuf_t g = {p, len, 0, 0};
+        uint64_t idx;
         raft_entry_t e;
-        memset(&e, 0, sizeof e);
-        uint64_t idx = get_u64(&g);
-        e.term = (raft_term_t)get_u64(&g);
-        e.id = (raft_entry_id_t)get_u32(&g);
-        e.type = (int)get_u32(&g);
-        e.data.len = get_u32(&g);
-        const uint8_t *d = get(&g, e.data.len);
-        if (g.err || g.off != len || idx != kidx || e.term <= 0 || e.type < 0 || e.type > RAFT_LOGTYPE_REMOVE_NODE) {
-            seterr(err, errlen, "corrupt record: log entry %llu malformed", (unsigned long long)kidx);
+        if (parse_log_record(s, &k, &v, &idx, &e, err, errlen) != 0)
             goto out;
-        }
-        e.data.buf = (void *)(uintptr_t)d;
         if ((raft_index_t)idx <= base)
             continue;
         if ((raft_index_t)idx != expect) {
-            seterr(err, errlen, "corrupt log: entry %lld missing (next record is %llu)", (long long)expect,
-                   (unsigned long long)idx);
+            seterr(err, errlen, "%s: corrupt log: entry %lld missing (next record is %llu)", s->file,
+                   (long long)expect, (unsigned long long)idx);
             goto out;
         }
         if (cb && cb(ud, (raft_index_t)idx, &e) != 0) {
-            seterr(err, errlen, "log entry %llu rejected on replay", (unsigned long long)idx);
+            seterr(err, errlen, "%s: log entry %llu rejected on replay", s->file, (unsigned long long)idx);
             goto out;
         }
         expect++;
     }
     if (rc != MDB_NOTFOUND) {
-        seterr(err, errlen, "lmdb cursor: %s", mdb_strerror(rc));
+        seterr(err, errlen, "%s: lmdb cursor: %s", s->file, mdb_strerror(rc));
         goto out;
     }
     ret = 0;
 out:
-    if (cur)
-        mdb_cursor_close(cur);
+    mdb_cursor_close(cur);
+    return ret;
+}
+
+int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        seterr(err, errlen, "%s: lmdb txn: %s", s->file, mdb_strerror(rc));
+        return -1;
+    }
+    memset(st, 0, sizeof(*st));
+    int ret = -1;
+    if (load_meta(s, txn, st, err, errlen) == 0 && check_complete(s, txn, st, err, errlen) == 0 &&
+        load_log(s, txn, st, cb, ud, err, errlen) == 0)
+        ret = 0;
     mdb_txn_abort(txn);
     return ret;
+}
+
+/* read-only opening for store_verify's child */
+store_t *store_open_readonly(const char *dir, char *err, size_t errlen)
+{
+    store_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    snprintf(s->file, sizeof s->file, "%s/data.mdb", dir);
+    int rc = mdb_env_create(&s->env);
+    MDB_txn *txn = NULL;
+    if (rc == 0) {
+        mdb_env_set_maxdbs(s->env, 4);
+        mdb_env_set_mapsize(s->env, (size_t)1 << 30);
+        rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_RDONLY, 0644);
+    }
+    if (rc == 0)
+        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "log", 0, &s->log);
+    if (rc == 0) /* committing keeps the handles (an abort would close them) */
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        seterr(err, errlen, "%s: %s%s", s->file, mdb_strerror(rc),
+               rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE
+                   ? " (zeroed or damaged: not a usable ticketd store)"
+                   : "");
+        store_close_readonly(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close_readonly(store_t *s)
+{
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s);
+}
+
+/* every page of the environment, through LMDB's compacting copy (which
+ * walks every tree) into /dev/null */
+int store_walk_pages(store_t *s, char *err, size_t errlen)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        seterr(err, errlen, "/dev/null: %s", strerror(errno));
+        return -1;
+    }
+    int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    close(fd);
+    if (rc != 0) {
+        seterr(err, errlen, "%s: damaged: reading every page failed: %s", s->file, mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
 }

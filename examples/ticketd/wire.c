@@ -1,6 +1,8 @@
 /* ticketd peer wire format: encoder and (untrusting) decoder. See wire.h. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "wire.h"
+
+#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,10 @@ const char *const wire_error_names[WIRE_E_NUM] = {
     [WIRE_E_TYPE] = "bad_type",
     [WIRE_E_MALFORMED] = "malformed",
     [WIRE_E_OVERSIZED] = "oversized",
+};
+
+const char *const wire_type_names[WIRE_T_NUM] = {
+    "unknown", "requestvote", "requestvote_response", "appendentries", "appendentries_response", "snapshot", "removed",
 };
 
 /* ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) ---- */
@@ -148,7 +154,7 @@ static void r_str(rbuf_t *r, char out[WIRE_ADDR_LEN])
 }
 
 /* ---- header ---- */
-static void hdr_begin(wbuf_t *w, uint8_t *buf, size_t cap, int type, int32_t sender, int32_t dest)
+static void hdr_begin(wbuf_t *w, uint8_t *buf, size_t cap, int type, const wire_route_t *rt)
 {
     w->p = buf;
     w->len = 0;
@@ -158,35 +164,49 @@ static void hdr_begin(wbuf_t *w, uint8_t *buf, size_t cap, int type, int32_t sen
     w_u8(w, WIRE_VERSION);
     w_u8(w, (uint8_t)type);
     w_u16(w, 0);
-    w_i32(w, sender);
-    w_i32(w, dest);
+    w_u64(w, rt->cluster_id);
+    w_i32(w, rt->sender);
+    w_i32(w, rt->dest);
     w_u32(w, 0); /* body_len, patched */
     w_u32(w, 0); /* crc, patched */
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t datagram_crc(const uint8_t *buf, size_t body_len)
+{
+    uint32_t crc = wire_crc32(0, buf, 28);
+    return wire_crc32(crc, buf + WIRE_HDR_LEN, body_len);
+}
+
+void wire_fix_header(uint8_t *buf, size_t len)
+{
+    if (len < WIRE_HDR_LEN)
+        return;
+    size_t trailer = (((unsigned)buf[6] << 8 | buf[7]) & WIRE_F_AUTH) ? WIRE_AUTH_LEN : 0;
+    size_t body = len >= WIRE_HDR_LEN + trailer ? len - WIRE_HDR_LEN - trailer : 0;
+    put_be32(buf + 24, (uint32_t)body);
+    put_be32(buf + 28, datagram_crc(buf, body));
 }
 
 static size_t hdr_finish(wbuf_t *w)
 {
     if (w->err || w->len > WIRE_MAX_DGRAM)
         return 0;
-    uint32_t body = (uint32_t)(w->len - WIRE_HDR_LEN);
-    uint8_t *h = w->p;
-    h[16] = (uint8_t)(body >> 24);
-    h[17] = (uint8_t)(body >> 16);
-    h[18] = (uint8_t)(body >> 8);
-    h[19] = (uint8_t)body;
-    uint32_t crc = wire_crc32(0, h, 20);
-    crc = wire_crc32(crc, h + WIRE_HDR_LEN, body);
-    h[20] = (uint8_t)(crc >> 24);
-    h[21] = (uint8_t)(crc >> 16);
-    h[22] = (uint8_t)(crc >> 8);
-    h[23] = (uint8_t)crc;
+    wire_fix_header(w->p, w->len);
     return w->len;
 }
 
-size_t wire_encode_rv(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, const msg_requestvote_t *m)
+size_t wire_encode_rv(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_requestvote_t *m)
 {
     wbuf_t w;
-    hdr_begin(&w, buf, cap, WIRE_T_REQUESTVOTE, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_REQUESTVOTE, rt);
     w_i64(&w, m->term);
     w_i32(&w, m->candidate_id);
     w_i64(&w, m->last_log_idx);
@@ -194,21 +214,19 @@ size_t wire_encode_rv(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, co
     return hdr_finish(&w);
 }
 
-size_t wire_encode_rvr(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
-                       const msg_requestvote_response_t *m)
+size_t wire_encode_rvr(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_requestvote_response_t *m)
 {
     wbuf_t w;
-    hdr_begin(&w, buf, cap, WIRE_T_REQUESTVOTE_RESP, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_REQUESTVOTE_RESP, rt);
     w_i64(&w, m->term);
     w_i32(&w, m->vote_granted);
     return hdr_finish(&w);
 }
 
-#define AE_FIXED 36   /* 4 x i64 + u32 */
+#define AE_FIXED 36    /* 4 x i64 + u32 */
 #define ENTRY_FIXED 20 /* i64 term, i32 id, i32 type, u32 len */
 
-size_t wire_encode_ae(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
-                      const msg_appendentries_t *m, int *n_sent)
+size_t wire_encode_ae(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_appendentries_t *m, int *n_sent)
 {
     if (cap > WIRE_MAX_DGRAM)
         cap = WIRE_MAX_DGRAM;
@@ -224,7 +242,7 @@ size_t wire_encode_ae(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
         n++;
     }
     wbuf_t w;
-    hdr_begin(&w, buf, cap, WIRE_T_APPENDENTRIES, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_APPENDENTRIES, rt);
     w_i64(&w, m->term);
     w_i64(&w, m->prev_log_idx);
     w_i64(&w, m->prev_log_term);
@@ -243,11 +261,10 @@ size_t wire_encode_ae(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
     return hdr_finish(&w);
 }
 
-size_t wire_encode_aer(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
-                       const msg_appendentries_response_t *m)
+size_t wire_encode_aer(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_appendentries_response_t *m)
 {
     wbuf_t w;
-    hdr_begin(&w, buf, cap, WIRE_T_APPENDENTRIES_RESP, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_APPENDENTRIES_RESP, rt);
     w_i64(&w, m->term);
     w_i32(&w, m->success);
     w_i64(&w, m->current_idx);
@@ -255,12 +272,12 @@ size_t wire_encode_aer(uint8_t *buf, size_t cap, int32_t sender, int32_t dest,
     return hdr_finish(&w);
 }
 
-size_t wire_encode_snapshot(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, const wire_snapshot_t *s)
+size_t wire_encode_snapshot(uint8_t *buf, size_t cap, const wire_route_t *rt, const wire_snapshot_t *s)
 {
     wbuf_t w;
     if (s->n_members > WIRE_MAX_MEMBERS)
         return 0;
-    hdr_begin(&w, buf, cap, WIRE_T_SNAPSHOT, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_SNAPSHOT, rt);
     w_i64(&w, s->term);
     w_i64(&w, s->snap_term);
     w_i64(&w, s->snap_idx);
@@ -275,151 +292,188 @@ size_t wire_encode_snapshot(uint8_t *buf, size_t cap, int32_t sender, int32_t de
     return hdr_finish(&w);
 }
 
-size_t wire_encode_removed(uint8_t *buf, size_t cap, int32_t sender, int32_t dest, int64_t term)
+size_t wire_encode_removed(uint8_t *buf, size_t cap, const wire_route_t *rt, int64_t term)
 {
     wbuf_t w;
-    hdr_begin(&w, buf, cap, WIRE_T_REMOVED, sender, dest);
+    hdr_begin(&w, buf, cap, WIRE_T_REMOVED, rt);
     w_i64(&w, term);
-    w_i32(&w, dest);
+    w_i32(&w, rt->dest);
     return hdr_finish(&w);
 }
 
-int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
+/* a term a correct peer could send: not negative, below WIRE_MAX_TERM */
+static int term_ok(int64_t t) { return t >= 0 && t < WIRE_MAX_TERM; }
+
+static int decode_rv(rbuf_t *r, msg_requestvote_t *m)
 {
+    m->term = r_i64(r);
+    m->candidate_id = r_i32(r);
+    m->last_log_idx = r_i64(r);
+    m->last_log_term = r_i64(r);
+    /* the candidate's last entry is of its term or an earlier one */
+    if (!term_ok(m->term) || m->last_log_idx < 0 || m->last_log_term < 0 || m->last_log_term > m->term)
+        return WIRE_E_MALFORMED;
+    return WIRE_OK;
+}
+
+static int decode_rvr(rbuf_t *r, msg_requestvote_response_t *m)
+{
+    m->term = r_i64(r);
+    m->vote_granted = r_i32(r);
+    if (!term_ok(m->term) || m->vote_granted < -1 || m->vote_granted > 1)
+        return WIRE_E_MALFORMED;
+    return WIRE_OK;
+}
+
+/* one entry of an appendentries; its payload is checked here so that the
+ * raft callbacks never see one they cannot parse */
+static int decode_entry(rbuf_t *r, raft_term_t msg_term, msg_entry_t *e)
+{
+    e->term = r_i64(r);
+    e->id = r_i32(r);
+    e->type = r_i32(r);
+    uint32_t dl = r_u32(r);
+    /* a leader only sends entries of its term or earlier ones */
+    if (r->err || e->term < 0 || e->term > msg_term || e->type < RAFT_LOGTYPE_NORMAL ||
+        e->type > RAFT_LOGTYPE_REMOVE_NODE || dl > WIRE_MAX_PAYLOAD)
+        return WIRE_E_MALFORMED;
+    const uint8_t *d = r_bytes(r, dl);
+    if (!d)
+        return WIRE_E_MALFORMED;
+    e->data.buf = (void *)(uintptr_t)d;
+    e->data.len = dl;
+    uint32_t cnt;
+    wire_member_t mm;
+    if (e->type == RAFT_LOGTYPE_NORMAL ? batch_decode(d, dl, &cnt) != 0 : cfg_decode(d, dl, &mm) != 0)
+        return WIRE_E_MALFORMED;
+    return WIRE_OK;
+}
+
+static int decode_ae(rbuf_t *r, size_t len, msg_appendentries_t *m, msg_entry_t *entries)
+{
+    m->term = r_i64(r);
+    m->prev_log_idx = r_i64(r);
+    m->prev_log_term = r_i64(r);
+    m->leader_commit = r_i64(r);
+    uint32_t n = r_u32(r);
+    if (r->err || !term_ok(m->term) || m->prev_log_idx < 0 || m->prev_log_term < 0 || m->prev_log_term > m->term ||
+        m->leader_commit < 0)
+        return WIRE_E_MALFORMED;
+    /* each entry needs at least ENTRY_FIXED bytes: reject absurd counts
+     * before looking at them */
+    if (n > WIRE_MAX_ENTRIES || (size_t)n * ENTRY_FIXED > len - r->off)
+        return WIRE_E_MALFORMED;
+    for (uint32_t i = 0; i < n; i++)
+        if (decode_entry(r, m->term, &entries[i]) != WIRE_OK)
+            return WIRE_E_MALFORMED;
+    m->n_entries = (int)n;
+    m->entries = n ? entries : NULL;
+    return WIRE_OK;
+}
+
+static int decode_aer(rbuf_t *r, msg_appendentries_response_t *m)
+{
+    m->term = r_i64(r);
+    m->success = r_i32(r);
+    m->current_idx = r_i64(r);
+    m->first_idx = r_i64(r);
+    if (!term_ok(m->term) || (m->success != 0 && m->success != 1) || m->current_idx < 0 || m->first_idx < 0)
+        return WIRE_E_MALFORMED;
+    return WIRE_OK;
+}
+
+static int decode_snapshot(rbuf_t *r, wire_snapshot_t *s)
+{
+    s->term = r_i64(r);
+    s->snap_term = r_i64(r);
+    s->snap_idx = r_i64(r);
+    s->counter = r_u64(r);
+    s->n_members = r_u32(r);
+    if (r->err || !term_ok(s->term) || s->snap_term <= 0 || s->snap_term > s->term || s->snap_idx <= 0 ||
+        s->n_members == 0 || s->n_members > WIRE_MAX_MEMBERS)
+        return WIRE_E_MALFORMED;
+    for (uint32_t i = 0; i < s->n_members; i++) {
+        wire_member_t *mm = &s->members[i];
+        mm->id = r_i32(r);
+        uint8_t v = r_u8(r);
+        r_str(r, mm->raft);
+        r_str(r, mm->http);
+        if (r->err || mm->id <= 0 || v > 1 || !wire_addr_valid(mm->raft) || !wire_addr_valid(mm->http))
+            return WIRE_E_MALFORMED;
+        mm->voting = v;
+        for (uint32_t j = 0; j < i; j++)
+            if (s->members[j].id == mm->id)
+                return WIRE_E_MALFORMED;
+    }
+    return WIRE_OK;
+}
+
+/* the header: returns WIRE_OK with r positioned at the body and the body
+ * length in *body_len, or a drop reason */
+static int decode_header(rbuf_t *r, wire_msg_t *out, size_t *body_len)
+{
+    size_t len = r->len;
     if (len > WIRE_MAX_DGRAM)
         return WIRE_E_OVERSIZED;
     if (len < WIRE_HDR_LEN)
         return WIRE_E_SHORT;
-    rbuf_t r = {buf, len, 0, 0};
-    if (r_u32(&r) != WIRE_MAGIC)
+    if (r_u32(r) != WIRE_MAGIC)
         return WIRE_E_MAGIC;
-    if (r_u8(&r) != WIRE_VERSION)
+    if (r_u8(r) != WIRE_VERSION)
         return WIRE_E_VERSION;
-    int type = r_u8(&r);
-    uint16_t flags = r_u16(&r);
-    int32_t sender = r_i32(&r);
-    int32_t dest = r_i32(&r);
-    uint32_t body_len = r_u32(&r);
-    uint32_t crc = r_u32(&r);
-    if ((size_t)body_len != len - WIRE_HDR_LEN)
+    out->type = r_u8(r);
+    out->flags = r_u16(r);
+    out->cluster_id = r_u64(r);
+    out->sender = r_i32(r);
+    out->dest = r_i32(r);
+    uint32_t bl = r_u32(r);
+    uint32_t crc = r_u32(r);
+    size_t trailer = (out->flags & WIRE_F_AUTH) ? WIRE_AUTH_LEN : 0;
+    if (len < WIRE_HDR_LEN + trailer || (size_t)bl != len - WIRE_HDR_LEN - trailer)
         return WIRE_E_LENGTH;
-    uint32_t c = wire_crc32(0, buf, 20);
-    c = wire_crc32(c, buf + WIRE_HDR_LEN, body_len);
-    if (c != crc)
+    if (datagram_crc(r->p, bl) != crc)
         return WIRE_E_CHECKSUM;
-    if (flags != 0)
+    if (out->flags & ~WIRE_F_AUTH)
         return WIRE_E_TYPE;
+    *body_len = bl;
+    return WIRE_OK;
+}
+
+int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
+{
+    rbuf_t r = {buf, len, 0, 0};
+    size_t body_len = 0;
+    int rc = decode_header(&r, out, &body_len);
+    if (rc != WIRE_OK)
+        return rc;
     memset(&out->u, 0, sizeof(out->u));
-    out->type = type;
-    out->sender = sender;
-    out->dest = dest;
-    switch (type) {
-    case WIRE_T_REQUESTVOTE: {
-        msg_requestvote_t *m = &out->u.rv;
-        m->term = r_i64(&r);
-        m->candidate_id = r_i32(&r);
-        m->last_log_idx = r_i64(&r);
-        m->last_log_term = r_i64(&r);
-        if (m->term < 0 || m->last_log_idx < 0 || m->last_log_term < 0)
-            return WIRE_E_MALFORMED;
+    size_t end = WIRE_HDR_LEN + body_len;
+    r.len = end; /* the body parsers must not read the HMAC */
+    switch (out->type) {
+    case WIRE_T_REQUESTVOTE:
+        rc = decode_rv(&r, &out->u.rv);
         break;
-    }
-    case WIRE_T_REQUESTVOTE_RESP: {
-        msg_requestvote_response_t *m = &out->u.rvr;
-        m->term = r_i64(&r);
-        m->vote_granted = r_i32(&r);
-        if (m->term < 0 || m->vote_granted < -1 || m->vote_granted > 1)
-            return WIRE_E_MALFORMED;
+    case WIRE_T_REQUESTVOTE_RESP:
+        rc = decode_rvr(&r, &out->u.rvr);
         break;
-    }
-    case WIRE_T_APPENDENTRIES: {
-        msg_appendentries_t *m = &out->u.ae;
-        m->term = r_i64(&r);
-        m->prev_log_idx = r_i64(&r);
-        m->prev_log_term = r_i64(&r);
-        m->leader_commit = r_i64(&r);
-        uint32_t n = r_u32(&r);
-        if (r.err || m->term < 0 || m->prev_log_idx < 0 || m->prev_log_term < 0 || m->leader_commit < 0)
-            return WIRE_E_MALFORMED;
-        /* each entry needs at least ENTRY_FIXED bytes: reject absurd counts
-         * before looking at them */
-        if (n > WIRE_MAX_ENTRIES || (size_t)n * ENTRY_FIXED > len - r.off)
-            return WIRE_E_MALFORMED;
-        for (uint32_t i = 0; i < n; i++) {
-            msg_entry_t *e = &out->entries[i];
-            e->term = r_i64(&r);
-            e->id = r_i32(&r);
-            e->type = r_i32(&r);
-            uint32_t dl = r_u32(&r);
-            if (r.err || e->term < 0 || e->type < RAFT_LOGTYPE_NORMAL || e->type > RAFT_LOGTYPE_REMOVE_NODE ||
-                dl > WIRE_MAX_PAYLOAD)
-                return WIRE_E_MALFORMED;
-            const uint8_t *d = r_bytes(&r, dl);
-            if (!d)
-                return WIRE_E_MALFORMED;
-            e->data.buf = (void *)(uintptr_t)d;
-            e->data.len = dl;
-            /* payloads are ours; check them here so that the raft
-             * callbacks never see one they cannot parse */
-            if (e->type == RAFT_LOGTYPE_NORMAL) {
-                uint32_t cnt;
-                if (batch_decode(d, dl, &cnt) != 0)
-                    return WIRE_E_MALFORMED;
-            } else {
-                wire_member_t mm;
-                if (cfg_decode(d, dl, &mm) != 0)
-                    return WIRE_E_MALFORMED;
-            }
-        }
-        m->n_entries = (int)n;
-        m->entries = n ? out->entries : NULL;
+    case WIRE_T_APPENDENTRIES:
+        rc = decode_ae(&r, end, &out->u.ae, out->entries);
         break;
-    }
-    case WIRE_T_APPENDENTRIES_RESP: {
-        msg_appendentries_response_t *m = &out->u.aer;
-        m->term = r_i64(&r);
-        m->success = r_i32(&r);
-        m->current_idx = r_i64(&r);
-        m->first_idx = r_i64(&r);
-        if (m->term < 0 || (m->success != 0 && m->success != 1) || m->current_idx < 0 || m->first_idx < 0)
-            return WIRE_E_MALFORMED;
+    case WIRE_T_APPENDENTRIES_RESP:
+        rc = decode_aer(&r, &out->u.aer);
         break;
-    }
-    case WIRE_T_SNAPSHOT: {
-        wire_snapshot_t *s = &out->snap;
-        s->term = r_i64(&r);
-        s->snap_term = r_i64(&r);
-        s->snap_idx = r_i64(&r);
-        s->counter = r_u64(&r);
-        s->n_members = r_u32(&r);
-        if (r.err || s->term < 0 || s->snap_term <= 0 || s->snap_idx <= 0 || s->n_members == 0 ||
-            s->n_members > WIRE_MAX_MEMBERS)
-            return WIRE_E_MALFORMED;
-        for (uint32_t i = 0; i < s->n_members; i++) {
-            wire_member_t *mm = &s->members[i];
-            mm->id = r_i32(&r);
-            uint8_t v = r_u8(&r);
-            r_str(&r, mm->raft);
-            r_str(&r, mm->http);
-            if (r.err || mm->id <= 0 || v > 1 || !wire_addr_valid(mm->raft) || !wire_addr_valid(mm->http))
-                return WIRE_E_MALFORMED;
-            mm->voting = v;
-            for (uint32_t j = 0; j < i; j++)
-                if (s->members[j].id == mm->id)
-                    return WIRE_E_MALFORMED;
-        }
+    case WIRE_T_SNAPSHOT:
+        rc = decode_snapshot(&r, &out->snap);
         break;
-    }
     case WIRE_T_REMOVED:
         out->removed.term = r_i64(&r);
         out->removed.id = r_i32(&r);
-        if (out->removed.term < 0 || out->removed.id != dest)
-            return WIRE_E_MALFORMED;
+        rc = !term_ok(out->removed.term) || out->removed.id != out->dest ? WIRE_E_MALFORMED : WIRE_OK;
         break;
     default:
         return WIRE_E_TYPE;
     }
-    if (r.err || r.off != len)
+    if (rc != WIRE_OK || r.err || r.off != end)
         return WIRE_E_MALFORMED;
     return WIRE_OK;
 }
@@ -469,13 +523,50 @@ int batch_decode(const void *buf, size_t len, uint32_t *count)
     return *count > 1000000 ? -1 : 0;
 }
 
+int wire_addr_split(const char *s, char host[WIRE_ADDR_LEN], unsigned *port)
+{
+    if (!s || strnlen(s, WIRE_ADDR_LEN) >= WIRE_ADDR_LEN)
+        return -1;
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s)
+        return -1;
+    const char *h = s, *h_end = colon;
+    if (s[0] == '[') { /* [v6]:port */
+        if (colon[-1] != ']')
+            return -1;
+        h = s + 1;
+        h_end = colon - 1;
+    }
+    size_t hl = (size_t)(h_end - h);
+    if (hl == 0)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    const char *p = colon + 1;
+    if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p))
+        return -1;
+    unsigned long v = strtoul(p, NULL, 10);
+    if (v < 1 || v > 65535)
+        return -1;
+    *port = (unsigned)v;
+    if (s[0] == '[') {
+        struct in6_addr a6;
+        return inet_pton(AF_INET6, host, &a6) == 1 ? 0 : -1;
+    }
+    /* an IPv4 address, or a host name (letters, digits, '-', '.') */
+    if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != hl ||
+        host[0] == '-' || host[0] == '.')
+        return -1;
+    if (strspn(host, "0123456789.") == hl) {
+        struct in_addr a4;
+        return inet_pton(AF_INET, host, &a4) == 1 ? 0 : -1;
+    }
+    return 0;
+}
+
 int wire_addr_valid(const char *s)
 {
-    unsigned a, b, c, d, port;
-    char tail;
-    if (!s || strnlen(s, WIRE_ADDR_LEN) >= WIRE_ADDR_LEN)
-        return 0;
-    if (sscanf(s, "%3u.%3u.%3u.%3u:%5u%c", &a, &b, &c, &d, &port, &tail) != 5)
-        return 0;
-    return a < 256 && b < 256 && c < 256 && d < 256 && port > 0 && port < 65536;
+    char host[WIRE_ADDR_LEN];
+    unsigned port;
+    return wire_addr_split(s, host, &port) == 0;
 }

@@ -4,7 +4,8 @@
 Starts three nodes (Raft UDP 127.0.0.1:9001-9003, HTTP 127.0.0.1:8001-8003,
 data under build/ticketd/demo), waits for a leader, takes tickets with curl
 through a follower (first showing the 307 redirect, then following it with
-curl -L), prints /status from every node and stops the cluster with SIGTERM.
+curl -L), prints /status from every node, the member list and some metrics,
+and stops the cluster with SIGTERM.
 """
 import argparse
 import json
@@ -72,6 +73,16 @@ def main():
             print("{")
             print(",\n".join('  "%s": %s' % (k, json.dumps(v)) for k, v in st.items()))
             print("}")
+        if have_curl:
+            print("== the member list and a few metrics, from follower %d" % f)
+            sh(["curl", "-s", "http://%s/peers" % fh])
+            m = subprocess.run(
+                ["curl", "-s", "http://%s/metrics" % fh], capture_output=True, text=True)
+            print("$ curl -s http://%s/metrics | grep -E '^ticketd_(term|state|commit_index|messages_received_total)'" % fh)
+            for ln in m.stdout.splitlines():
+                if ln.startswith(("ticketd_term", "ticketd_state", "ticketd_commit_index",
+                                  "ticketd_messages_received_total")):
+                    print(ln)
         ok = True
     finally:
         print("== stopping the cluster (SIGTERM)")

@@ -22,7 +22,10 @@ import traceback
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all  # noqa: E402
+from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, split_addr  # noqa: E402
+import observe_tests  # noqa: E402
+import hardening_tests  # noqa: E402
+from tkwire import dgram  # noqa: E402
 
 ARGS = None
 WORK = None
@@ -397,16 +400,6 @@ def test_join_idle_cluster():
 
 
 # --- malformed input --------------------------------------------------------
-HDR = struct.Struct(">IBBHiiII")
-
-
-def dgram(mtype, sender, dest, body, version=1, magic=0x544B5444, fix_crc=True, body_len=None):
-    bl = len(body) if body_len is None else body_len
-    h = HDR.pack(magic, version, mtype, 0, sender, dest, bl, 0)
-    crc = zlib.crc32(h[:20] + body) if fix_crc else 0xDEADBEEF
-    return h[:20] + struct.pack(">I", crc) + body
-
-
 def test_malformed_input():
     """malformed datagrams and HTTP requests: node keeps serving, counters show drops, state unchanged"""
     cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t5"), 25000, extra=FAST)
@@ -424,24 +417,25 @@ def test_malformed_input():
         sent = 0
         for i in targets:
             nd = cl.nodes[i]
-            addr = (nd.raft.split(":")[0], int(nd.raft.split(":")[1]))
+            addr = split_addr(nd.raft)
             other = [j for j in cl.nodes if j != i][0]
+            cid = int(cl.cluster_id, 16)
             valid_rv = struct.pack(">qiqq", 10**6, other, 10**6, 10**6)  # would win an election
             ae_huge = struct.pack(">qqqqI", 10**6, 0, 0, 10**6, 0xFFFFFFFF)
             msgs = [
                 bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 200))),      # random bytes
                 b"\x00" * 10,                                                          # short
-                dgram(1, other, i, valid_rv)[:30],                                     # truncated
-                dgram(1, other, i, valid_rv, version=9),                               # wrong version
-                dgram(1, other, i, valid_rv, magic=0x47455420),                        # foreign magic
-                dgram(1, other, i, valid_rv, fix_crc=False),                           # bad checksum
-                dgram(3, other, i, ae_huge),                                           # huge entry count
-                dgram(5, other, i, struct.pack(">qqqQI", 10**6, 10**6, 10**6, 1, 0x7FFFFFFF)),  # huge members
-                dgram(42, other, i, b"xx"),                                            # unknown type
-                dgram(1, 99, i, valid_rv),                                             # unknown sender
-                dgram(1, other, i, valid_rv),                                          # right id, wrong source addr
-                dgram(1, i, i, valid_rv),                                              # claims to be the receiver
-                dgram(1, other, i + 50, valid_rv),                                     # wrong destination
+                dgram(1, other, i, valid_rv, cluster=cid)[:40],                                     # truncated
+                dgram(1, other, i, valid_rv, cluster=cid, version=9),                               # wrong version
+                dgram(1, other, i, valid_rv, cluster=cid, magic=0x47455420),                        # foreign magic
+                dgram(1, other, i, valid_rv, cluster=cid, fix_crc=False),                           # bad checksum
+                dgram(3, other, i, ae_huge, cluster=cid),                                           # huge entry count
+                dgram(5, other, i, struct.pack(">qqqQI", 10**6, 10**6, 10**6, 1, 0x7FFFFFFF), cluster=cid),  # huge members
+                dgram(42, other, i, b"xx", cluster=cid),                                            # unknown type
+                dgram(1, 99, i, valid_rv, cluster=cid),                                             # unknown sender
+                dgram(1, other, i, valid_rv, cluster=cid),                                          # right id, wrong source addr
+                dgram(1, i, i, valid_rv, cluster=cid),                                              # claims to be the receiver
+                dgram(1, other, i + 50, valid_rv, cluster=cid),                                     # wrong destination
                 b"\xAB" * 20000,                                                       # oversized
             ]
             for m in msgs * 3:
@@ -466,7 +460,7 @@ def test_malformed_input():
 
         # malformed HTTP
         nd = cl.nodes[lid]
-        host, port = nd.http.split(":")
+        host, port = split_addr(nd.http)
         raw = [
             b"GARBAGE\r\n\r\n",
             b"POST /ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
@@ -571,7 +565,7 @@ TESTS = [
     test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
-]
+] + observe_tests.TESTS + hardening_tests.TESTS
 
 
 def main():
@@ -586,6 +580,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
+    observe_tests.CTX = hardening_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:

@@ -1,15 +1,19 @@
 """Helpers shared by the ticketd tests, demo and benchmark (Python 3 stdlib only).
 
-A Cluster runs real ticketd processes on 127.0.0.1: node i has its Raft
-UDP port at base+i and its HTTP port at base+100+i, and its data directory
-under workdir.  Every process started is remembered in ALL_PROCS and killed
-at interpreter exit, whatever happens.
+A Cluster runs real ticketd processes on 127.0.0.1 (or another host, e.g.
+::1): node i has its Raft UDP port at base+i and its HTTP port at
+base+100+i, and its data directory under workdir.  The first start of an
+initial node passes --init with the cluster's id and the --peer list; a
+restart passes neither (the node recovers from its directory).  Every
+process started is remembered in ALL_PROCS and killed at interpreter exit,
+whatever happens.
 """
 import atexit
 import http.client
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,15 +38,27 @@ atexit.register(_kill_all)
 signal.signal(signal.SIGTERM, lambda *a: (_kill_all(), os._exit(1)))
 
 
+def fmt_addr(host, port):
+    """host:port, with brackets for an IPv6 host"""
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def split_addr(addr):
+    """(host, port) of host:port or [v6]:port"""
+    host, _, port = addr.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 class Node:
     def __init__(self, cluster, nid):
         self.cluster = cluster
         self.id = nid
-        self.raft = "127.0.0.1:%d" % (cluster.base + nid)
-        self.http = "127.0.0.1:%d" % (cluster.base + 100 + nid)
+        self.raft = fmt_addr(cluster.host, cluster.base + nid)
+        self.http = fmt_addr(cluster.host, cluster.base + 100 + nid)
         self.dir = os.path.join(cluster.workdir, "node%d" % nid)
         self.log = os.path.join(cluster.workdir, "node%d.log" % nid)
         self.proc = None
+        self.started = False
 
     def spec(self):
         return "%d@%s@%s" % (self.id, self.raft, self.http)
@@ -52,11 +68,13 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, ticketd, workdir, base, n=3, extra=()):
+    def __init__(self, ticketd, workdir, base, n=3, extra=(), host="127.0.0.1"):
         self.ticketd = ticketd
         self.workdir = workdir
+        self.host = host
         self.base = base + int(os.environ.get("TICKETD_PORT_OFFSET", "0"))
         self.extra = list(extra)
+        self.cluster_id = secrets.token_hex(8)
         os.makedirs(workdir, exist_ok=True)
         self.nodes = {i: Node(self, i) for i in range(1, n + 1)}
         self.initial = list(self.nodes)
@@ -68,9 +86,11 @@ class Cluster:
         args = [self.ticketd, "--id", str(nid), "--raft", nd.raft, "--http", nd.http, "--dir", nd.dir]
         if join:
             args += ["--join", join]
-        else:
+        elif not nd.started:
+            args += ["--init", "--cluster-id", self.cluster_id]
             for i in self.initial:
                 args += ["--peer", self.nodes[i].spec()]
+        nd.started = True
         args += self.extra + list(extra)
         logf = open(nd.log, "ab")
         nd.proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT)
@@ -106,7 +126,7 @@ class Cluster:
 
     def status(self, nid, timeout=2.0):
         nd = self.nodes[nid]
-        c = http.client.HTTPConnection(nd.http.split(":")[0], int(nd.http.split(":")[1]), timeout=timeout)
+        c = http.client.HTTPConnection(*split_addr(nd.http), timeout=timeout)
         try:
             c.request("GET", "/status")
             r = c.getresponse()
@@ -172,9 +192,8 @@ class Client:
     def _connect(self, addr):
         if self.conn:
             self.conn.close()
-        host, port = addr.split(":")
         self.addr = addr
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=15)
+        self.conn = http.client.HTTPConnection(*split_addr(addr), timeout=15)
 
     def _pick(self):
         nodes = self.cluster.http_nodes()

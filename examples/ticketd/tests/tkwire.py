@@ -1,0 +1,41 @@
+"""Builds ticketd datagrams in Python (wire version 2, see ../wire.h) for the
+tests that send bad or forged input."""
+import hashlib
+import hmac
+import struct
+import zlib
+
+HDR = struct.Struct(">IBBHQiiII")
+F_AUTH = 1
+RV, RVR, AE, AER, SNAP, REMOVED = 1, 2, 3, 4, 5, 6
+
+
+def dgram(mtype, sender, dest, body, cluster=0, version=2, magic=0x544B5444, fix_crc=True, body_len=None,
+          flags=0, trailer=b""):
+    """a datagram: 32-byte header with the cluster id, CRC-32 over header and body"""
+    bl = len(body) if body_len is None else body_len
+    h = HDR.pack(magic, version, mtype, flags, cluster, sender, dest, bl, 0)
+    crc = zlib.crc32(h[:28] + body) if fix_crc else 0xDEADBEEF
+    return h[:28] + struct.pack(">I", crc) + body + trailer
+
+
+def signed(mtype, sender, dest, body, cluster, key):
+    """a datagram with its HMAC-SHA256 trailer under key"""
+    d = dgram(mtype, sender, dest, body, cluster=cluster, flags=F_AUTH)
+    return d + hmac.new(key, d, hashlib.sha256).digest()
+
+
+def rv_body(term, candidate, last_idx, last_term):
+    return struct.pack(">qiqq", term, candidate, last_idx, last_term)
+
+
+def rvr_body(term, granted):
+    return struct.pack(">qi", term, granted)
+
+
+def aer_body(term, success, current_idx, first_idx):
+    return struct.pack(">qiqq", term, success, current_idx, first_idx)
+
+
+def ae_body(term, prev_idx, prev_term, commit, entries=()):
+    return struct.pack(">qqqqI", term, prev_idx, prev_term, commit, len(entries)) + b"".join(entries)
