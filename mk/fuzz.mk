@@ -21,6 +21,7 @@ TEST_TARGETS += test-fuzz-replay
 # cargo-fuzz from crates.io when missing. Toolchain: nightly if rustup has it
 # (or can install it); otherwise stable with RUSTC_BOOTSTRAP=1, which accepts
 # the -Z flags cargo-fuzz passes (stable ships the ASan runtime too).
+## install the nightly toolchain and cargo-fuzz if missing (with libclang)
 fuzz-deps: sim-deps
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
 	@rustup toolchain list 2>/dev/null | grep -q '^nightly' || \
@@ -29,6 +30,7 @@ fuzz-deps: sim-deps
 
 FUZZ_CARGO = $$(rustup toolchain list 2>/dev/null | grep -q '^nightly' && echo "$(CARGO) +nightly" || echo "env RUSTC_BOOTSTRAP=1 $(CARGO)")
 
+## build the cargo-fuzz targets (AddressSanitizer)
 fuzz-build: build fuzz-deps
 	@set -e; for t in $(FUZZ_LIB_TARGETS); do $(FUZZ_CARGO) fuzz build --fuzz-dir $(FUZZ_DIR) $$t; done
 
@@ -36,6 +38,7 @@ fuzz-build: build fuzz-deps
 # committed fuzz/corpus/T, which it never writes); a crash input lands in
 # build/fuzz/artifacts/T/ and fails the run. FUZZ_JOBS=2 runs targets side by side.
 FUZZ_JOBS ?= 1
+## run the library fuzz targets for FUZZ_SECONDS each (FUZZ_JOBS side by side)
 fuzz-lib: fuzz-build
 	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) $(addprefix fuzz-run-,$(FUZZ_LIB_TARGETS))
 
@@ -49,6 +52,7 @@ $(addprefix fuzz-run-,$(FUZZ_LIB_TARGETS)): fuzz-run-%:
 	rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
 	echo "FUZZ target=$$t seconds=$(FUZZ_SECONDS) execs=$$execs exec_per_s=$$rate corpus=$$(ls $(FUZZ_OUT)/corpus/$$t | wc -l)"
 
+## every fuzzer, FUZZ_SECONDS each, with executions per target
 fuzz: build
 	@set -e; for r in $(FUZZ_RUNNERS); do $(MAKE) --no-print-directory $$r; done
 
@@ -56,6 +60,7 @@ fuzz: build
 # libFuzzer's greedy set cover, then at most FUZZ_CORPUS_MAX inputs (the
 # largest, which go deepest), so that the committed corpus stays small.
 FUZZ_CORPUS_MAX ?= 300
+## minimise the committed corpus (at most FUZZ_CORPUS_MAX inputs per target)
 fuzz-min: fuzz-build
 	@set -e; for t in $(FUZZ_LIB_TARGETS); do \
 	  rm -rf $(FUZZ_OUT)/min/$$t && mkdir -p $(FUZZ_OUT)/min/$$t $(FUZZ_OUT)/corpus/$$t; \
@@ -67,5 +72,6 @@ fuzz-min: fuzz-build
 
 # Stable toolchain, no libFuzzer: the same harness functions over every
 # committed input (tests/replay.rs). bindgen needs libclang (sim-deps).
+## replay every committed fuzz corpus and regression input (stable toolchain)
 test-fuzz-replay: build sim-deps
 	cd $(FUZZ_DIR) && $(CARGO) test --release --no-default-features -- --nocapture

@@ -4,8 +4,13 @@
 #   mode=phony  every target named on a .PHONY line
 # A target is documented by a line "## description" right above its rule.
 FNR == 1 { desc = ""; shown = 0 }
-/^\.PHONY:/ {
-    if (mode == "phony") for (i = 2; i <= NF; i++) print $i
+# .PHONY lines (continued with a trailing backslash); generated names
+# ($(...)) and the FORCE idiom are not targets a user runs.
+/^\.PHONY:/ || phony_cont {
+    if (mode == "phony")
+        for (i = (phony_cont ? 1 : 2); i <= NF; i++)
+            if ($i != "\\" && $i !~ /^\$\(/ && $i != "FORCE" && $i !~ /\)$/) print $i
+    phony_cont = ($NF == "\\")
     desc = ""
     next
 }

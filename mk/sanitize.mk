@@ -12,6 +12,7 @@ SAN_CANARY_OUT := build/san-canary$(SAN_BUILD)
 
 .PHONY: test-san-canary
 
+## prove the sanitizer builds catch a deliberate bug (SANITIZE set)
 test-san-canary: build
 	@test -n "$(SANITIZE)" || { echo "test-san-canary: set SANITIZE (e.g. SANITIZE=address,undefined)"; exit 2; }
 	@mkdir -p $(SAN_CANARY_OUT)

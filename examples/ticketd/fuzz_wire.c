@@ -126,11 +126,12 @@ static size_t make_valid(uint8_t *buf, size_t cap)
     case 5:
         return wire_encode_removed(buf, cap, &rt, term);
     case 0: {
-        msg_requestvote_t m = {term, s, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 50)};
+        msg_requestvote_t m = {.term = term, .candidate_id = s, .last_log_idx = (raft_index_t)(rnd() % 1000),
+                               .last_log_term = (raft_term_t)(rnd() % 50)};
         return wire_encode_rv(buf, cap, &rt, &m);
     }
     case 1: {
-        msg_requestvote_response_t m = {term, (int)(rnd() % 3) - 1};
+        msg_requestvote_response_t m = {.term = term, .vote_granted = (int)(rnd() % 3) - 1};
         return wire_encode_rvr(buf, cap, &rt, &m);
     }
     case 2: {
@@ -153,8 +154,10 @@ static size_t make_valid(uint8_t *buf, size_t cap)
             }
             es[i].data.buf = payloads[i];
         }
-        msg_appendentries_t m = {term, (raft_index_t)(rnd() % 1000), (raft_term_t)(rnd() % 50),
-                                 (raft_index_t)(rnd() % 1000), n, n ? es : NULL};
+        msg_appendentries_t m = {.term = term, .prev_log_idx = (raft_index_t)(rnd() % 1000),
+                                 .prev_log_term = (raft_term_t)(rnd() % 50),
+                                 .leader_commit = (raft_index_t)(rnd() % 1000), .n_entries = n,
+                                 .entries = n ? es : NULL};
         int sent = 0;
         size_t len = wire_encode_ae(buf, cap, &rt, &m, &sent);
         check(sent <= n && len > 0, "ae encodes");
@@ -167,8 +170,9 @@ static size_t make_valid(uint8_t *buf, size_t cap)
         return len;
     }
     case 3: {
-        msg_appendentries_response_t m = {term, (int)(rnd() % 2), (raft_index_t)(rnd() % 1000),
-                                          (raft_index_t)(rnd() % 1000)};
+        msg_appendentries_response_t m = {.term = term, .success = (int)(rnd() % 2),
+                                          .current_idx = (raft_index_t)(rnd() % 1000),
+                                          .first_idx = (raft_index_t)(rnd() % 1000)};
         return wire_encode_aer(buf, cap, &rt, &m);
     }
     default: {
