@@ -221,6 +221,7 @@ fn recv_appendentries(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         } else {
             ents.as_mut_ptr()
         },
+        ..Default::default()
     };
     // Counts that do not match the array: only ones that cannot overrun it.
     match byte(u) % 8 {
@@ -276,6 +277,7 @@ fn recv_appendentries_response(h: &mut Harness, u: &mut Unstructured) -> &'stati
         },
         current_idx: i64_near(u, cur),
         first_idx: i64_near(u, cur),
+        ..Default::default()
     };
     let rc = unsafe {
         if byte(u).is_multiple_of(16) {
@@ -303,6 +305,7 @@ fn recv_requestvote(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         candidate_id: node_id(u, h.n()),
         last_log_idx: i64_near(u, cur),
         last_log_term: i64_near(u, lterm),
+        ..Default::default()
     };
     let mut resp = msg_requestvote_response_t::default();
     let rc = unsafe {
@@ -328,6 +331,7 @@ fn recv_requestvote_response(h: &mut Harness, u: &mut Unstructured) -> &'static 
             2 => -1,
             _ => i32_any(u),
         },
+        ..Default::default()
     };
     let rc = unsafe {
         if byte(u).is_multiple_of(16) {

@@ -294,6 +294,7 @@ impl Cluster {
             success: 1,
             current_idx: sn.idx,
             first_idx: sn.idx,
+            ..Default::default()
         }))
     }
 
