@@ -248,14 +248,21 @@ impl<H: Host> Server<H> {
     /// configuration entry names, by position, or empty): offered to the host
     /// in one call when it takes batches (then all or none is appended),
     /// else one `log_offer` each. On an error, how many were appended.
+    #[inline(always)]
     pub(crate) fn append_run(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
-        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
-        if !H::offers_in_batches(self) {
-            for (k, entry) in run.iter().enumerate() {
-                self.append_entry(entry.clone(), node_of(k)).map_err(|e| (k, e))?;
-            }
-            return Ok(());
+        if H::offers_in_batches(self) {
+            return self.append_run_batched(run, nodes);
         }
+        for (k, entry) in run.iter().enumerate() {
+            let node = nodes.get(k).copied().unwrap_or(NO_NODE);
+            self.append_entry(entry.clone(), node).map_err(|e| (k, e))?;
+        }
+        Ok(())
+    }
+
+    /// [`Server::append_run`] for a host that takes batches: one offer.
+    fn append_run_batched(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
+        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
         let first = self.current_idx() + 1;
         let mut staged = std::mem::take(&mut self.staging);
         staged.clear();
