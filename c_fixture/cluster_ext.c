@@ -74,7 +74,13 @@ static void cb_transfer(raft_server_t *r, void *ud, raft_leader_transfer_e resul
     cl_emit(s->c, &ev);
 }
 
-const raft_cbs_ext_t cl_cbs_ext = { cb_send_tn, cb_state, cb_transfer, cb_send_ri, cb_send_rir };
+const raft_cbs_ext_t cl_cbs_ext = {
+    .send_timeoutnow = cb_send_tn,
+    .notify_state_event = cb_state,
+    .notify_transfer_event = cb_transfer,
+    .send_readindex = cb_send_ri,
+    .send_readindex_response = cb_send_rir,
+};
 
 void cl_deliver_ext(cluster_t *c, cl_server_t *dst, raft_node_t *from, cl_msg_t *m, cl_delivery_t *d)
 {

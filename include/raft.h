@@ -715,6 +715,32 @@ typedef int (*func_send_readindex_response_f)(raft_server_t *raft,
                                               msg_readindex_response_t *msg);
 
 /**
+ * (extension) `n_entries` entries, the library's copies in an array it
+ * owns, are about to be appended at indexes `first_idx` ..
+ * `first_idx + n_entries - 1`. None counts in the log yet
+ * (`raft_get_current_idx()` is `first_idx - 1`). Persist them all (synced
+ * before returning); each `entries[i].data.buf` may be repointed and the
+ * log keeps the new pointer. `entries` is valid for the call only. A
+ * non-zero return: none of them is appended and nothing about them takes
+ * effect; the error is returned to the caller.
+ */
+typedef int (*func_log_offer_batch_f)(raft_server_t *raft,
+                                      void *user_data,
+                                      raft_entry_t *entries,
+                                      raft_index_t first_idx,
+                                      int n_entries);
+
+/**
+ * (extension) A log message: `level` is a `raft_log_level_e`; `node` is the
+ * node it concerns, or NULL; `buf` is NUL-terminated and borrowed for the call.
+ */
+typedef void (*func_log_leveled_f)(raft_server_t *raft,
+                                   raft_node_t *node,
+                                   void *user_data,
+                                   int level,
+                                   const char *buf);
+
+/**
  * (extension) The second callback table, registered with
  * `raft_set_ext_callbacks` (`raft_cbs_t` stays exactly willemt's). Every
  * member is optional (NULL). The table only ever grows at its end: a
@@ -747,6 +773,20 @@ typedef struct {
    * Send the leader's answer to a read-index request.
    */
   func_send_readindex_response_f send_readindex_response;
+  /**
+   * (batched offer) When set, called instead of `log_offer` once for a
+   * run of entries appended together — a batch of proposals
+   * (`raft_retain_entries_batch`) or the new entries of one appendentries —
+   * so that the program persists them with one write. Same timing as
+   * `log_offer`: none of them counts in the log yet. NULL: `log_offer`
+   * per entry (the default).
+   */
+  func_log_offer_batch_f log_offer_batch;
+  /**
+   * A log message with its level (`raft_log_level_e`), as filtered by
+   * `raft_set_log_level`. Called besides `raft_cbs_t.log` when both are set.
+   */
+  func_log_leveled_f log_leveled;
 } raft_cbs_ext_t;
 
 /**

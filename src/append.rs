@@ -25,33 +25,76 @@ impl<H: Host> Server<H> {
     /// On a refusal, returns how many were appended and the error for the next.
     pub fn retain_entries(&mut self, entries: &mut [Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
         let first = self.current_idx() + 1;
-        let mut appended = 0;
+        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
+        // entries[..done] are appended; entries[done..done + run] passed
+        // their checks and are appended together (one batched offer).
+        let (mut done, mut run, mut run_bytes) = (0, 0, 0);
         let mut refusal = None;
-        for (k, entry) in entries.iter_mut().enumerate() {
-            match self.propose(entry.clone(), nodes.get(k).copied().unwrap_or(NO_NODE)) {
-                Ok(()) => {
-                    entry.term = self.current_term;
-                    appended += 1;
+        for k in 0..entries.len() {
+            let cfg = entries[k].is_cfg_change();
+            if cfg && run > 0 {
+                // A configuration entry is checked against the log as it is
+                // once the entries before it are in.
+                if let Err(e) = self.append_proposals(&entries[done..done + run], nodes.get(done..).unwrap_or(&[]), &mut done, run_bytes) {
+                    refusal = Some(e);
+                    break;
+                }
+                (run, run_bytes) = (0, 0);
+            }
+            match self.check_proposal(&entries[k], node_of(k), run_bytes) {
+                Ok(len) => {
+                    entries[k].term = self.current_term;
+                    run += 1;
+                    run_bytes += len;
                 }
                 Err(e) => {
                     refusal = Some(e);
                     break;
                 }
             }
+            if cfg {
+                if let Err(e) = self.append_proposals(&entries[k..k + 1], nodes.get(k..k + 1).unwrap_or(&[]), &mut done, run_bytes) {
+                    refusal = Some(e);
+                    break;
+                }
+                (run, run_bytes) = (0, 0);
+            }
         }
-        if appended > 0 {
+        if refusal.is_none() && run > 0 {
+            if let Err(e) = self.append_proposals(&entries[done..done + run], nodes.get(done..).unwrap_or(&[]), &mut done, run_bytes) {
+                refusal = Some(e);
+            }
+        }
+        if done > 0 {
             self.replicate_new_entries(first);
         }
         match refusal {
             None => Ok(()),
-            Some(e) => Err((appended, e)),
+            Some(e) => Err((done, e)),
         }
     }
 
-    /// The checks and the append of one proposal, in the leader's term;
-    /// sending is the caller's.
+    /// Appends proposals that passed their checks (as one run), counting
+    /// them in `done` and their bytes against the uncommitted bound.
+    fn append_proposals(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId], done: &mut usize, bytes: usize) -> RaftResult {
+        let nodes = if nodes.is_empty() { nodes } else { &nodes[..run.len()] };
+        let result = self.append_run(run, nodes);
+        let appended = match result {
+            Ok(()) => run.len(),
+            Err((n, _)) => n,
+        };
+        *done += appended;
+        if appended == run.len() {
+            self.load.uncommitted_bytes += bytes;
+        }
+        result.map_err(|(_, e)| e)
+    }
+
+    /// The checks a proposal must pass before it is appended in the leader's
+    /// term (`pending` payload bytes are about to be appended before it).
+    /// Returns its payload bytes as the uncommitted bound counts them.
     #[inline(always)]
-    fn propose(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult {
+    fn check_proposal(&self, entry: &Entry<H::Data>, node: NodeId, pending: usize) -> RaftResult<usize> {
         if let Some(change) = ConfigChange::of(entry.etype, node) {
             if self.tracker.would_change_voters(&change) {
                 if let Some(e) = self.voting_change_refusal() {
@@ -65,11 +108,19 @@ impl<H: Host> Server<H> {
         if self.transfer_blocks_entries() {
             return Err(err::LEADER_TRANSFER_IN_PROGRESS);
         }
-        let bounded = self.opts.max_uncommitted_bytes > 0;
-        let len = if bounded { H::data_len(&entry.data) } else { 0 };
-        if bounded {
-            self.check_uncommitted_bound(len, &entry)?;
+        if self.opts.max_uncommitted_bytes == 0 {
+            return Ok(0);
         }
+        let len = H::data_len(&entry.data);
+        self.check_uncommitted_bound(len, pending, entry)?;
+        Ok(len)
+    }
+
+    /// The checks and the append of one proposal, in the leader's term;
+    /// sending is the caller's.
+    #[inline(always)]
+    fn propose(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult {
+        let len = self.check_proposal(&entry, node, 0)?;
         entry.term = self.current_term;
         self.append_entry(entry, node)?;
         self.load.uncommitted_bytes += len;
@@ -80,10 +131,11 @@ impl<H: Host> Server<H> {
     /// a proposal that would take the leader's uncommitted payload bytes
     /// over the limit is refused, unless it is empty, a configuration
     /// change, or the only uncommitted entry.
-    fn check_uncommitted_bound(&self, len: usize, entry: &Entry<H::Data>) -> RaftResult {
+    fn check_uncommitted_bound(&self, len: usize, pending: usize, entry: &Entry<H::Data>) -> RaftResult {
         let limit = self.opts.max_uncommitted_bytes;
-        if len > 0 && !entry.is_cfg_change() && self.load.uncommitted_bytes > 0 {
-            if self.load.uncommitted_bytes.saturating_add(len) > limit {
+        let held = self.load.uncommitted_bytes + pending;
+        if len > 0 && !entry.is_cfg_change() && held > 0 {
+            if held.saturating_add(len) > limit {
                 return Err(err::UNCOMMITTED_LIMIT);
             }
         }
@@ -188,6 +240,53 @@ impl<H: Host> Server<H> {
         if self.current_idx() + 1 != idx {
             return Err(err::FAIL); // the host changed the log under us
         }
+        self.admit(entry, idx, node);
+        Ok(())
+    }
+
+    /// Appends `run` as it is from `current_idx() + 1` (`nodes`: the node each
+    /// configuration entry names, by position, or empty): offered to the host
+    /// in one call when it takes batches (then all or none is appended),
+    /// else one `log_offer` each. On an error, how many were appended.
+    #[inline(always)]
+    pub(crate) fn append_run(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
+        if H::offers_in_batches(self) {
+            return self.append_run_batched(run, nodes);
+        }
+        for (k, entry) in run.iter().enumerate() {
+            let node = nodes.get(k).copied().unwrap_or(NO_NODE);
+            self.append_entry(entry.clone(), node).map_err(|e| (k, e))?;
+        }
+        Ok(())
+    }
+
+    /// [`Server::append_run`] for a host that takes batches: one offer.
+    fn append_run_batched(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
+        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
+        let first = self.current_idx() + 1;
+        let mut staged = std::mem::take(&mut self.staging);
+        staged.clear();
+        staged.extend_from_slice(run);
+        let e = H::log_offer_batch(self, &mut staged, first);
+        let result = if e != 0 {
+            Err((0, e))
+        } else if self.current_idx() + 1 != first {
+            Err((0, err::FAIL)) // the host changed the log under us
+        } else {
+            for (k, entry) in staged.drain(..).enumerate() {
+                self.admit(entry, first + k as Index, node_of(k));
+            }
+            Ok(())
+        };
+        self.staging = staged;
+        result
+    }
+
+    /// The entry offered for `idx` (= `current_idx() + 1`) counts in the log;
+    /// a configuration entry naming `node` takes effect (thesis §4.1: a
+    /// configuration is used as soon as it is in the log).
+    #[inline(always)]
+    fn admit(&mut self, entry: Entry<H::Data>, idx: Index, node: NodeId) {
         let etype = entry.etype;
         self.log.push(entry);
         self.stats.entries_appended += 1;
@@ -205,7 +304,6 @@ impl<H: Host> Server<H> {
             self.carry_out(effect, Some(idx));
             log_msg!(self, Info, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
         }
-        Ok(())
     }
 
     /// Removes the entries from `idx` to the end, newest first, each after

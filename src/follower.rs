@@ -128,11 +128,17 @@ impl<H: Host> Server<H> {
                 None => break,
             }
         }
-        while k < ae.entries.len() {
-            let node = ae.cfg_nodes.get(k).copied().unwrap_or(NO_NODE);
-            self.append_entry(ae.entries[k].clone(), node)?;
-            resp.current_idx = ae.prev_log_idx + 1 + k as Index;
-            k += 1;
+        if k < ae.entries.len() {
+            let nodes = ae.cfg_nodes.get(k..).unwrap_or(&[]);
+            let appended = self.append_run(&ae.entries[k..], nodes);
+            let n = match appended {
+                Ok(()) => ae.entries.len() - k,
+                Err((n, _)) => n,
+            };
+            if n > 0 {
+                resp.current_idx = ae.prev_log_idx + (k + n) as Index;
+            }
+            appended.map_err(|(_, e)| e)?;
         }
 
         // 5. If leaderCommit > commitIndex, set commitIndex =

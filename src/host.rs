@@ -50,6 +50,20 @@ pub trait Host: HostTypes {
         0
     }
 
+    /// Whether the host persists runs of entries in one call
+    /// ([`Host::log_offer_batch`]) instead of one `log_offer` each.
+    fn offers_in_batches(_raft: &Server<Self>) -> bool {
+        false
+    }
+
+    /// `entries`, about to be appended from `first_idx`, none of them in the
+    /// log yet: persist them all (the host may rewrite their payloads). On
+    /// error none is appended and nothing about them takes effect. Called
+    /// only when [`Host::offers_in_batches`].
+    fn log_offer_batch(_raft: &mut Server<Self>, _entries: &mut [Entry<Self::Data>], _first_idx: Index) -> i32 {
+        0
+    }
+
     /// The oldest entry (`idx`, still in the log) is about to be compacted
     /// away. On error it stays.
     fn log_poll(_raft: &mut Server<Self>, _idx: Index) -> i32 {

@@ -137,6 +137,9 @@ pub struct Server<H: HostTypes> {
     pub(crate) snapshot: SnapshotState,
     pub(crate) opts: Options,
     pub(crate) load: LeaderLoad,
+    /// Room for a run of entries offered in one batch (kept between calls,
+    /// so the steady path allocates nothing).
+    pub(crate) staging: Vec<Entry<H::Data>>,
     /// Pending reads and the heartbeat rounds that confirm them (thesis §6.4).
     pub(crate) reads: ReadOnly,
     /// The leadership transfer in progress, if any (thesis §3.10).
@@ -187,6 +190,7 @@ impl<H: HostTypes> Server<H> {
                 clock_drift_permille: DEFAULT_CLOCK_DRIFT_PERMILLE,
             },
             load: LeaderLoad::default(),
+            staging: Vec::new(),
             reads: ReadOnly::default(),
             transfer: None,
             campaign_by_transfer: false,

@@ -68,7 +68,47 @@ pub struct raft_cbs_ext_t {
     pub send_readindex: func_send_readindex_f,
     /// Send the leader's answer to a read-index request.
     pub send_readindex_response: func_send_readindex_response_f,
+    /// (batched offer) When set, called instead of `log_offer` once for a
+    /// run of entries appended together — a batch of proposals
+    /// (`raft_retain_entries_batch`) or the new entries of one appendentries —
+    /// so that the program persists them with one write. Same timing as
+    /// `log_offer`: none of them counts in the log yet. NULL: `log_offer`
+    /// per entry (the default).
+    pub log_offer_batch: func_log_offer_batch_f,
+    /// A log message with its level (`raft_log_level_e`), as filtered by
+    /// `raft_set_log_level`. Called besides `raft_cbs_t.log` when both are set.
+    pub log_leveled: func_log_leveled_f,
 }
+
+/// (extension) `n_entries` entries, the library's copies in an array it
+/// owns, are about to be appended at indexes `first_idx` ..
+/// `first_idx + n_entries - 1`. None counts in the log yet
+/// (`raft_get_current_idx()` is `first_idx - 1`). Persist them all (synced
+/// before returning); each `entries[i].data.buf` may be repointed and the
+/// log keeps the new pointer. `entries` is valid for the call only. A
+/// non-zero return: none of them is appended and nothing about them takes
+/// effect; the error is returned to the caller.
+pub type func_log_offer_batch_f = Option<
+    unsafe extern "C" fn(
+        raft: *mut raft_server_t,
+        user_data: *mut c_void,
+        entries: *mut raft_entry_t,
+        first_idx: raft_index_t,
+        n_entries: c_int,
+    ) -> c_int,
+>;
+
+/// (extension) A log message: `level` is a `raft_log_level_e`; `node` is the
+/// node it concerns, or NULL; `buf` is NUL-terminated and borrowed for the call.
+pub type func_log_leveled_f = Option<
+    unsafe extern "C" fn(
+        raft: *mut raft_server_t,
+        node: *mut raft_node_t,
+        user_data: *mut c_void,
+        level: c_int,
+        buf: *const libc::c_char,
+    ),
+>;
 
 /// (extension) Called once per read accepted by `raft_recv_read_request` or
 /// `raft_recv_lease_read_request`, never from within those functions:

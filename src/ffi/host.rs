@@ -298,19 +298,41 @@ impl Host for CHost {
         Some(raft_entry_data_t::default())
     }
 
-    fn log_enabled(raft: &CServer) -> bool {
-        raft.host.cbs.log.is_some()
+    #[inline(always)]
+    fn offers_in_batches(raft: &CServer) -> bool {
+        raft.host.ext.log_offer_batch.is_some()
     }
 
-    fn log(raft: &mut CServer, _level: LogLevel, node: Option<NodeId>, msg: &str) {
-        let Some(f) = raft.host.cbs.log else { return };
+    fn log_offer_batch(raft: &mut CServer, entries: &mut [CEntry], first_idx: Index) -> i32 {
+        let Some(f) = raft.host.ext.log_offer_batch else { return 0 };
+        let udata = raft.host.udata;
+        let n = entries.len().min(c_int::MAX as usize) as c_int;
+        // SAFETY: our own handle; the entries are ours (raft_entry_t's
+        // layout) and borrowed for the call.
+        unsafe { f(server_handle(raft), udata, entries.as_mut_ptr() as *mut raft_entry_t, first_idx, n) }
+    }
+
+    fn log_enabled(raft: &CServer) -> bool {
+        raft.host.cbs.log.is_some() || raft.host.ext.log_leveled.is_some()
+    }
+
+    fn log(raft: &mut CServer, level: LogLevel, node: Option<NodeId>, msg: &str) {
+        let (plain, leveled) = (raft.host.cbs.log, raft.host.ext.log_leveled);
         let udata = raft.host.udata;
         let n = match node {
             Some(id) => node_handle(raft, id),
             None => std::ptr::null_mut(),
         };
         let text: Vec<u8> = msg.bytes().filter(|&b| b != 0).chain(std::iter::once(0)).collect();
-        // SAFETY: `text` is NUL-terminated and outlives the call.
-        unsafe { f(server_handle(raft), n, udata, text.as_ptr() as *const libc::c_char) }
+        let buf = text.as_ptr() as *const libc::c_char;
+        // SAFETY: `text` is NUL-terminated and outlives the calls.
+        unsafe {
+            if let Some(f) = plain {
+                f(server_handle(raft), n, udata, buf);
+            }
+            if let Some(f) = leveled {
+                f(server_handle(raft), n, udata, level as c_int, buf);
+            }
+        }
     }
 }
