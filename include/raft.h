@@ -1016,7 +1016,7 @@ raft_node_t *raft_add_non_voting_node(raft_server_t *me,
 void raft_remove_node(raft_server_t *me, raft_node_t *node);
 
 /**
- * Sets the election timeout (ms; negative values become 0) and draws a new
+ * Sets the election timeout (ms; clamped to 0 .. INT_MAX / 2) and draws a new
  * randomized timeout in [msec, 2*msec).
  */
 void raft_set_election_timeout(raft_server_t *me, int msec);
@@ -1943,7 +1943,8 @@ raft_index_t raft_get_snapshot_last_idx(const raft_server_t *me);
 raft_term_t raft_get_snapshot_last_term(const raft_server_t *me);
 
 /**
- * Records the snapshot's last included term and index (metadata only).
+ * Records the snapshot's last included term and index (metadata only);
+ * ignored for a negative or out-of-range term or index (above 2^63 - 2 / 2^62 - 1).
  */
 void raft_set_snapshot_metadata(raft_server_t *me, raft_term_t term, raft_index_t idx);
 

@@ -186,7 +186,7 @@ impl<H: Host> Server<H> {
     /// entries we lack); if refused it is told UNKNOWN_NODE, so that a
     /// removed server can learn it was removed.
     pub fn recv_requestvote(&mut self, from: Option<NodeId>, rv: &RequestVote, resp: &mut RequestVoteResponse) -> RaftResult {
-        if !is_valid_term(rv.term) || !is_valid_term(rv.last_log_term) || rv.last_log_idx < 0 {
+        if !is_valid_term(rv.term) || !is_valid_term(rv.last_log_term) || !is_valid_index(rv.last_log_idx) {
             return Err(err::INVALID);
         }
         self.stats.requestvotes_received += 1;

@@ -17,7 +17,11 @@ impl<H: Host> Server<H> {
         ae: &AppendEntries<'_, H::Data>,
         resp: &mut AppendEntriesResponse,
     ) -> RaftResult {
-        if !is_valid_term(ae.term) || !is_valid_term(ae.prev_log_term) || ae.prev_log_idx < 0 || ae.leader_commit < 0 {
+        if !is_valid_term(ae.term)
+            || !is_valid_term(ae.prev_log_term)
+            || !is_valid_index(ae.prev_log_idx)
+            || !is_valid_index(ae.leader_commit)
+        {
             return Err(err::INVALID);
         }
         self.stats.appendentries_received += 1;

@@ -117,7 +117,7 @@ impl<H: Host> Server<H> {
             Some(id) if id != self.tracker.self_id() => id,
             _ => return Err(err::FAIL),
         };
-        if !is_valid_term(r.term) || r.current_idx < 0 {
+        if !is_valid_term(r.term) || !is_valid_index(r.current_idx) || !is_valid_index(r.first_idx) && !r.success {
             return Err(err::INVALID);
         }
         self.stats.appendentries_responses_received += 1;

@@ -228,8 +228,10 @@ impl<H: HostTypes> Server<H> {
     // ---- timers and options ---------------------------------------------
 
     /// Sets the election timeout (ms) and draws a new randomized timeout.
+    /// Values are clamped to 0 ..= `i32::MAX / 2`, so that the randomized
+    /// timeout (up to twice the timeout) fits.
     pub fn set_election_timeout(&mut self, msec: i32) {
-        self.timers.election_timeout = msec.max(0);
+        self.timers.election_timeout = msec.clamp(0, i32::MAX / 2);
         self.timers.randomize();
     }
     pub fn election_timeout(&self) -> i32 {
@@ -531,9 +533,13 @@ impl<H: HostTypes> Server<H> {
         self.snapshot.last_term
     }
     /// Records the snapshot's last included entry (metadata only).
+    /// Ignored for a term or index out of range (negative, or above
+    /// [`MAX_TERM`] / [`MAX_INDEX`]).
     pub fn set_snapshot_metadata(&mut self, term: Term, idx: Index) {
-        self.snapshot.last_term = term;
-        self.snapshot.last_idx = idx;
+        if is_valid_term(term) && is_valid_index(idx) {
+            self.snapshot.last_term = term;
+            self.snapshot.last_idx = idx;
+        }
     }
     /// Entries a snapshot ending at the commit index would compact.
     pub fn num_snapshottable_logs(&self) -> Index {

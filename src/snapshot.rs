@@ -94,7 +94,7 @@ impl<H: Host> Server<H> {
     /// snapshot's members, adjusts its own node if the snapshot says
     /// otherwise, then calls [`Server::end_load_snapshot`].
     pub fn begin_load_snapshot(&mut self, term: Term, idx: Index) -> RaftResult {
-        if term > MAX_TERM {
+        if term > MAX_TERM || idx > MAX_INDEX {
             return Err(err::INVALID);
         }
         if idx <= 0 || term <= 0 {

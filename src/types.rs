@@ -17,6 +17,16 @@ pub const NO_NODE: NodeId = -1;
 /// term is refused (RAFT_ERR_INVALID), so that no term + 1 can overflow.
 pub const MAX_TERM: Term = Term::MAX - 1;
 
+/// The largest log index a server accepts (2^62 - 1): far beyond any log,
+/// and with room for every `index + n` the rules compute, so none overflows.
+pub const MAX_INDEX: Index = (1 << 62) - 1;
+
+/// Whether `idx` is an index a correct peer could send: 0 to [`MAX_INDEX`].
+#[inline(always)]
+pub fn is_valid_index(idx: Index) -> bool {
+    (0..=MAX_INDEX).contains(&idx)
+}
+
 /// Whether `term` is a term a correct peer could send: 0 to [`MAX_TERM`].
 #[inline(always)]
 pub fn is_valid_term(term: Term) -> bool {

@@ -124,7 +124,7 @@ pub unsafe extern "C" fn raft_remove_node(me: *mut raft_server_t, node: *mut raf
 
 // ---- configuration ----------------------------------------------------------
 
-/// Sets the election timeout (ms; negative values become 0) and draws a new
+/// Sets the election timeout (ms; clamped to 0 .. INT_MAX / 2) and draws a new
 /// randomized timeout in [msec, 2*msec).
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_election_timeout(me: *mut raft_server_t, msec: c_int) {
@@ -214,10 +214,14 @@ unsafe fn ae_entries<'a>(ae: &msg_appendentries_t) -> Result<&'a [CEntry], c_int
 
 /// The nodes the configuration entries among `entries` (which follow
 /// `prev_idx`) name; empty when there are none (the common case) or when
-/// the host cannot name them (no `log_get_node_id`).
+/// the host cannot name them (no `log_get_node_id`), or when `prev_idx` is
+/// out of range (the core refuses such a message before it looks at them).
 #[inline(always)]
 pub(crate) fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
-    if s.host.cbs.log_get_node_id.is_none() || !entries.iter().any(|e| e.is_cfg_change()) {
+    if s.host.cbs.log_get_node_id.is_none()
+        || !crate::types::is_valid_index(prev_idx)
+        || !entries.iter().any(|e| e.is_cfg_change())
+    {
         return Vec::new();
     }
     let mut nodes = Vec::with_capacity(entries.len());

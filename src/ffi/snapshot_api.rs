@@ -102,7 +102,8 @@ pub unsafe extern "C" fn raft_get_snapshot_last_term(me: *const raft_server_t) -
     with_server_ref!(me, 0, |s| s.snapshot_last_term())
 }
 
-/// Records the snapshot's last included term and index (metadata only).
+/// Records the snapshot's last included term and index (metadata only);
+/// ignored for a negative or out-of-range term or index (above 2^63 - 2 / 2^62 - 1).
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_snapshot_metadata(me: *mut raft_server_t, term: raft_term_t, idx: raft_index_t) {
     with_server!(me, (), |s| s.set_snapshot_metadata(term, idx))

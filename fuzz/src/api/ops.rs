@@ -6,7 +6,6 @@ use super::Harness;
 use crate::ffi::c;
 use crate::ffi::*;
 use crate::gen::*;
-use crate::known;
 use arbitrary::Unstructured;
 use std::ptr::null_mut;
 
@@ -124,7 +123,7 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         Body::Rv(mut rv) => {
             if mutate {
                 match byte(u) % 4 {
-                    0 => rv.term = known::term(i64_near(u, rv.term)),
+                    0 => rv.term = i64_near(u, rv.term),
                     1 => rv.candidate_id = node_id(u, h.n()),
                     2 => rv.last_log_idx = i64_near(u, rv.last_log_idx),
                     _ => rv.last_log_term = i64_near(u, rv.last_log_term),
@@ -139,7 +138,7 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         Body::Rvr(mut x) => {
             if mutate {
                 match byte(u) % 2 {
-                    0 => x.term = known::term(i64_near(u, x.term)),
+                    0 => x.term = i64_near(u, x.term),
                     _ => x.vote_granted = i32_any(u),
                 }
             }
@@ -150,8 +149,8 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         Body::Ae(mut ae, mut ents) => {
             if mutate {
                 match byte(u) % 6 {
-                    0 => ae.term = known::term(i64_near(u, ae.term)),
-                    1 => ae.prev_log_idx = known::prev_log_idx(i64_near(u, ae.prev_log_idx)),
+                    0 => ae.term = i64_near(u, ae.term),
+                    1 => ae.prev_log_idx = i64_near(u, ae.prev_log_idx),
                     2 => ae.prev_log_term = i64_near(u, ae.prev_log_term),
                     3 => ae.leader_commit = i64_near(u, ae.leader_commit),
                     4 if !ents.is_empty() => {
@@ -176,7 +175,7 @@ fn deliver(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         Body::Aer(mut x) => {
             if mutate {
                 match byte(u) % 4 {
-                    0 => x.term = known::term(i64_near(u, x.term)),
+                    0 => x.term = i64_near(u, x.term),
                     1 => x.success = i32_any(u),
                     2 => x.current_idx = i64_near(u, x.current_idx),
                     _ => x.first_idx = i64_near(u, x.first_idx),
@@ -211,8 +210,8 @@ fn recv_appendentries(h: &mut Harness, u: &mut Unstructured) -> &'static str {
     let k = below(u, 6);
     let mut ents: Vec<raft_entry_t> = (0..k).map(|_| entry(h, u, s)).collect();
     let mut ae = msg_appendentries_t {
-        term: known::term(i64_near(u, term)),
-        prev_log_idx: known::prev_log_idx(i64_near(u, cur)),
+        term: i64_near(u, term),
+        prev_log_idx: i64_near(u, cur),
         prev_log_term: i64_near(u, lterm),
         leader_commit: i64_near(u, commit),
         n_entries: k as i32,
@@ -269,7 +268,7 @@ fn recv_appendentries_response(h: &mut Harness, u: &mut Unstructured) -> &'stati
     let from = node(h, u, s);
     let (term, cur) = unsafe { (raft_get_current_term(r), raft_get_current_idx(r)) };
     let mut m = msg_appendentries_response_t {
-        term: known::term(i64_near(u, term)),
+        term: i64_near(u, term),
         success: match byte(u) % 4 {
             0 => 0,
             1 | 2 => 1,
@@ -301,7 +300,7 @@ fn recv_requestvote(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         )
     };
     let mut m = msg_requestvote_t {
-        term: known::term(i64_near(u, term)),
+        term: i64_near(u, term),
         candidate_id: node_id(u, h.n()),
         last_log_idx: i64_near(u, cur),
         last_log_term: i64_near(u, lterm),
@@ -324,7 +323,7 @@ fn recv_requestvote_response(h: &mut Harness, u: &mut Unstructured) -> &'static 
     let from = node(h, u, s);
     let term = unsafe { raft_get_current_term(r) };
     let mut m = msg_requestvote_response_t {
-        term: known::term(i64_near(u, term)),
+        term: i64_near(u, term),
         vote_granted: match byte(u) % 4 {
             0 => 0,
             1 => 1,
@@ -412,8 +411,8 @@ fn snapshot(h: &mut Harness, u: &mut Unstructured) -> &'static str {
                 let (term, cur) = (raft_get_current_term(r), raft_get_current_idx(r));
                 let rc = raft_begin_load_snapshot(
                     r,
-                    known::term(i64_near(u, term)),
-                    known::snapshot_idx(i64_near(u, cur)),
+                    i64_near(u, term),
+                    i64_near(u, cur),
                 );
                 h.rc("raft_begin_load_snapshot", rc);
                 if rc == 0 || flag(u) {
@@ -451,7 +450,7 @@ fn setter(h: &mut Harness, u: &mut Unstructured) -> &'static str {
         match byte(u) % 28 {
             0 => h.rc(
                 "raft_set_current_term",
-                raft_set_current_term(r, known::term(i64_near(u, term))),
+                raft_set_current_term(r, i64_near(u, term)),
             ),
             1 => {
                 let nd = node(h, u, s);
@@ -468,12 +467,12 @@ fn setter(h: &mut Harness, u: &mut Unstructured) -> &'static str {
             7 => raft_become_follower(r),
             8 => h.rc("raft_become_candidate", raft_become_candidate(r)),
             9 => h.rc("raft_election_start", raft_election_start(r)),
-            10 => raft_set_election_timeout(r, known::election_timeout(i32_any(u))),
+            10 => raft_set_election_timeout(r, i32_any(u)),
             11 => raft_set_request_timeout(r, i32_any(u)),
             12 => {
                 let (t, i) = (
                     i64_near(u, term),
-                    known::snapshot_idx(known::snapshot_metadata_idx(i64_near(u, cur))),
+                    i64_near(u, cur),
                 );
                 raft_set_snapshot_metadata(r, t, i)
             }

@@ -25,13 +25,17 @@ use std::ptr::null_mut;
 
 pub const MAX_OPS: usize = 300;
 
-static FAULTS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+thread_local! {
+    /// Per thread: `cargo test` replays the plain corpus and the faulty
+    /// runs on different threads at once.
+    static FAULTS: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
 
-/// Testing the harness itself: every server started from now on runs with
-/// `raft_set_fault_injection(faults)` (deliberately broken Raft rules),
-/// which the invariants must catch (tests/replay.rs).
+/// Testing the harness itself: every server this thread starts from now on
+/// runs with `raft_set_fault_injection(faults)` (deliberately broken Raft
+/// rules), which the invariants must catch (tests/replay.rs).
 pub fn set_faults(faults: i32) {
-    FAULTS.store(faults, std::sync::atomic::Ordering::Relaxed);
+    FAULTS.with(|f| f.set(faults));
 }
 const ELECTION_TIMEOUT: i32 = 100;
 const REQUEST_TIMEOUT: i32 = 25;
@@ -117,7 +121,7 @@ impl Cluster {
             );
             raft_set_election_timeout(r, ELECTION_TIMEOUT);
             raft_set_request_timeout(r, REQUEST_TIMEOUT);
-            raft_set_fault_injection(r, FAULTS.load(std::sync::atomic::Ordering::Relaxed));
+            raft_set_fault_injection(r, FAULTS.with(|f| f.get()));
             for id in 1..=n {
                 raft_add_node(r, null_mut(), id, (id == s as i32 + 1) as i32);
             }
@@ -453,6 +457,9 @@ pub fn depth(data: &[u8]) -> Depth {
     let mut done = 0;
     while !u.is_empty() && done < MAX_OPS {
         let what = step(&mut c, &mut u);
+        if tracing() {
+            trace_state(&c, what);
+        }
         c.raise(what);
         c.check(what);
         done += 1;
@@ -469,6 +476,60 @@ pub fn depth(data: &[u8]) -> Depth {
         committed: c.committed.len(),
         snapshots,
     }
+}
+
+/// `FUZZ_TRACE=1`: print every step and the servers' state after it (for
+/// reading a failing input: `cargo run --example trace -- net_safety FILE`).
+fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("FUZZ_TRACE").is_some())
+}
+
+fn trace_state(c: &Cluster, what: &str) {
+    let mut line = format!("{:>12} |", what);
+    for (s, &r) in c.rafts.iter().enumerate() {
+        if r.is_null() {
+            line += &format!(" {}:down |", s + 1);
+            continue;
+        }
+        unsafe {
+            let role = match raft_get_state(r) {
+                x if x == RAFT_STATE_LEADER as i32 => "L",
+                x if x == RAFT_STATE_CANDIDATE as i32 => "C",
+                _ => "f",
+            };
+            line += &format!(
+                " {}:{} t{} v{} last{} c{} snap{} |",
+                s + 1,
+                role,
+                raft_get_current_term(r),
+                raft_get_voted_for(r),
+                raft_get_current_idx(r),
+                raft_get_commit_idx(r),
+                raft_get_snapshot_last_idx(r)
+            );
+        }
+    }
+    eprintln!("{}", line);
+}
+
+fn trace_msg(m: &Msg) {
+    let body = match &m.body {
+        Body::Rv(x) => format!("RV t{} last{}/t{} prevote{}", x.term, x.last_log_idx, x.last_log_term, x.prevote),
+        Body::Rvr(x) => format!("RVR t{} granted{} prevote{}", x.term, x.vote_granted, x.prevote),
+        Body::Ae(x, e) => format!(
+            "AE t{} prev{}/t{} commit{} n{} {:?}",
+            x.term,
+            x.prev_log_idx,
+            x.prev_log_term,
+            x.leader_commit,
+            e.len(),
+            e.iter().map(|e| (e.term, e.id)).collect::<Vec<_>>()
+        ),
+        Body::Aer(x) => format!("AER t{} ok{} cur{} first{}", x.term, x.success, x.current_idx, x.first_idx),
+        Body::Snap(t, sn) => format!("SNAP t{} {:?}", t, sn),
+    };
+    eprintln!("{:>12}   {} -> {}: {}", "", m.from, m.to, body);
 }
 
 fn take(c: &mut Cluster, u: &mut Unstructured, keep: bool) -> Option<Msg> {
@@ -489,12 +550,18 @@ fn step(c: &mut Cluster, u: &mut Unstructured) -> &'static str {
     match byte(u) % 16 {
         0..=5 => {
             if let Some(m) = take(c, u, false) {
+                if tracing() {
+                    trace_msg(&m);
+                }
                 c.deliver(m);
             }
             "deliver"
         }
         6 => {
             if let Some(m) = take(c, u, true) {
+                if tracing() {
+                    trace_msg(&m);
+                }
                 c.deliver(m);
             }
             "duplicate"
@@ -539,6 +606,9 @@ fn step(c: &mut Cluster, u: &mut Unstructured) -> &'static str {
         _ => {
             let msgs = std::mem::take(&mut c.world.borrow_mut().net);
             for m in msgs {
+                if tracing() {
+                    trace_msg(&m);
+                }
                 c.deliver(m);
             }
             "deliver all"
