@@ -69,6 +69,12 @@ struct safety {
     sc_map_t held;              /* (idx, term) -> prefix hash, first holder */
     sc_step_t *stair;
     size_t nstair, stair_cap;
+    struct {
+        int server;
+        int active;             /* 0: no scan; 1: scanning; 2: scanning a log with nothing to compare */
+        int64_t next;           /* index of the next entry of the scan */
+        uint64_t prefix;        /* prefix hash up to next - 1 */
+    } scan;
     long violations;
     long terms_with_leader;
     char first[512], last[512];
@@ -511,6 +517,49 @@ int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id
                          (long long)slot->term);
     }
     return SAFETY_OK;
+}
+
+int safety_scan(safety_t *sc, int server, int64_t idx)
+{
+    sc_server_t *s = server_of(sc, server);
+    sc->scan.active = 0;
+    if (!s || idx - 1 < s->base || idx - 1 > last_idx(s))
+        return SAFETY_BAD_ARGUMENT;
+    sc->scan.server = server;
+    sc->scan.next = idx;
+    sc->scan.prefix = idx - 1 == s->base ? s->base_prefix : entry_at(s, idx - 1)->prefix;
+    sc->scan.active = s->anchored ? 1 : 2;  /* 2: nothing to compare with */
+    return SAFETY_OK;
+}
+
+int safety_scan_next(safety_t *sc, int64_t term, int64_t id, const void *data, size_t len)
+{
+    int64_t idx = sc->scan.next;
+    const sc_cell_t *held;
+    if (!sc->scan.active || (len && !data))
+        return SAFETY_BAD_ARGUMENT;
+    sc->scan.prefix = chain(sc->scan.prefix, idx, content_hash(term, id, data, len));
+    sc->scan.next++;
+    if (sc->scan.active != 1)
+        return SAFETY_OK;
+    held = map_find(&sc->held, idx, term);
+    if (held && held->v != sc->scan.prefix)
+        return violation(sc, "log matching: %d and %d both hold an entry of term %lld at %lld, but their logs up to it differ",
+                         held->w, sc->scan.server, (long long)term, (long long)idx);
+    return SAFETY_OK;
+}
+
+int safety_committed(const safety_t *sc, int64_t idx, int64_t *term, int64_t *id)
+{
+    const sc_slot_t *slot;
+    if (idx <= 0 || idx >= sc->nslots || sc->slots[idx].how == SLOT_EMPTY)
+        return 0;
+    slot = &sc->slots[idx];
+    if (term)
+        *term = slot->term;
+    if (id)
+        *id = slot->id;
+    return 1;
 }
 
 long safety_violations(const safety_t *sc)

@@ -91,6 +91,24 @@ int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_
  * machine (log_apply). Indexes must come in order; State Machine Safety. */
 int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id, const void *data, size_t len);
 
+/* Log Matching over a log read back from `server` rather than reported
+ * (e.g. the entries its Raft library holds in memory, which a buggy library
+ * may change without telling its storage): safety_scan starts after index
+ * idx - 1 of the log reported for `server` with safety_append, then each
+ * safety_scan_next gives the entry at the next index (idx, idx + 1, ...),
+ * chained onto the ones before it. An entry whose (index, term) a log held
+ * after another prefix is a violation. Nothing is recorded; reports made
+ * between two calls do not change the scan. safety_scan is a BAD_ARGUMENT
+ * when idx - 1 is outside the reported log (compacted away or past its
+ * end), safety_scan_next when no scan was started. */
+int safety_scan(safety_t *sc, int server, int64_t idx);
+int safety_scan_next(safety_t *sc, int64_t term, int64_t id, const void *data, size_t len);
+
+/* The entry known committed at `idx` (the first one reported committed or
+ * applied there): returns 1 and sets *term and *id (either may be NULL), or
+ * returns 0 when none is known. */
+int safety_committed(const safety_t *sc, int64_t idx, int64_t *term, int64_t *id);
+
 /* Number of violations found so far. */
 long safety_violations(const safety_t *sc);
 /* The first / the most recent violation, or NULL when there is none. The
