@@ -14,6 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rare paths kept out of line, so that the common reports stay short. */
+#if defined(__GNUC__)
+#define SC_NOINLINE __attribute__((noinline))
+#else
+#define SC_NOINLINE
+#endif
+
 typedef struct {
     int64_t term, id;
     uint64_t content;   /* hash of (term, id, payload) */
@@ -99,16 +106,28 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Hash of an entry: its term, id and payload, the payload taken 8 bytes at
+ * a time (the simulator hashes every entry it stores, applies and reads
+ * back: this is its checker's main cost). */
 static uint64_t content_hash(int64_t term, int64_t id, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-    for (i = 0; p && i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
+    uint64_t h = mix((uint64_t)term * 0x9e3779b97f4a7c15ull) ^ mix((uint64_t)id + (uint64_t)len * 0x632be59bd9b4e019ull);
+    size_t i = 0;
+    if (!p)
+        len = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = mix(h ^ w) + 0x9e3779b97f4a7c15ull;
     }
-    return mix(h ^ mix((uint64_t)term * 0x9e3779b97f4a7c15ull) ^ mix((uint64_t)id + (uint64_t)len * 0x632be59bd9b4e019ull));
+    if (i < len) {
+        uint64_t w = 0;
+        for (; i < len; i++)
+            w = w << 8 | p[i];
+        h = mix(h ^ w) + 0x9e3779b97f4a7c15ull;
+    }
+    return mix(h);
 }
 
 static uint64_t chain(uint64_t prev, int64_t idx, uint64_t content)
@@ -179,18 +198,24 @@ static const sc_cell_t *map_find(const sc_map_t *m, int64_t a, int64_t b)
 
 /* ---- servers, slots, stair --------------------------------------------- */
 
+/* The record of a server not heard of before (and of those below it). */
+SC_NOINLINE static sc_server_t *servers_grow(safety_t *sc, int server)
+{
+    int n = server + 1, i;
+    sc->servers = sc_realloc(sc->servers, (size_t)n * sizeof(sc_server_t));
+    memset(sc->servers + sc->nservers, 0, (size_t)(n - sc->nservers) * sizeof(sc_server_t));
+    for (i = sc->nservers; i < n; i++)
+        sc->servers[i].anchored = 1;
+    sc->nservers = n;
+    return &sc->servers[server];
+}
+
 static sc_server_t *server_of(safety_t *sc, int server)
 {
     if (server < 0 || server > SAFETY_MAX_SERVER)
         return NULL;
-    if (server >= sc->nservers) {
-        int n = server + 1, i;
-        sc->servers = sc_realloc(sc->servers, (size_t)n * sizeof(sc_server_t));
-        memset(sc->servers + sc->nservers, 0, (size_t)(n - sc->nservers) * sizeof(sc_server_t));
-        for (i = sc->nservers; i < n; i++)
-            sc->servers[i].anchored = 1;
-        sc->nservers = n;
-    }
+    if (server >= sc->nservers)
+        return servers_grow(sc, server);
     return &sc->servers[server];
 }
 
@@ -302,7 +327,7 @@ static int check_completeness(safety_t *sc, int server, sc_server_t *s, int64_t 
         const sc_entry_t *e = entry_at(s, c);
         if (e->prefix != slot->prefix)
             return violation(sc, "leader completeness: %d became leader of term %lld but its log up to %lld differs from the committed one (it holds id %lld of term %lld there, committed: id %lld of term %lld)",
-                             server, (long long)term, (long long)c, (long long)e->term, (long long)e->id,
+                             server, (long long)term, (long long)c, (long long)e->id, (long long)e->term,
                              (long long)slot->id, (long long)slot->term);
     } else if (s->base < sc->nslots && sc->slots[s->base].committed_prefix &&
                sc->slots[s->base].prefix != s->base_prefix) {
@@ -449,12 +474,11 @@ static const char *slot_how(const sc_slot_t *slot)
     return slot->how == SLOT_APPLIED ? "applied" : "committed";
 }
 
-int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_term)
+/* A commit report that changes something (safety_commit): kept out of line
+ * so that the common report stays a few instructions. */
+SC_NOINLINE static int commit_moved(safety_t *sc, int server, sc_server_t *s, int64_t commit_idx, int64_t current_term)
 {
-    sc_server_t *s = server_of(sc, server);
     int64_t idx;
-    if (!s || current_term < 0)
-        return SAFETY_BAD_ARGUMENT;
     if (commit_idx < s->commit)
         return violation(sc, "commit index: %d went back from %lld to %lld", server, (long long)s->commit,
                          (long long)commit_idx);
@@ -491,6 +515,17 @@ int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_
     }
     s->commit = commit_idx;
     return SAFETY_OK;
+}
+
+int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_term)
+{
+    sc_server_t *s = server_of(sc, server);
+    if (!s || current_term < 0)
+        return SAFETY_BAD_ARGUMENT;
+    /* (the same commit index again, the common report, costs nothing) */
+    if (commit_idx == s->commit && commit_idx <= last_idx(s))
+        return SAFETY_OK;
+    return commit_moved(sc, server, s, commit_idx, current_term);
 }
 
 int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id, const void *data, size_t len)
@@ -544,8 +579,8 @@ int safety_scan_next(safety_t *sc, int64_t term, int64_t id, const void *data, s
         return SAFETY_OK;
     held = map_find(&sc->held, idx, term);
     if (held && held->v != sc->scan.prefix)
-        return violation(sc, "log matching: %d and %d both hold an entry of term %lld at %lld, but their logs up to it differ",
-                         held->w, sc->scan.server, (long long)term, (long long)idx);
+        return violation(sc, "log matching: the log read back from %d holds an entry of term %lld at %lld after another prefix than %d's log",
+                         sc->scan.server, (long long)term, (long long)idx, held->w);
     return SAFETY_OK;
 }
 

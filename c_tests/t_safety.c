@@ -152,7 +152,8 @@ TEST(test_safety_leader_lacking_an_entry_committed_earlier_breaks_leader_complet
     /* server 4 holds another entry at 2 */
     ASSERT_EQ(safety_append(sc, 4, 1, 1, 101, "e1", 2), SAFETY_OK);
     ASSERT_EQ(safety_append(sc, 4, 2, 1, 999, "??", 2), SAFETY_OK);
-    ASSERT_VIOLATION(sc, safety_leader(sc, 4, 4), "its log up to 2 differs from the committed one");
+    ASSERT_VIOLATION(sc, safety_leader(sc, 4, 4),
+                     "its log up to 2 differs from the committed one (it holds id 999 of term 1 there, committed: id 102 of term 2)");
     /* server 2 has it: a fine leader of term 5 */
     ASSERT_EQ(safety_leader(sc, 2, 5), SAFETY_OK);
     ASSERT_EQ(safety_violations(sc), 2);
@@ -224,7 +225,7 @@ TEST(test_safety_scan_checks_log_matching_over_a_log_read_back)
     ASSERT_EQ(safety_scan_next(sc, 2, 202, "x", 1), SAFETY_OK);    /* same prefix as server 1's */
     ASSERT_EQ(safety_scan_next(sc, 2, 203, "y", 1), SAFETY_OK);
     ASSERT_VIOLATION(sc, safety_scan_next(sc, 1, 104, "e4", 2),
-                     "log matching: 3 and 2 both hold an entry of term 1 at 4, but their logs up to it differ");
+                     "log matching: the log read back from 2 holds an entry of term 1 at 4 after another prefix than 3's log");
     /* the scan recorded nothing: server 2's stored log is still the old one */
     ASSERT_EQ(safety_append(sc, 2, 5, 1, 105, "e5", 2), SAFETY_OK);
     ASSERT_EQ(safety_violations(sc), 1);
