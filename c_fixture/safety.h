@@ -27,10 +27,11 @@
  * Server ids are 0..SAFETY_MAX_SERVER. Not thread-safe: one checker per
  * cluster, fed from one thread.
  *
- * From Rust (the simulator): compile safety.c with the `cc` crate in a build
- * script, `cc::Build::new().file("../c_fixture/safety.c").compile("safety")`,
- * and declare the functions below in an `extern "C"` block (int64_t = i64,
- * size_t = usize, the handle as an opaque pointer).
+ * From Rust (the simulator, sim/build.rs): compile safety.c with the `cc`
+ * crate in a build script, `cc::Build::new().file("../c_fixture/safety.c")
+ * .compile("safety")`, and have bindgen declare the functions below (or
+ * declare them in an `extern "C"` block: int64_t = i64, size_t = usize, the
+ * handle as an opaque pointer).
  */
 #ifndef C_FIXTURE_SAFETY_H
 #define C_FIXTURE_SAFETY_H
