@@ -14,6 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rare paths kept out of line, so that the common reports stay short. */
+#if defined(__GNUC__)
+#define SC_NOINLINE __attribute__((noinline))
+#else
+#define SC_NOINLINE
+#endif
+
 typedef struct {
     int64_t term, id;
     uint64_t content;   /* hash of (term, id, payload) */
@@ -69,6 +76,12 @@ struct safety {
     sc_map_t held;              /* (idx, term) -> prefix hash, first holder */
     sc_step_t *stair;
     size_t nstair, stair_cap;
+    struct {
+        int server;
+        int active;             /* 0: no scan; 1: scanning; 2: scanning a log with nothing to compare */
+        int64_t next;           /* index of the next entry of the scan */
+        uint64_t prefix;        /* prefix hash up to next - 1 */
+    } scan;
     long violations;
     long terms_with_leader;
     char first[512], last[512];
@@ -93,16 +106,28 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Hash of an entry: its term, id and payload, the payload taken 8 bytes at
+ * a time (the simulator hashes every entry it stores, applies and reads
+ * back: this is its checker's main cost). */
 static uint64_t content_hash(int64_t term, int64_t id, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-    for (i = 0; p && i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
+    uint64_t h = mix((uint64_t)term * 0x9e3779b97f4a7c15ull) ^ mix((uint64_t)id + (uint64_t)len * 0x632be59bd9b4e019ull);
+    size_t i = 0;
+    if (!p)
+        len = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = mix(h ^ w) + 0x9e3779b97f4a7c15ull;
     }
-    return mix(h ^ mix((uint64_t)term * 0x9e3779b97f4a7c15ull) ^ mix((uint64_t)id + (uint64_t)len * 0x632be59bd9b4e019ull));
+    if (i < len) {
+        uint64_t w = 0;
+        for (; i < len; i++)
+            w = w << 8 | p[i];
+        h = mix(h ^ w) + 0x9e3779b97f4a7c15ull;
+    }
+    return mix(h);
 }
 
 static uint64_t chain(uint64_t prev, int64_t idx, uint64_t content)
@@ -173,18 +198,24 @@ static const sc_cell_t *map_find(const sc_map_t *m, int64_t a, int64_t b)
 
 /* ---- servers, slots, stair --------------------------------------------- */
 
+/* The record of a server not heard of before (and of those below it). */
+SC_NOINLINE static sc_server_t *servers_grow(safety_t *sc, int server)
+{
+    int n = server + 1, i;
+    sc->servers = sc_realloc(sc->servers, (size_t)n * sizeof(sc_server_t));
+    memset(sc->servers + sc->nservers, 0, (size_t)(n - sc->nservers) * sizeof(sc_server_t));
+    for (i = sc->nservers; i < n; i++)
+        sc->servers[i].anchored = 1;
+    sc->nservers = n;
+    return &sc->servers[server];
+}
+
 static sc_server_t *server_of(safety_t *sc, int server)
 {
     if (server < 0 || server > SAFETY_MAX_SERVER)
         return NULL;
-    if (server >= sc->nservers) {
-        int n = server + 1, i;
-        sc->servers = sc_realloc(sc->servers, (size_t)n * sizeof(sc_server_t));
-        memset(sc->servers + sc->nservers, 0, (size_t)(n - sc->nservers) * sizeof(sc_server_t));
-        for (i = sc->nservers; i < n; i++)
-            sc->servers[i].anchored = 1;
-        sc->nservers = n;
-    }
+    if (server >= sc->nservers)
+        return servers_grow(sc, server);
     return &sc->servers[server];
 }
 
@@ -296,7 +327,7 @@ static int check_completeness(safety_t *sc, int server, sc_server_t *s, int64_t 
         const sc_entry_t *e = entry_at(s, c);
         if (e->prefix != slot->prefix)
             return violation(sc, "leader completeness: %d became leader of term %lld but its log up to %lld differs from the committed one (it holds id %lld of term %lld there, committed: id %lld of term %lld)",
-                             server, (long long)term, (long long)c, (long long)e->term, (long long)e->id,
+                             server, (long long)term, (long long)c, (long long)e->id, (long long)e->term,
                              (long long)slot->id, (long long)slot->term);
     } else if (s->base < sc->nslots && sc->slots[s->base].committed_prefix &&
                sc->slots[s->base].prefix != s->base_prefix) {
@@ -443,12 +474,11 @@ static const char *slot_how(const sc_slot_t *slot)
     return slot->how == SLOT_APPLIED ? "applied" : "committed";
 }
 
-int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_term)
+/* A commit report that changes something (safety_commit): kept out of line
+ * so that the common report stays a few instructions. */
+SC_NOINLINE static int commit_moved(safety_t *sc, int server, sc_server_t *s, int64_t commit_idx, int64_t current_term)
 {
-    sc_server_t *s = server_of(sc, server);
     int64_t idx;
-    if (!s || current_term < 0)
-        return SAFETY_BAD_ARGUMENT;
     if (commit_idx < s->commit)
         return violation(sc, "commit index: %d went back from %lld to %lld", server, (long long)s->commit,
                          (long long)commit_idx);
@@ -487,6 +517,17 @@ int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_
     return SAFETY_OK;
 }
 
+int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_term)
+{
+    sc_server_t *s = server_of(sc, server);
+    if (!s || current_term < 0)
+        return SAFETY_BAD_ARGUMENT;
+    /* (the same commit index again, the common report, costs nothing) */
+    if (commit_idx == s->commit && commit_idx <= last_idx(s))
+        return SAFETY_OK;
+    return commit_moved(sc, server, s, commit_idx, current_term);
+}
+
 int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id, const void *data, size_t len)
 {
     sc_server_t *s = server_of(sc, server);
@@ -511,6 +552,49 @@ int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id
                          (long long)slot->term);
     }
     return SAFETY_OK;
+}
+
+int safety_scan(safety_t *sc, int server, int64_t idx)
+{
+    sc_server_t *s = server_of(sc, server);
+    sc->scan.active = 0;
+    if (!s || idx - 1 < s->base || idx - 1 > last_idx(s))
+        return SAFETY_BAD_ARGUMENT;
+    sc->scan.server = server;
+    sc->scan.next = idx;
+    sc->scan.prefix = idx - 1 == s->base ? s->base_prefix : entry_at(s, idx - 1)->prefix;
+    sc->scan.active = s->anchored ? 1 : 2;  /* 2: nothing to compare with */
+    return SAFETY_OK;
+}
+
+int safety_scan_next(safety_t *sc, int64_t term, int64_t id, const void *data, size_t len)
+{
+    int64_t idx = sc->scan.next;
+    const sc_cell_t *held;
+    if (!sc->scan.active || (len && !data))
+        return SAFETY_BAD_ARGUMENT;
+    sc->scan.prefix = chain(sc->scan.prefix, idx, content_hash(term, id, data, len));
+    sc->scan.next++;
+    if (sc->scan.active != 1)
+        return SAFETY_OK;
+    held = map_find(&sc->held, idx, term);
+    if (held && held->v != sc->scan.prefix)
+        return violation(sc, "log matching: the log read back from %d holds an entry of term %lld at %lld after another prefix than %d's log",
+                         sc->scan.server, (long long)term, (long long)idx, held->w);
+    return SAFETY_OK;
+}
+
+int safety_committed(const safety_t *sc, int64_t idx, int64_t *term, int64_t *id)
+{
+    const sc_slot_t *slot;
+    if (idx <= 0 || idx >= sc->nslots || sc->slots[idx].how == SLOT_EMPTY)
+        return 0;
+    slot = &sc->slots[idx];
+    if (term)
+        *term = slot->term;
+    if (id)
+        *id = slot->id;
+    return 1;
 }
 
 long safety_violations(const safety_t *sc)

@@ -27,10 +27,11 @@
  * Server ids are 0..SAFETY_MAX_SERVER. Not thread-safe: one checker per
  * cluster, fed from one thread.
  *
- * From Rust (the simulator): compile safety.c with the `cc` crate in a build
- * script, `cc::Build::new().file("../c_fixture/safety.c").compile("safety")`,
- * and declare the functions below in an `extern "C"` block (int64_t = i64,
- * size_t = usize, the handle as an opaque pointer).
+ * From Rust (the simulator, sim/build.rs): compile safety.c with the `cc`
+ * crate in a build script, `cc::Build::new().file("../c_fixture/safety.c")
+ * .compile("safety")`, and have bindgen declare the functions below (or
+ * declare them in an `extern "C"` block: int64_t = i64, size_t = usize, the
+ * handle as an opaque pointer).
  */
 #ifndef C_FIXTURE_SAFETY_H
 #define C_FIXTURE_SAFETY_H
@@ -90,6 +91,24 @@ int safety_commit(safety_t *sc, int server, int64_t commit_idx, int64_t current_
 /* `server` applied the entry (term, id, payload) at `idx` to its state
  * machine (log_apply). Indexes must come in order; State Machine Safety. */
 int safety_apply(safety_t *sc, int server, int64_t idx, int64_t term, int64_t id, const void *data, size_t len);
+
+/* Log Matching over a log read back from `server` rather than reported
+ * (e.g. the entries its Raft library holds in memory, which a buggy library
+ * may change without telling its storage): safety_scan starts after index
+ * idx - 1 of the log reported for `server` with safety_append, then each
+ * safety_scan_next gives the entry at the next index (idx, idx + 1, ...),
+ * chained onto the ones before it. An entry whose (index, term) a log held
+ * after another prefix is a violation. Nothing is recorded; reports made
+ * between two calls do not change the scan. safety_scan is a BAD_ARGUMENT
+ * when idx - 1 is outside the reported log (compacted away or past its
+ * end), safety_scan_next when no scan was started. */
+int safety_scan(safety_t *sc, int server, int64_t idx);
+int safety_scan_next(safety_t *sc, int64_t term, int64_t id, const void *data, size_t len);
+
+/* The entry known committed at `idx` (the first one reported committed or
+ * applied there): returns 1 and sets *term and *id (either may be NULL), or
+ * returns 0 when none is known. */
+int safety_committed(const safety_t *sc, int64_t idx, int64_t *term, int64_t *id);
 
 /* Number of violations found so far. */
 long safety_violations(const safety_t *sc);

@@ -152,7 +152,8 @@ TEST(test_safety_leader_lacking_an_entry_committed_earlier_breaks_leader_complet
     /* server 4 holds another entry at 2 */
     ASSERT_EQ(safety_append(sc, 4, 1, 1, 101, "e1", 2), SAFETY_OK);
     ASSERT_EQ(safety_append(sc, 4, 2, 1, 999, "??", 2), SAFETY_OK);
-    ASSERT_VIOLATION(sc, safety_leader(sc, 4, 4), "its log up to 2 differs from the committed one");
+    ASSERT_VIOLATION(sc, safety_leader(sc, 4, 4),
+                     "its log up to 2 differs from the committed one (it holds id 999 of term 1 there, committed: id 102 of term 2)");
     /* server 2 has it: a fine leader of term 5 */
     ASSERT_EQ(safety_leader(sc, 2, 5), SAFETY_OK);
     ASSERT_EQ(safety_violations(sc), 2);
@@ -196,6 +197,88 @@ TEST(test_safety_compaction_and_snapshots_keep_the_chain)
     ASSERT_EQ(safety_compact(sc, 4, 3), SAFETY_OK);
     ASSERT_VIOLATION(sc, safety_load_snapshot(sc, 5, 3, 3),
                      "state machine safety: 5 loaded a snapshot at 3 (term 3) that differs from the committed log");
+}
+
+/* A library that changes its log in memory without telling its storage
+ * (here: a conflict overwritten in place, the old suffix kept): the stored
+ * log is fine, the scan of the one it holds breaks Log Matching. */
+TEST(test_safety_scan_checks_log_matching_over_a_log_read_back)
+{
+    safety_t *sc = new_checker();
+    static const int64_t t1[] = { 1, 1, 1, 1 };
+    append_log(sc, 3, t1, 4);   /* first holder of (4, term 1) */
+    append_log(sc, 2, t1, 4);
+    ASSERT_EQ(safety_append(sc, 1, 1, 1, 101, "e1", 2), SAFETY_OK);
+    ASSERT_EQ(safety_append(sc, 1, 2, 2, 202, "x", 1), SAFETY_OK);
+    ASSERT_EQ(safety_append(sc, 1, 3, 2, 203, "y", 1), SAFETY_OK);
+    /* the stored log read back as it is: nothing to report */
+    ASSERT_EQ(safety_scan(sc, 2, 1), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 101, "e1", 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 102, "e2", 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan(sc, 2, 3), SAFETY_OK);        /* from the middle */
+    ASSERT_EQ(safety_scan_next(sc, 1, 103, "e3", 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 104, "e4", 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 105, "e5", 2), SAFETY_OK);   /* past every log: nobody to differ from */
+    ASSERT_EQ(safety_violations(sc), 0);
+    /* server 2 holds the leader's entries at 2 and 3 and its old one at 4 */
+    ASSERT_EQ(safety_scan(sc, 2, 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 2, 202, "x", 1), SAFETY_OK);    /* same prefix as server 1's */
+    ASSERT_EQ(safety_scan_next(sc, 2, 203, "y", 1), SAFETY_OK);
+    ASSERT_VIOLATION(sc, safety_scan_next(sc, 1, 104, "e4", 2),
+                     "log matching: the log read back from 2 holds an entry of term 1 at 4 after another prefix than 3's log");
+    /* the scan recorded nothing: server 2's stored log is still the old one */
+    ASSERT_EQ(safety_append(sc, 2, 5, 1, 105, "e5", 2), SAFETY_OK);
+    ASSERT_EQ(safety_violations(sc), 1);
+}
+
+TEST(test_safety_scan_starts_inside_the_reported_log)
+{
+    safety_t *sc = new_checker();
+    static const int64_t t[] = { 1, 1, 1, 1 };
+    ASSERT_EQ(safety_scan_next(sc, 1, 1, "a", 1), SAFETY_BAD_ARGUMENT);   /* no scan started */
+    ASSERT_EQ(safety_scan(sc, -1, 1), SAFETY_BAD_ARGUMENT);
+    ASSERT_EQ(safety_scan(sc, 1, 0), SAFETY_BAD_ARGUMENT);
+    ASSERT_EQ(safety_scan(sc, 1, 1), SAFETY_OK);        /* an empty log: from its start */
+    ASSERT_EQ(safety_scan(sc, 1, 2), SAFETY_BAD_ARGUMENT);   /* past its end */
+    ASSERT_EQ(safety_scan_next(sc, 1, 1, "a", 1), SAFETY_BAD_ARGUMENT);  /* the failed scan ended the last one */
+    append_log(sc, 1, t, 4);
+    ASSERT_EQ(safety_compact(sc, 1, 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan(sc, 1, 2), SAFETY_BAD_ARGUMENT);   /* index 1 was compacted away */
+    ASSERT_EQ(safety_scan(sc, 1, 3), SAFETY_OK);              /* right after the compacted prefix */
+    ASSERT_EQ(safety_scan_next(sc, 1, 103, "e3", 2), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 1, NULL, 3), SAFETY_BAD_ARGUMENT);
+    ASSERT_EQ(safety_scan(sc, 1, 6), SAFETY_BAD_ARGUMENT);
+    /* a snapshot nobody reported the entries of: nothing to compare with */
+    ASSERT_EQ(safety_load_snapshot(sc, 2, 10, 7), SAFETY_OK);
+    ASSERT_EQ(safety_scan(sc, 2, 11), SAFETY_OK);
+    ASSERT_EQ(safety_scan_next(sc, 1, 104, "e4", 2), SAFETY_OK);
+    ASSERT_EQ(safety_violations(sc), 0);
+}
+
+TEST(test_safety_committed_names_the_entry_first_committed_or_applied)
+{
+    safety_t *sc = new_checker();
+    static const int64_t t[] = { 1, 2, 2 };
+    int64_t term = -1, id = -1;
+    ASSERT_EQ(safety_committed(sc, 1, &term, &id), 0);
+    ASSERT_EQ(term, -1);
+    append_log(sc, 1, t, 3);
+    ASSERT_EQ(safety_committed(sc, 1, &term, &id), 0);   /* stored, not committed */
+    ASSERT_EQ(safety_commit(sc, 1, 2, 2), SAFETY_OK);
+    ASSERT_EQ(safety_committed(sc, 2, &term, &id), 1);
+    ASSERT_EQ(term, 2);
+    ASSERT_EQ(id, 102);
+    ASSERT_EQ(safety_committed(sc, 1, NULL, &id), 1);
+    ASSERT_EQ(id, 101);
+    ASSERT_EQ(safety_committed(sc, 3, &term, NULL), 0);
+    ASSERT_EQ(safety_apply(sc, 2, 1, 1, 101, "e1", 2), SAFETY_OK);
+    ASSERT_EQ(safety_apply(sc, 2, 2, 2, 102, "e2", 2), SAFETY_OK);
+    ASSERT_EQ(safety_apply(sc, 2, 3, 2, 103, "e3", 2), SAFETY_OK);   /* applied: committed somewhere */
+    ASSERT_EQ(safety_committed(sc, 3, &term, &id), 1);
+    ASSERT_EQ(id, 103);
+    ASSERT_EQ(safety_committed(sc, 0, &term, &id), 0);
+    ASSERT_EQ(safety_committed(sc, -5, &term, &id), 0);
+    ASSERT_EQ(safety_committed(sc, 1000000, &term, &id), 0);
 }
 
 TEST(test_safety_reports_it_cannot_use_are_refused_not_counted)

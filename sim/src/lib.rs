@@ -16,6 +16,7 @@ pub mod invariants;
 pub mod model;
 pub mod report;
 pub mod rng;
+pub mod safety;
 pub mod suites;
 pub mod world;
 

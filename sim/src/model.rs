@@ -4,7 +4,6 @@
 //! can never come back with state it had not persisted.
 
 use crate::ffi::c;
-use crate::rng::hcomb;
 use std::collections::VecDeque;
 
 /// One persisted log entry. `payload` is the application's copy of the bytes;
@@ -16,24 +15,20 @@ pub struct MEntry {
     /// Node named by a configuration entry (0 for normal entries).
     pub node: i32,
     pub payload: Box<[u8]>,
-    /// Hash of the whole log prefix ending with this entry.
-    pub hash: u64,
 }
 
 /// Membership as (node id, voting), in order of addition.
 pub type Members = Vec<(i32, bool)>;
 
 /// A snapshot as it is persisted and shipped: the compacted prefix's last
-/// entry, the membership and state machine at that point, and the prefix hash.
+/// entry and the membership at that point. (The entries it stands for are
+/// the ones of the log that held (idx, term): Log Matching, checked by the
+/// shared safety checker.)
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub idx: i64,
     pub term: i64,
     pub members: Members,
-    /// State machine digest after applying entries 1..=idx.
-    pub digest: u64,
-    /// Log prefix hash at idx.
-    pub hash: u64,
 }
 
 pub fn is_cfg(etype: i32) -> bool {
@@ -64,14 +59,6 @@ pub fn apply_cfg(m: &mut Members, etype: i32, node: i32) {
     }
 }
 
-/// Prefix hash of a log ending with this entry. Payload bytes are not
-/// hashed (only their length): an entry's payload is a function of its id,
-/// checked when it is offered, so the hash can also be computed over the
-/// library's own entries without reading their bytes.
-pub fn entry_hash(prev: u64, idx: i64, term: i64, id: i32, etype: i32, len: usize) -> u64 {
-    hcomb(hcomb(hcomb(hcomb(hcomb(prev, idx as u64), term as u64), id as u64), etype as u64), len as u64)
-}
-
 pub fn cfg_payload(node: i32) -> Vec<u8> {
     node.to_le_bytes().to_vec()
 }
@@ -89,7 +76,6 @@ pub struct ModelLog {
     /// Index of the last compacted entry (0: none).
     pub base: i64,
     pub base_term: i64,
-    pub base_hash: u64,
     /// Membership after applying everything up to `base`.
     pub base_members: Members,
     pub entries: VecDeque<MEntry>,
@@ -117,14 +103,6 @@ impl ModelLog {
         }
         self.entries.get_mut((idx - self.base - 1) as usize)
     }
-    /// Prefix hash at idx (base or a held entry).
-    pub fn hash_at(&self, idx: i64) -> Option<u64> {
-        if idx == self.base {
-            Some(self.base_hash)
-        } else {
-            self.get(idx).map(|e| e.hash)
-        }
-    }
     pub fn term_at(&self, idx: i64) -> Option<i64> {
         if idx == self.base {
             Some(self.base_term)
@@ -151,7 +129,6 @@ impl ModelLog {
         let e = self.entries.pop_front()?;
         self.base += 1;
         self.base_term = e.term;
-        self.base_hash = e.hash;
         if is_cfg(e.etype) {
             apply_cfg(&mut self.base_members, e.etype, e.node);
         }
@@ -162,7 +139,6 @@ impl ModelLog {
         self.entries.clear();
         self.base = s.idx;
         self.base_term = s.term;
-        self.base_hash = s.hash;
         self.base_members = s.members.clone();
     }
 }

@@ -24,13 +24,13 @@ impl Sim {
                 if w.servers[s].status == Status::Gone {
                     continue;
                 }
-                match w.ledger.slots.get((idx - 1) as usize) {
-                    Some(sl) if sl.c_set => {
-                        if sl.c_id != eid {
+                match w.ledger.safety.committed(idx) {
+                    Some((_, committed_id)) => {
+                        if committed_id != eid {
                             out.push(s);
                         }
                     }
-                    _ => keep.push((nid, idx, term, eid)),
+                    None => keep.push((nid, idx, term, eid)),
                 }
             }
             w.pending_add = keep;

@@ -2,7 +2,8 @@
 //! sequence) order through `raft_recv_*` (entries copied back from the wire),
 //! snapshots are loaded as a host would, and every live server gets its
 //! `raft_periodic`. The checks that need the message itself (Log Matching
-//! over the received entries, No Committed Entry Popped) run here.
+//! over the library's entries after an AppendEntries, No Committed Entry
+//! Popped) run here.
 
 use super::Sim;
 use crate::events::*;
@@ -107,7 +108,8 @@ impl Sim {
                 let mut resp = msg_appendentries_response_t::default();
                 let rc = unsafe { raft_recv_appendentries(r, node, &mut hdr, &mut resp) };
                 drop(arr);
-                drop(ents);
+                // (`ents` lives on until the checks: the library's entries
+                // may point at its payloads)
                 self.with(|w| {
                     let n = hdr.n_entries as i64;
                     w.ev(K::Deliver, [M_AE, from as i64, to as i64, hdr.term, hdr.prev_log_idx, n | (hdr.leader_commit << 16), rc as i64]);
@@ -124,7 +126,7 @@ impl Sim {
                     if w.up(s) {
                         w.send(to, from, Body::Aer(resp));
                         let lo = hdr.prev_log_idx + 1;
-                        w.check_matching_lib(s, lo, lo + n + 64);
+                        w.check_matching_lib(s, lo, lo + n + 64, &ents);
                         w.check_node(s);
                         w.check_range(s, lo, lo + n + 4);
                     }
@@ -192,11 +194,10 @@ impl Sim {
                 if clears != expect_clears {
                     w.fail(LOG_ACCURACY, format!("server {}: loading a snapshot cleared {} entries, its log held {}", id, clears, expect_clears));
                 }
-                if let Some(sl) = w.ledger.slots.get((snap.idx - 1) as usize).copied() {
-                    if sl.a_set && sl.a_digest != snap.digest {
-                        w.fail(STATE_MACHINE_SAFETY, format!("server {}: snapshot idx {} from {} has a state other than what was applied there", id, snap.idx, from));
-                    }
-                }
+                // the snapshot must be the committed log's prefix (State
+                // Machine Safety): safety.c
+                let verdict = w.ledger.safety.load_snapshot(id, snap.idx, snap.term);
+                w.judge(verdict);
                 let sv = &mut w.servers[s];
                 sv.disk.log.reset_to(&snap);
                 sv.disk.synced = snap.idx;
@@ -204,7 +205,6 @@ impl Sim {
                     sv.disk.applied = snap.idx;
                 }
                 sv.mem.sm_applied = snap.idx;
-                sv.mem.sm_digest = snap.digest;
                 sv.snap_pending = None;
                 sv.cursor = 0;
                 sv.disk.snap = Some(snap.clone());

@@ -63,6 +63,7 @@ impl Sim {
                 clears: 0,
                 cursor: 0,
                 transfer: None,
+                led_term: 0,
             });
             if w.group.len() <= id as usize {
                 w.group.resize(id as usize + 1, 0);
@@ -168,7 +169,6 @@ impl Sim {
                     commit: c2,
                     applied: a2,
                     sm_applied: snap.as_ref().map(|x| x.idx).unwrap_or(0),
-                    sm_digest: snap.as_ref().map(|x| x.digest).unwrap_or(0),
                     leader_term: 0,
                     applied_floor: applied,
                 };
@@ -241,11 +241,25 @@ impl Sim {
             let sv = &mut w.servers[s];
             sv.raft = null_mut();
             sv.mode = Mode::Normal;
+            // The checker forgets the volatile state: the state machine
+            // starts again from the snapshot.
+            let (id, snap_idx) = (sv.id, sv.disk.snap.as_ref().map_or(0, |x| x.idx));
+            let mut lost_from = None;
             if parallel {
                 // What the leader offered and never flushed is lost.
                 let keep = sv.disk.synced.max(sv.disk.log.base);
+                if sv.disk.log.last() > keep {
+                    lost_from = Some(keep + 1);
+                }
                 while sv.disk.log.last() > keep {
                     sv.disk.log.entries.pop_back();
+                }
+            }
+            let verdict = w.ledger.safety.restart(id, snap_idx);
+            if w.judge(verdict) {
+                if let Some(idx) = lost_from {
+                    let verdict = w.ledger.safety.truncate(id, idx);
+                    w.judge(verdict);
                 }
             }
         });

@@ -15,15 +15,16 @@ impl Sim {
                 }
                 let r = w.servers[a.slot].raft;
                 let rc = unsafe { raft_msg_entry_response_committed(r, &a.resp) };
-                let sl = w.ledger.slots.get((a.resp.idx - 1) as usize).copied().unwrap_or_default();
-                let same = sl.c_set && sl.c_term == a.resp.term && sl.c_id == a.resp.id;
+                // what the shared checker knows committed there
+                let committed = w.ledger.safety.committed(a.resp.idx);
+                let same = committed == Some((a.resp.term, a.resp.id));
                 let id = w.servers[a.slot].id;
-                if rc == 1 && sl.c_set && !same {
+                if let (1, Some((ct, ci)), false) = (rc, committed, same) {
                     w.fail(
                         CLIENT_ACKNOWLEDGEMENT,
                         format!(
                             "server {} reports entry (id {}, term {}, idx {}) committed, but (term {}, id {}) was committed there",
-                            id, a.resp.id, a.resp.term, a.resp.idx, sl.c_term, sl.c_id
+                            id, a.resp.id, a.resp.term, a.resp.idx, ct, ci
                         ),
                     );
                     return;
@@ -36,7 +37,7 @@ impl Sim {
                 // this server's slot was overwritten by a stale leader and
                 // the entry survived on a majority (the API's -1 only means
                 // "this server now holds another term there").
-                if rc == 0 || (rc == 1 && !sl.c_set) {
+                if rc == 0 || (rc == 1 && committed.is_none()) {
                     w.ledger.acks.push_back(a);
                 }
             }

@@ -197,7 +197,7 @@ impl World {
 
     /// Whether the target of transfer `t` led a term after the one it was asked in.
     fn target_led(&self, t: &TransferRec) -> bool {
-        self.ledger.leader_of_term.iter().any(|(&term, &l)| l == t.target && term > t.term)
+        self.servers.get(slot_of(t.target)).is_some_and(|sv| sv.led_term > t.term)
     }
 
     /// Whether the server at slot `l` leads and every voter of its

@@ -3,8 +3,7 @@
 
 use crate::ffi::*;
 use crate::invariants::names::*;
-use crate::model::entry_hash;
-use crate::world::World;
+use crate::world::{WireEntry, World};
 
 impl World {
     pub fn check_range(&mut self, s: usize, lo: i64, hi: i64) {
@@ -48,9 +47,15 @@ impl World {
         }
     }
 
-    /// Log Matching over the library's own entries lo..=hi (not the model):
-    /// the prefix hash is chained from the model at lo-1 (already checked).
-    pub fn check_matching_lib(&mut self, s: usize, lo: i64, hi: i64) {
+    /// Log Matching over the library's own entries lo..=hi (not the model,
+    /// which a library may change without telling its storage): scanned by
+    /// the shared checker from the first entry that is not the stored one
+    /// (up to there the library's log is the one reported, whose prefixes
+    /// the checker checked when they were stored). A payload is read only
+    /// where the simulator knows it lives (the model's copy, or `wire`, the
+    /// message just delivered); an entry pointing elsewhere ends the scan
+    /// (Log Accuracy reports it).
+    pub fn check_matching_lib(&mut self, s: usize, lo: i64, hi: i64, wire: &[WireEntry]) {
         if self.violation.is_some() || !self.up(s) {
             return;
         }
@@ -58,28 +63,39 @@ impl World {
         let id = self.servers[s].id;
         let log = &self.servers[s].disk.log;
         let lo = lo.max(log.base + 1);
-        let Some(mut h) = log.hash_at(lo - 1) else { return };
         let hi = hi.min(unsafe { raft_get_current_idx(r) });
-        let mut bad = None;
+        let mut scanning = false;
         for idx in lo..=hi {
             let p = unsafe { raft_get_entry_from_idx(r, idx) };
             if p.is_null() {
                 break;
             }
             let e = unsafe { &*p };
-            h = entry_hash(h, idx, e.term, e.id, e.type_, e.data.len as usize);
-            if let Some(&(gh, by)) = self.ledger.prefix_hashes.get(&(idx, e.term)) {
-                if gh != h {
-                    bad = Some((idx, e.term, by));
-                    break;
+            let (buf, len) = (e.data.buf as *const u8, e.data.len as usize);
+            let here = |b: &[u8]| b.len() == len && (len == 0 || b.as_ptr() == buf);
+            let stored = log.get(idx).filter(|m| m.term == e.term && m.id == e.id && here(&m.payload));
+            if !scanning {
+                if stored.is_some() {
+                    continue;
                 }
+                if !self.ledger.safety.scan(id, idx) {
+                    return;
+                }
+                scanning = true;
             }
-        }
-        if let Some((idx, t, by)) = bad {
-            self.fail(
-                LOG_MATCHING,
-                format!("server {} holds an entry at idx {} with term {} like server {}, but their logs up to idx {} differ", id, idx, t, by, idx),
-            );
+            let payload: &[u8] = if len == 0 {
+                &[]
+            } else if let Some(m) = stored.or(log.get(idx).filter(|m| here(&m.payload))) {
+                &m.payload
+            } else if let Some(w) = wire.iter().find(|w| here(&w.payload)) {
+                &w.payload
+            } else {
+                break;
+            };
+            let verdict = self.ledger.safety.scan_next(e.term, e.id, payload);
+            if let Err(b) = verdict {
+                return self.fail(b.invariant, b.detail);
+            }
         }
     }
 

@@ -1,20 +1,28 @@
 //! The safety and liveness properties the simulator checks, and what it
 //! remembers across servers and crashes to check them (the `Ledger`).
 //!
+//! The rules the C tests check too are decided by their shared checker,
+//! `c_fixture/safety.c` (`crate::safety`): the simulator reports what its
+//! servers do (offers, pops, polls, snapshot loads, restarts, commit
+//! indexes, applies, leaders) and a broken rule is reported under the
+//! invariant's name. The rest are the simulator's own.
+//!
 //! Where each invariant is checked (the names are in `names`; README.md
 //! says what each one means):
 //!
 //! | invariant | checked in |
 //! | --- | --- |
-//! | Election Safety | `node.rs` `check_node` (leader of a term, ever) |
-//! | Log Matching | `world/disk.rs` `on_offer` and `logs.rs` `check_matching_lib` (prefix hashes) |
-//! | Leader Completeness | `commits.rs` `leader_completeness` (on every new leader) |
-//! | State Machine Safety | `commits.rs` `record_commits`, `world/disk.rs` `on_apply`, `driver/delivery.rs` `recv_snapshot` |
-//! | Client Acknowledgement | `acks.rs` `check_acks` |
-//! | Current Index Validity, Commit/Applied Index Validity | `node.rs` `check_node`; also `world/disk.rs` `on_apply`, `driver/servers.rs` `boot`, `driver/delivery.rs` `periodic_all` |
+//! | Election Safety | safety.c, reported from `node.rs` `check_node` |
+//! | Log Matching | safety.c, reported from `world/disk.rs` `on_offer` and `logs.rs` `check_matching_lib` (the library's own entries) |
+//! | Leader Completeness | safety.c, reported from `node.rs` `check_node` (a new leader) |
+//! | State Machine Safety | safety.c, reported from `node.rs` `check_node` (commits), `world/disk.rs` `on_apply`, `driver/delivery.rs` `recv_snapshot` |
+//! | Client Acknowledgement | `acks.rs` `check_acks` (against safety.c's committed entries) |
+//! | Current Index Validity | `node.rs` `check_node` |
+//! | Commit Index Validity | safety.c (never back, never past the log), reported from `node.rs` `check_node`; `driver/servers.rs` `boot` (not below the durably applied index) |
+//! | Applied Index Validity | safety.c (applied in order), reported from `world/disk.rs` `on_apply`; `node.rs` `check_node`, `world/disk.rs` `on_apply` (not beyond commit), `driver/delivery.rs` `periodic_all` (re-applied after a restart), `chaos/compaction.rs` |
 //! | Log Accuracy | `logs.rs` `check_range`/`check_window`, `node.rs`, the storage callbacks in `world/disk.rs` |
 //! | Entry ID Monotonicity | `world/disk.rs` `on_offer` |
-//! | No Committed Entry Popped | `world/disk.rs` `on_pop`, `driver/delivery.rs` (RAFT_ERR_SHUTDOWN from AppendEntries) |
+//! | No Committed Entry Popped | safety.c, reported from `world/disk.rs` `on_pop`/`on_offer`; `driver/delivery.rs` (RAFT_ERR_SHUTDOWN from AppendEntries) |
 //! | Term/Vote Durability | `world/disk.rs` `on_persist_term`/`on_persist_vote`, `node.rs`, `driver/servers.rs` `boot` |
 //! | Follower Refusal | `driver/clients.rs` `submit` |
 //! | Payload Ownership | `callbacks.rs` `log_get_node_id` |
@@ -30,8 +38,10 @@
 //! in a file of its own here as an `impl World` (or `impl Sim`, if it must
 //! call the library) block, called from `check_node` (after every library
 //! call), from the callback that observes the event, or from the driver's
-//! step. Report with `World::fail(names::X, detail)`: the first violation
-//! stops the run.
+//! step. Report with `World::fail(names::X, detail)` (or, for safety.c's
+//! verdicts, `World::judge`): the first violation stops the run. A rule the
+//! C tests need too belongs in safety.c instead (with its test in
+//! `c_tests/t_safety.c`), and its name in `crate::safety`'s `RULES`.
 
 mod acks;
 mod commits;
@@ -42,8 +52,8 @@ mod node;
 mod reads;
 
 use crate::ffi::msg_entry_response_t;
-use crate::world::FxMap;
-use std::collections::{BTreeMap, VecDeque};
+use crate::safety::Checker;
+use std::collections::VecDeque;
 
 /// The invariants' names, as reported in a violation (and matched by the
 /// tests).
@@ -70,23 +80,6 @@ pub mod names {
     pub const TRANSFER_COMPLETION: &str = "Transfer Completion";
 }
 
-/// Per log index: what was committed and applied there (cluster-wide).
-#[derive(Default, Clone, Copy)]
-pub struct Slot {
-    pub c_set: bool,
-    pub c_term: i64,
-    pub c_id: i32,
-    pub c_hash: u64,
-    /// Term of the server that first saw this committed (>= commit term).
-    pub c_rterm: i64,
-    pub c_by: i32,
-    pub a_set: bool,
-    pub a_term: i64,
-    pub a_id: i32,
-    pub a_digest: u64,
-    pub a_by: i32,
-}
-
 /// A client entry a leader accepted, to be checked once it reports it
 /// committed (Client Acknowledgement).
 pub struct Ack {
@@ -98,19 +91,15 @@ pub struct Ack {
 /// What the invariants remember across servers and crashes.
 #[derive(Default)]
 pub struct Ledger {
-    /// term -> the leader of that term (Election Safety).
-    pub leader_of_term: FxMap<i64, i32>,
-    /// (idx, term) -> (prefix hash, server that first held it) (Log Matching).
-    pub prefix_hashes: FxMap<(i64, i64), (u64, i32)>,
-    /// Index - 1 -> what was committed and applied there.
-    pub slots: Vec<Slot>,
-    /// term -> highest committed index first seen in a term <= it (strictly
-    /// increasing values), for Leader Completeness.
-    pub stair: BTreeMap<i64, i64>,
+    /// The shared safety checker (c_fixture/safety.c): every server's
+    /// reported log, the leaders of each term, the entries committed and
+    /// applied at each index.
+    pub safety: Checker,
+    /// The highest index any server has committed (for the commit count and
+    /// the committed removals).
+    pub committed_max: i64,
     /// Accepted client entries still to be checked (at most 256).
     pub acks: VecDeque<Ack>,
-    /// Reused buffer of `record_commits`: (idx, term, id, hash, type, node).
-    pub scratch: Vec<(i64, i64, i32, u64, i32, i32)>,
     /// The highest index of a client write acknowledged committed so far
     /// (Linearizable Reads).
     pub acked_max: i64,

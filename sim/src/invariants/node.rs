@@ -1,9 +1,8 @@
 //! The checks run after every library call on the server it was made on:
-//! Current Index Validity, the shape of the log (Log Accuracy), Commit and
-//! Applied Index Validity, the term never going back (Term/Vote Durability)
-//! and Election Safety; new commits and new leaders go on to `commits.rs`.
+//! Current Index Validity, the shape of the log (Log Accuracy), Applied
+//! Index Validity, the term never going back (Term/Vote Durability); its
+//! commit index and leadership go to the shared checker (`commits.rs`).
 
-use crate::events::K;
 use crate::ffi::*;
 use crate::invariants::names::*;
 use crate::world::World;
@@ -56,13 +55,7 @@ impl World {
                 format!("server {}: snapshot idx {} / first entry idx {}, but its snapshot (persisted or being taken) is at idx {}", id, snap_idx, first, want_snap),
             );
         }
-        // Commit / applied validity
-        if commit > cur {
-            return self.fail(COMMIT_INDEX_VALIDITY, format!("server {}: commit idx {} is ahead of its log (last idx {})", id, commit, cur));
-        }
-        if commit < mem.commit {
-            return self.fail(COMMIT_INDEX_VALIDITY, format!("server {}: commit idx went back from {} to {}", id, mem.commit, commit));
-        }
+        // Applied Index Validity (the commit index's rules: safety.c, below)
         if applied > commit {
             return self.fail(APPLIED_INDEX_VALIDITY, format!("server {}: applied idx {} is ahead of commit idx {}", id, applied, commit));
         }
@@ -72,11 +65,8 @@ impl World {
         if term < mem.term {
             return self.fail(TERM_VOTE_DURABILITY, format!("server {}: current term went back from {} to {}", id, mem.term, term));
         }
-        if commit > mem.commit {
-            self.record_commits(s, mem.commit + 1, commit, term);
-            if self.violation.is_some() {
-                return;
-            }
+        if !self.report_commit(s, mem.commit, commit, term) {
+            return;
         }
         self.check_prevote_terms(s, term);
         if self.violation.is_some() {
@@ -89,21 +79,7 @@ impl World {
             m.applied = applied;
         }
         if leader {
-            match self.ledger.leader_of_term.get(&term) {
-                Some(&l) if l != id => {
-                    return self.fail(ELECTION_SAFETY, format!("servers {} and {} were both leaders of term {}", l, id, term));
-                }
-                Some(_) => {}
-                None => {
-                    self.ledger.leader_of_term.insert(term, id);
-                }
-            }
-            if mem.leader_term != term {
-                self.servers[s].mem.leader_term = term;
-                self.stats.elections += 1;
-                self.ev(K::Leader, [id as i64, term, cur, commit, 0, 0, 0]);
-                self.leader_completeness(s, term);
-            }
+            self.report_leader(s, term, cur, commit);
         }
     }
 }

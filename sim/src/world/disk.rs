@@ -1,16 +1,16 @@
 //! The host's storage, as the C callbacks drive it: each server's "disk"
 //! (term and vote, the log as offered minus what was popped, polled or
 //! cleared, the durably applied index) and its state machine. Every write is
-//! checked where it happens (Log Accuracy, Log Matching, Entry ID
-//! Monotonicity, No Committed Entry Popped, Applied Index Validity, State
-//! Machine Safety, Term/Vote Durability); see `crate::invariants`.
+//! checked where it happens (Log Accuracy, Entry ID Monotonicity, Applied
+//! Index Validity, Term/Vote Durability) and reported to the shared safety
+//! checker (Log Matching, No Committed Entry Popped, applied in order, State
+//! Machine Safety); see `crate::invariants`.
 
 use super::{Mode, World};
 use crate::ffi::*;
 use crate::invariants::names::*;
-use crate::invariants::Slot;
 use crate::model::*;
-use crate::rng::{hcomb, payload_for};
+use crate::rng::payload_for;
 
 /// The type of the no-op entry a new leader appends (`--reads`).
 const NO_OP: i32 = crate::ffi::c::LOG_NO_OP;
@@ -63,46 +63,23 @@ impl World {
         if !self.cfg.parallel_write || !leader {
             self.servers[s].disk.synced = idx;
         }
+        // Log Matching (and no committed entry replaced): safety.c
+        let verdict = self.ledger.safety.append(id, idx, e.term, e.id, &bytes);
         let log = &mut self.servers[s].disk.log;
-        let prev_hash = log.hash_at(idx - 1).unwrap();
         // (no-op entries carry id 0: ids increase along the other entries)
         let prev_id = (log.base + 1..idx).rev().filter_map(|j| log.get(j)).find(|p| p.etype != NO_OP).map(|p| p.id);
-        let h = entry_hash(prev_hash, idx, e.term, e.id, etype, bytes.len());
         e.data.buf = bytes.as_ptr() as *mut _;
-        let me = MEntry { term: e.term, id: e.id, etype, node, payload: bytes, hash: h };
-        let mut checks: Vec<(i64, i64, u64)> = vec![(idx, e.term, h)];
+        let me = MEntry { term: e.term, id: e.id, etype, node, payload: bytes };
         let mut next_id = None;
         if idx == last + 1 {
             log.entries.push_back(me);
         } else {
             // overwritten in place (no log_pop for the old entry): mirror it
             *log.get_mut(idx).unwrap() = me;
-            let mut ph = h;
-            for j in idx + 1..=last {
-                let t = log.get_mut(j).unwrap();
-                t.hash = entry_hash(ph, j, t.term, t.id, t.etype, t.payload.len());
-                ph = t.hash;
-                checks.push((j, t.term, t.hash));
-            }
             next_id = (idx + 1..=last).filter_map(|j| log.get(j)).find(|n| n.etype != NO_OP).map(|n| n.id);
         }
-        for (j, t, hh) in checks {
-            match self.ledger.prefix_hashes.get(&(j, t)) {
-                Some(&(gh, by)) if gh != hh => {
-                    self.fail(
-                        LOG_MATCHING,
-                        format!(
-                            "server {} holds an entry at idx {} with term {} like server {}, but their logs up to idx {} differ",
-                            id, j, t, by, j
-                        ),
-                    );
-                    return 0;
-                }
-                Some(_) => {}
-                None => {
-                    self.ledger.prefix_hashes.insert((j, t), (hh, id));
-                }
-            }
+        if !self.judge(verdict) {
+            return 0;
         }
         if let Some(p) = prev_id.filter(|_| etype != NO_OP) {
             if p >= e.id {
@@ -143,16 +120,14 @@ impl World {
             self.fail(LOG_ACCURACY, format!("server {}: log_pop of idx {} (term {}, id {}) but the model has (term {}, id {}) there", id, idx, e.term, e.id, mt, mi));
             return 0;
         }
-        if idx <= commit {
-            self.fail(NO_COMMITTED_ENTRY_POPPED, format!("server {} pops idx {} (term {}, id {}) at or below its commit idx {}", id, idx, mt, mi, commit));
-            return 0;
-        }
-        // (A follower outside the quorum may still lose an entry that was
-        // committed at a later term than its own, to a stale leader: only
-        // its own commit index binds it.)
-        let durable = self.servers[s].disk.applied;
-        if idx <= durable {
-            self.fail(NO_COMMITTED_ENTRY_POPPED, format!("server {} pops idx {} (term {}, id {}) at or below its durably applied idx {}", id, idx, mt, mi, durable));
+        // No Committed Entry Popped: safety.c, against the commit index as
+        // it is now. (A follower outside the quorum may still lose an entry
+        // that was committed at a later term than its own, to a stale
+        // leader: only its own commit index binds it. After a restart that
+        // index starts at the durably applied one: `boot`.)
+        let term = unsafe { raft_get_current_term(r) };
+        let verdict = self.ledger.safety.commit(id, commit, term).and_then(|()| self.ledger.safety.truncate(id, idx));
+        if !self.judge(verdict) {
             return 0;
         }
         if let Some(m) = self.servers[s].disk.log.entries.pop_back() {
@@ -188,6 +163,8 @@ impl World {
         if let Some(m) = self.servers[s].disk.log.poll() {
             self.graveyard.push(m.payload);
         }
+        let verdict = self.ledger.safety.compact(id, idx);
+        self.judge(verdict);
         0
     }
 
@@ -220,60 +197,33 @@ impl World {
         }
         let r = self.servers[s].raft;
         let commit = unsafe { raft_get_commit_idx(r) };
-        let m = self.servers[s].disk.log.get(idx).map(|m| (m.term, m.id, m.etype, m.node));
-        let Some((mt, mi, etype, node)) = m else {
+        let Some(m) = self.servers[s].disk.log.get(idx) else {
             self.fail(LOG_ACCURACY, format!("server {}: log_apply of idx {}, which its log does not hold", id, idx));
             return 0;
         };
-        if mt != e.term || mi != e.id {
-            self.fail(LOG_ACCURACY, format!("server {}: log_apply of (term {}, id {}) at idx {}, the model has (term {}, id {})", id, e.term, e.id, idx, mt, mi));
-            return 0;
-        }
-        let sm = self.servers[s].mem.sm_applied;
-        if idx != sm + 1 {
-            self.fail(APPLIED_INDEX_VALIDITY, format!("server {}: applies idx {} right after idx {}", id, idx, sm));
+        let (mt, mi, etype, node) = (m.term, m.id, m.etype, m.node);
+        let len = e.data.len as usize;
+        if mt != e.term || mi != e.id || len != m.payload.len() || (len > 0 && e.data.buf as *const u8 != m.payload.as_ptr()) {
+            self.fail(
+                LOG_ACCURACY,
+                format!(
+                    "server {}: log_apply of (term {}, id {}, {} bytes at {:p}) at idx {}, the model has (term {}, id {}, {} bytes at {:p})",
+                    id, e.term, e.id, len, e.data.buf, idx, mt, mi, m.payload.len(), m.payload.as_ptr()
+                ),
+            );
             return 0;
         }
         if idx > commit {
             self.fail(APPLIED_INDEX_VALIDITY, format!("server {}: applies idx {} beyond its commit idx {}", id, idx, commit));
             return 0;
         }
-        let digest = hcomb(self.servers[s].mem.sm_digest, ((mt as u64) << 32) ^ (mi as u32 as u64));
-        let need = idx as usize;
-        if self.ledger.slots.len() < need {
-            self.ledger.slots.resize(need, Slot::default());
-        }
-        let sl = self.ledger.slots[need - 1];
-        if sl.a_set {
-            if sl.a_term != mt || sl.a_id != mi || sl.a_digest != digest {
-                self.fail(
-                    STATE_MACHINE_SAFETY,
-                    format!(
-                        "server {} applies (term {}, id {}) at idx {}, but server {} applied (term {}, id {}) there{}",
-                        id, mt, mi, idx, sl.a_by, sl.a_term, sl.a_id,
-                        if sl.a_term == mt && sl.a_id == mi { " (with a different state before it)" } else { "" }
-                    ),
-                );
-                return 0;
-            }
-        } else {
-            if sl.c_set && (sl.c_term != mt || sl.c_id != mi) {
-                self.fail(
-                    STATE_MACHINE_SAFETY,
-                    format!("server {} applies (term {}, id {}) at idx {}, but (term {}, id {}) was committed there", id, mt, mi, idx, sl.c_term, sl.c_id),
-                );
-                return 0;
-            }
-            let slm = &mut self.ledger.slots[need - 1];
-            slm.a_set = true;
-            slm.a_term = mt;
-            slm.a_id = mi;
-            slm.a_digest = digest;
-            slm.a_by = id;
+        // Applied in order, State Machine Safety: safety.c
+        let verdict = self.ledger.safety.apply(id, idx, mt, mi, &m.payload);
+        if !self.judge(verdict) {
+            return 0;
         }
         let sv = &mut self.servers[s];
         sv.mem.sm_applied = idx;
-        sv.mem.sm_digest = digest;
         if idx > sv.disk.applied {
             sv.disk.applied = idx;
         }

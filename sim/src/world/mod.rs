@@ -19,6 +19,7 @@ use crate::ffi::*;
 use crate::invariants::Ledger;
 use crate::model::*;
 use crate::rng::Rng;
+use crate::safety::Verdict;
 use std::cell::RefCell;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -95,9 +96,8 @@ pub struct Mem {
     pub term: i64,
     pub commit: i64,
     pub applied: i64,
-    /// State machine: last applied index and digest of everything applied.
+    /// State machine: last applied index.
     pub sm_applied: i64,
-    pub sm_digest: u64,
     /// Term in which we last saw this server as leader.
     pub leader_term: i64,
     /// After a restart: last_applied must reach this by the first periodic.
@@ -135,6 +135,9 @@ pub struct Server {
     pub cursor: i64,
     /// The leadership transfer this server (as leader) was asked for.
     pub transfer: Option<TransferRec>,
+    /// The highest term this server was seen leading, in any incarnation
+    /// (Transfer Completion).
+    pub led_term: i64,
 }
 
 /// A leadership transfer the simulator asked a leader for.
@@ -315,6 +318,19 @@ impl World {
         if self.violation.is_none() {
             self.stats.violations += 1;
             self.violation = Some(Violation { invariant, detail, step: self.step, now: self.now });
+        }
+    }
+
+    /// Report a verdict of the shared safety checker (`crate::safety`): a
+    /// broken rule is a violation of the invariant of its name. Whether the
+    /// rule held.
+    pub fn judge(&mut self, verdict: Verdict) -> bool {
+        match verdict {
+            Ok(()) => true,
+            Err(b) => {
+                self.fail(b.invariant, b.detail);
+                false
+            }
         }
     }
 
