@@ -172,7 +172,9 @@ static void recv_requestvote(raft_node_t *node, peer_t *p, msg_requestvote_t *rv
         S.c.dropped[DROP_INACTIVE_SENDER]++;
         return;
     }
-    if (leader_alive_for(rv->term)) {
+    /* a candidate the leader handed over to (TimeoutNow) campaigns past
+     * stickiness (thesis 3.10) */
+    if (!rv->leadership_transfer && leader_alive_for(rv->term)) {
         S.c.dropped[DROP_VOTE_LEADER_ALIVE]++;
         return;
     }
@@ -238,6 +240,18 @@ static void dispatch(raft_node_t *node, peer_t *p, wire_msg_t *m)
     case WIRE_T_REMOVED:
         recv_removed(m);
         break;
+    case WIRE_T_TIMEOUTNOW:
+        rc = raft_recv_timeoutnow(S.raft, node, &m->u.tn);
+        after_raft(rc, "recv_timeoutnow");
+        break;
+    case WIRE_T_READINDEX:
+        rc = raft_recv_readindex(S.raft, node, &m->u.ri);
+        after_raft(rc == -1 ? 0 : rc, "recv_readindex");
+        break;
+    case WIRE_T_READINDEX_RESP:
+        rc = raft_recv_readindex_response(S.raft, node, &m->u.rir);
+        after_raft(rc, "recv_readindex_response");
+        break;
     }
 }
 
@@ -255,6 +269,11 @@ static raft_term_t msg_term(const wire_msg_t *m)
         return m->u.aer.term;
     case WIRE_T_SNAPSHOT:
         return m->snap.term;
+    case WIRE_T_TIMEOUTNOW:
+        return m->u.tn.term;
+    case WIRE_T_READINDEX:
+    case WIRE_T_READINDEX_RESP:
+        return 0; /* they carry no term */
     default:
         return m->removed.term;
     }

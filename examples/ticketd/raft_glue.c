@@ -151,7 +151,12 @@ static int cb_log_apply(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
         waiter_fail(w, "entry overwritten, retry");
         w = NULL;
     }
-    if (e->type == RAFT_LOGTYPE_NORMAL) {
+    if (e->type == RAFT_LOGTYPE_NO_OP) {
+        /* a new leader's empty entry (raft_set_noop_on_election): nothing to
+         * apply, and nobody waits on it */
+        if (w)
+            waiter_fail(w, "entry overwritten, retry");
+    } else if (e->type == RAFT_LOGTYPE_NORMAL) {
         uint32_t count = 0;
         if (batch_decode(e->data.buf, e->data.len, &count) != 0) {
             log_error("entry %ld: bad ticket payload, not applied", (long)idx);
@@ -226,7 +231,7 @@ static int cb_log_offer(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
             return RAFT_ERR_NOMEM;
         memcpy(copy, e->data.buf, e->data.len);
     }
-    if (e->type != RAFT_LOGTYPE_NORMAL) {
+    if (raft_entry_is_cfg_change(e)) {
         wire_member_t m;
         if (cfg_decode(e->data.buf, e->data.len, &m) == 0)
             peer_learn(m.id, m.raft, m.http);

@@ -559,7 +559,7 @@ static int parse_log_record(store_t *s, const MDB_val *k, const MDB_val *v, uint
     e->data.len = get_u32(&g);
     const uint8_t *d = get(&g, e->data.len);
     if (g.err || g.off != len || *idx != kidx || e->term <= 0 || e->term >= WIRE_MAX_TERM || e->type < 0 ||
-        e->type > RAFT_LOGTYPE_REMOVE_NODE) {
+        e->type > RAFT_LOGTYPE_NO_OP) {
         seterr(err, errlen, "%s: corrupt record: log entry %llu malformed", s->file, (unsigned long long)kidx);
         return -1;
     }

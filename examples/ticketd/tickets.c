@@ -97,7 +97,9 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
 
 static void flush_ticket_queue(void)
 {
-    if (!S.q_head)
+    /* while leadership is handed over the library refuses entries: keep
+     * the requests queued; once another node leads they are redirected */
+    if (!S.q_head || (raft_is_leader(S.raft) && raft_get_transfer_leader(S.raft) != RAFT_NODE_ID_NONE))
         return;
     req_t *list = S.q_head;
     S.q_head = S.q_tail = NULL;
@@ -192,37 +194,12 @@ void on_tick(uv_timer_t *t)
     if (S.stopping)
         return;
     uint64_t now = uv_now(S.loop);
-    int elapsed = (int)(now - S.last_tick);
-    S.last_tick = now;
-    /* Time the loop spent blocked (fsyncs while handling a long
-     * appendentries, a stopped process) is not silence from the leader:
-     * its heartbeats are waiting in the socket buffer, read after this
-     * timer.  Advance the raft clock by at most a few ticks at once. */
-    if (elapsed > 4 * S.tick_ms + 20)
-        elapsed = 4 * S.tick_ms + 20;
-    int rc = raft_periodic(S.raft, elapsed);
+    int rc = raft_clock_advance();
     after_raft(rc, "periodic");
     if (S.stopping)
         return;
     if (S.disk_full)
         disk_full_tick(now);
-    int st = raft_get_state(S.raft);
-    raft_term_t term = raft_get_current_term(S.raft);
-    if (st == RAFT_STATE_CANDIDATE && term != S.last_term)
-        S.c.elections_started++; /* each election raises the term (Figure 2, Candidates) */
-    S.last_term = term;
-    if (st != S.last_state) {
-        log_info("state %s -> %s", state_name(S.last_state), state_name(st));
-        S.last_state = st;
-        if (st == RAFT_STATE_LEADER) {
-            S.c.elections_won++;
-            /* a no-op entry of our term commits what earlier leaders left */
-            uint8_t payload[BATCH_PAYLOAD_LEN];
-            batch_encode(payload, 0);
-            msg_entry_response_t resp;
-            append_entry(RAFT_LOGTYPE_NORMAL, payload, sizeof payload, &resp);
-        }
-    }
     flush_ticket_queue();
     if (raft_is_leader(S.raft))
         process_promotions();
@@ -238,5 +215,5 @@ void on_tick(uv_timer_t *t)
         return;
     }
     mhd_run();
+    hand_over_tick();
 }
-

@@ -420,8 +420,8 @@ def test_malformed_input():
             addr = split_addr(nd.raft)
             other = [j for j in cl.nodes if j != i][0]
             cid = int(cl.cluster_id, 16)
-            valid_rv = struct.pack(">qiqq", 10**6, other, 10**6, 10**6)  # would win an election
-            ae_huge = struct.pack(">qqqqI", 10**6, 0, 0, 10**6, 0xFFFFFFFF)
+            valid_rv = struct.pack(">qiqqBB", 10**6, other, 10**6, 10**6, 0, 0)  # would win an election
+            ae_huge = struct.pack(">qqqqQI", 10**6, 0, 0, 10**6, 0, 0xFFFFFFFF)
             msgs = [
                 bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 200))),      # random bytes
                 b"\x00" * 10,                                                          # short
@@ -469,7 +469,8 @@ def test_malformed_input():
             b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nid=abc&x=1",
             b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + b"i" * 5000,
             b"\x00\x01\x02\x03" * 100,
-            b"GET /ticket HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"PUT /ticket HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /ticket?lease=2 HTTP/1.1\r\nHost: x\r\n\r\n",
             b"DELETE /peers/notanumber HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET /status HTTP/9.9\r\n\r\n",
