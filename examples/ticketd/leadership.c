@@ -142,7 +142,7 @@ static void on_read(void *arg, int can_read, int err)
          * read began (thesis 6.4) */
         char b[192];
         snprintf(b, sizeof b, "{\"ticket\":%" PRIu64 ",\"applied_index\":%ld,\"read\":\"%s\",\"node\":%d}\n",
-                 S.counter, (long)raft_get_last_applied_idx(S.raft), r->lease ? "lease" : "readindex", S.id);
+                 S.counter, (long)raft_get_last_applied_idx(S.raft), r->step ? "lease" : "readindex", S.id);
         S.c.reads_ok++;
         req_finish(r, MHD_HTTP_OK, NULL, b, NULL, 0);
     } else if (err == RAFT_ERR_NOT_LEADER) {
@@ -169,6 +169,7 @@ void handle_read(req_t *r, const char *lease_arg)
     }
     r->kind = K_READ;
     r->lease = lease_arg && strcmp(lease_arg, "1") == 0;
+    r->step = 0;
     r->phase = R_READ;
     /* a lease is judged by the clock: bring it to now first */
     if (r->lease) {
@@ -179,6 +180,7 @@ void handle_read(req_t *r, const char *lease_arg)
     if (rc == 0) {
         S.pending_reads++;
         if (r->lease && raft_is_leader(S.raft)) {
+            r->step = 1; /* asked of the leader: its lease may answer (followers ask the leader for an index) */
             S.c.reads_lease++;
             after_raft(raft_periodic(S.raft, 0), "periodic"); /* answers a read the lease covers at once */
         }

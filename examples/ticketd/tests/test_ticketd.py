@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, split_addr  # noqa: E402
 import observe_tests  # noqa: E402
 import hardening_tests  # noqa: E402
+import leadership_tests  # noqa: E402
 from tkwire import dgram  # noqa: E402
 
 ARGS = None
@@ -566,7 +567,7 @@ TESTS = [
     test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
-] + observe_tests.TESTS + hardening_tests.TESTS
+] + observe_tests.TESTS + hardening_tests.TESTS + leadership_tests.TESTS
 
 
 def main():
@@ -581,7 +582,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
-    observe_tests.CTX = hardening_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
+    observe_tests.CTX = hardening_tests.CTX = leadership_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:
