@@ -59,8 +59,10 @@ static void cb_notify_state_event(raft_server_t *raft, void *ud, raft_state_e st
         S.c.prevotes_started++;
     else if (st == RAFT_STATE_CANDIDATE)
         S.c.elections_started++;
-    else if (st == RAFT_STATE_LEADER)
+    else if (st == RAFT_STATE_LEADER) {
         S.c.elections_won++; /* the library appends the no-op of our term (raft_set_noop_on_election) */
+        S.flushed_idx = -1;  /* report our durable log afresh (durability.c, leader_sync) */
+    }
 }
 
 static const char *const transfer_results[] = {"timed out", "another node leads", "handed over", "target left"};

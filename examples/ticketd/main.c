@@ -257,6 +257,11 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
         return 3;
     }
     S.recovering = 0;
+    /* everything recovered is on disk; from now on the leader's own entries
+     * count towards a commit only once raft_flush reports them */
+    if (S.sync_mode == SYNC_PARALLEL)
+        raft_set_parallel_log_writes(S.raft, 1);
+    S.disk_idx = raft_get_current_idx(S.raft);
     S.entry_seq = (int32_t)((uv_hrtime() & 0xFFFF) << 12);
     log_info("recovered: term %ld vote %d snapshot %ld log %ld..%ld counter %" PRIu64 " members %u", (long)S.hs.term,
           S.hs.vote, (long)raft_get_snapshot_last_idx(S.raft), (long)raft_get_first_entry_idx(S.raft),
@@ -381,7 +386,7 @@ int main(int argc, char **argv)
     log_info("node %d up: cluster %016" PRIx64 ", raft udp %s (known as %s), http %s (known as %s), dir %s, sync %s, "
              "datagrams %s",
              S.id, S.cluster_id, S.raft_addr, S.adv_raft, S.http_addr, S.adv_http, S.dir,
-             S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
+             sync_mode_name(),
              S.auth_key_len ? "authenticated (HMAC-SHA256)" : "not authenticated");
     uv_run(S.loop, UV_RUN_DEFAULT);
     drain();

@@ -98,10 +98,11 @@ size_t tx_room(size_t cap) { return S.auth_key_len ? cap - WIRE_AUTH_LEN : cap; 
 
 /* signs (with a key) and sends one datagram; nothing leaves before the
  * writes it depends on are durable */
-static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len)
+static int send_to_sync(const struct sockaddr *to, uint8_t *buf, size_t len, int sync)
 {
-    flush_before_io();
-    if (S.fatal)
+    if (sync)
+        flush_before_io();
+    if (!may_send())
         return -1;
     len = auth_sign(buf, len, sizeof txbuf);
     if (!len)
@@ -117,7 +118,9 @@ static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len)
     return 0;
 }
 
-int udp_send(peer_t *p, const uint8_t *buf, size_t len)
+static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len) { return send_to_sync(to, buf, len, 1); }
+
+static int udp_send_sync(peer_t *p, const uint8_t *buf, size_t len, int sync)
 {
     if (!p || !p->raft[0] || !len)
         return -1;
@@ -125,8 +128,12 @@ int udp_send(peer_t *p, const uint8_t *buf, size_t len)
         peer_resolve(p);
     if (!p->sa_len)
         return -1;
-    return send_to((const struct sockaddr *)&p->sa, (uint8_t *)buf, len);
+    return send_to_sync((const struct sockaddr *)&p->sa, (uint8_t *)buf, len, sync);
 }
+
+int udp_send(peer_t *p, const uint8_t *buf, size_t len) { return udp_send_sync(p, buf, len, 1); }
+
+int udp_send_unsynced(peer_t *p, const uint8_t *buf, size_t len) { return udp_send_sync(p, buf, len, 0); }
 
 void send_aer(peer_t *p, msg_appendentries_response_t *r)
 {

@@ -92,7 +92,7 @@ static void status_common(sb_t *b)
               (long)raft_get_last_applied_idx(r), (long)raft_get_current_idx(r), (long)raft_get_log_count(r),
               (long)raft_get_first_entry_idx(r), (long)raft_get_snapshot_last_idx(r),
               (long)raft_get_snapshot_last_term(r), S.counter,
-              S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
+              sync_mode_name(),
               log_level_names[S.log_level], S.cluster_id, jbool(S.auth_key_len > 0), jbool(S.disk_full));
 }
 

@@ -203,6 +203,10 @@ struct ticketd_state {
     uint64_t hand_over_until;  /* stop by then whatever happens */
     int pending_reads;         /* reads accepted by the library, not yet called back */
     int disk_full;          /* the last commit found no space: writes paused */
+    int need_resync;        /* a lost commit may have held what the library counts on: nothing leaves */
+    int txn_needs_sync;     /* the open transaction holds more than a leader's own entries */
+    raft_index_t disk_idx;  /* the log is on disk up to here (last commit) */
+    raft_index_t flush_idx, flushed_idx; /* parallel leader: durable / reported with raft_flush */
     uint64_t disk_probe_at; /* next attempt to write while disk_full */
     counters_t c;
     wire_msg_t msg; /* decode buffer (large) */
@@ -212,6 +216,7 @@ extern struct ticketd_state S;
 
 /* ---- options.c ---- */
 int options_parse(int argc, char **argv);
+const char *sync_mode_name(void); /* --sync as a word */
 
 /* ---- auth.c ---- */
 int auth_load_key(const char *path, char *err, size_t errlen);
@@ -236,12 +241,25 @@ void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int random_cluster_id(uint64_t *id);/* stops the loop; the rest of main() answers waiting clients and exits */
 void shutdown_server(const char *why);
 
-/* ---- raft_glue.c ---- */
-extern raft_cbs_t callbacks;
+/* ---- durability.c ---- */
 /* commits pending writes: before anything leaves the process */
 void flush_before_io(void);
 /* a write failed: pause on a full disk, else fatal; returns ERR_STORAGE */
 int storage_failed(int rollback_safe);
+/* commits the open transaction (0, or -1 with the store's error) */
+int commit_store(void);
+/* end of a persisting callback (commits in --sync callback) */
+int persist_done(void);
+int persist_hardstate(raft_term_t term, raft_node_id_t vote);
+int may_write(void);
+int may_send(void);
+/* commit, then raft_flush what is durable (--sync parallel leader) */
+void leader_sync(void);
+/* after a failed commit: rewrite what the disk may lack; 0 when done */
+int resync_store(void);
+
+/* ---- raft_glue.c ---- */
+extern raft_cbs_t callbacks;
 /* checks what a raft call returned (storage failure, shutdown) */
 void after_raft(int rc, const char *what);
 int leader_ready(void);
@@ -261,6 +279,8 @@ int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 peer_t *peer_find(int32_t id);
 peer_t *peer_learn(int32_t id, const char *raft, const char *http);
 int udp_send(peer_t *p, const uint8_t *buf, size_t len);
+/* the parallel leader's appendentries: may leave before its entries are durable */
+int udp_send_unsynced(peer_t *p, const uint8_t *buf, size_t len);
 void send_aer(peer_t *p, msg_appendentries_response_t *r);
 void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags);

@@ -86,7 +86,7 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
     e.data.len = len;
     memset(resp, 0, sizeof(*resp));
     int rc = raft_retain_entries(S.raft, &e, resp);
-    flush_before_io();
+    leader_sync(); /* the appendentries left already: now our own commit */
     if (rc == ERR_STORAGE && !S.disk_full) {
         S.fatal = 1;
         shutdown_server("storage failed");
@@ -164,7 +164,7 @@ void on_check(uv_check_t *h)
     if (S.stopping || !S.q_head || S.ticket_waiters > 0 || !raft_is_leader(S.raft))
         return;
     flush_ticket_queue();
-    flush_before_io();
+    leader_sync();
     if (S.mhd_kick)
         mhd_run();
 }
@@ -182,7 +182,7 @@ static void disk_full_tick(uint64_t now)
     if (now < S.disk_probe_at)
         return;
     S.disk_probe_at = now + 1000;
-    if (store_probe(S.store) == 0) {
+    if (store_probe(S.store) == 0 && (!S.need_resync || resync_store() == 0)) {
         S.disk_full = 0;
         log_info("disk space is back: writes resume");
     }
@@ -209,7 +209,7 @@ void on_tick(uv_timer_t *t)
     expire_waiters();
     if (S.snapshot_every > 0 && raft_get_log_count(S.raft) > S.snapshot_every)
         take_snapshot();
-    flush_before_io();
+    leader_sync();
     if (S.removed || S.fatal) {
         shutdown_server(S.removed ? "removed from the cluster" : "fatal error");
         return;
