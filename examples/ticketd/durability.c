@@ -61,7 +61,9 @@ int commit_store(void)
         return -1;
     S.txn_needs_sync = 0;
     S.disk_idx = raft_get_current_idx(S.raft);
-    if (had_writes && S.sync_mode == SYNC_PARALLEL && raft_is_leader(S.raft))
+    /* reported in any role: entries a leader appended and could not
+     * commit before it stepped down become durable here too (resync_store) */
+    if (had_writes && S.sync_mode == SYNC_PARALLEL)
         S.flush_idx = S.disk_idx;
     return 0;
 }

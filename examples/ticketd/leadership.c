@@ -55,9 +55,7 @@ static void cb_notify_state_event(raft_server_t *raft, void *ud, raft_state_e st
     (void)ud;
     log_info("state %s -> %s", state_name(S.last_state), state_name(st));
     S.last_state = st;
-    if (st == RAFT_STATE_PRECANDIDATE)
-        S.c.prevotes_started++;
-    else if (st == RAFT_STATE_CANDIDATE)
+    if (st == RAFT_STATE_CANDIDATE)
         S.c.elections_started++;
     else if (st == RAFT_STATE_LEADER) {
         S.c.elections_won++; /* the library appends the no-op of our term (raft_set_noop_on_election) */

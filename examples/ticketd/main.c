@@ -363,6 +363,7 @@ static void drain(void)
     store_close(S.store);
 }
 
+#ifndef TICKETD_NO_MAIN /* the HTTP fuzz target (fuzz_http.c) links everything but main */
 int main(int argc, char **argv)
 {
     int rc = options_parse(argc, argv);
@@ -393,3 +394,4 @@ int main(int argc, char **argv)
     log_info("stopped");
     return S.fatal ? 1 : 0;
 }
+#endif

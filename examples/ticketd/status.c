@@ -48,6 +48,16 @@ void sb_printf(sb_t *b, const char *fmt, ...)
     }
 }
 
+/* pre-vote rounds started (the library counts them: a pre-candidate whose
+ * timer fires again starts another round without a change of state) */
+uint64_t prevote_rounds(void)
+{
+    raft_stats_t st;
+    memset(&st, 0, sizeof st);
+    raft_get_stats(S.raft, &st, sizeof st);
+    return st.prevotes_started;
+}
+
 const char *state_name(int st)
 {
     switch (st) {
@@ -174,7 +184,7 @@ static void status_counters(sb_t *b)
               S.c.partial_appendentries, S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken,
               S.c.tickets_issued, S.c.batches_appended, S.c.entries_applied, store_commits(S.store),
               S.c.http_requests, S.c.http_redirects, S.c.http_unavailable, S.c.http_bad_requests, S.c.http_retry,
-              S.c.elections_started, S.c.elections_won, S.c.prevotes_started, S.c.reads_ok, S.c.reads_lease,
+              S.c.elections_started, S.c.elections_won, prevote_rounds(), S.c.reads_ok, S.c.reads_lease,
               S.c.reads_redirected, S.c.reads_failed, S.pending_reads, S.c.transfers_started, S.c.leader_syncs,
               S.c.votes_unknown_candidate, S.q_len);
 }

@@ -134,7 +134,7 @@ typedef struct {
     uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
-    uint64_t elections_started, elections_won, prevotes_started;
+    uint64_t elections_started, elections_won;
     uint64_t reads_ok, reads_lease, reads_redirected, reads_failed;
     uint64_t transfers_started, leader_syncs;
     uint64_t rx_type[WIRE_T_NUM], tx_type[WIRE_T_NUM]; /* datagrams by WIRE_T_* */
@@ -347,6 +347,7 @@ typedef struct {
 } sb_t;
 void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *state_name(int st);
+uint64_t prevote_rounds(void);
 uint64_t dropped_total(void);
 char *status_json(void);
 /* GET /peers: "leader ID" (0 when none is known), then "member ID

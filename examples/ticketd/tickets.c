@@ -86,7 +86,10 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
     e.data.len = len;
     memset(resp, 0, sizeof(*resp));
     int rc = raft_retain_entries(S.raft, &e, resp);
-    leader_sync(); /* the appendentries left already: now our own commit */
+    /* the appendentries left already: now our own commit; raft_flush
+     * follows at the end of the event (leader_sync), once the caller has
+     * registered whoever waits on the entry */
+    flush_before_io();
     if (rc == ERR_STORAGE && !S.disk_full) {
         S.fatal = 1;
         shutdown_server("storage failed");
@@ -178,6 +181,12 @@ static void disk_full_tick(uint64_t now)
     if (raft_is_leader(S.raft)) {
         log_warn("disk full: stepping down");
         raft_become_follower(S.raft);
+        /* our entries may commit on the others, but we apply nothing
+         * beyond what is on our disk (parallel writes) until space
+         * returns: the clients retry elsewhere (503; a ticket number
+         * skipped, never issued twice) */
+        while (S.waiters)
+            waiter_fail(S.waiters, "disk full, retry");
     }
     if (now < S.disk_probe_at)
         return;
