@@ -16,6 +16,11 @@
 
 struct ticketd_state S;
 
+#ifdef TICKETD_NO_MAIN /* the HTTP fuzz target (fuzz_http.c) links all of this but has its own main */
+#define main ticketd_main
+int ticketd_main(int argc, char **argv);
+#endif
+
 int random_cluster_id(uint64_t *id)
 {
     do {
@@ -363,7 +368,6 @@ static void drain(void)
     store_close(S.store);
 }
 
-#ifndef TICKETD_NO_MAIN /* the HTTP fuzz target (fuzz_http.c) links everything but main */
 int main(int argc, char **argv)
 {
     int rc = options_parse(argc, argv);
@@ -394,4 +398,3 @@ int main(int argc, char **argv)
     log_info("stopped");
     return S.fatal ? 1 : 0;
 }
-#endif
