@@ -264,8 +264,8 @@ def main():
 
 def write_section(a, rows, bounds, client_kind):
     b = med([x[2] for x in bounds])
-    cmd = "python3 examples/ticketd/tests/bench.py --ticketd build/ticketd/ticketd --runs %d --seconds %g" % (
-        a.runs, a.seconds)
+    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s --write BENCHMARKS.md'" % (
+        a.runs, a.seconds, a.modes)
     lines = [
         "## ticketd",
         "",
