@@ -16,6 +16,7 @@
  *     (nothing is accepted that we would not have produced; an HMAC
  *     trailer is opaque to the decoder and copied over).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,15 @@ static size_t reencode(const wire_msg_t *m, uint8_t *out, size_t cap)
         break;
     case WIRE_T_REMOVED:
         n = wire_encode_removed(out, cap, &rt, m->removed.term);
+        break;
+    case WIRE_T_TIMEOUTNOW:
+        n = wire_encode_timeoutnow(out, cap, &rt, &m->u.tn);
+        break;
+    case WIRE_T_READINDEX:
+        n = wire_encode_readindex(out, cap, &rt, &m->u.ri);
+        break;
+    case WIRE_T_READINDEX_RESP:
+        n = wire_encode_readindex_resp(out, cap, &rt, &m->u.rir);
         break;
     }
     /* an accepted datagram with an HMAC trailer: the trailer is not the
@@ -122,16 +132,32 @@ static size_t make_valid(uint8_t *buf, size_t cap)
     int32_t s = (int32_t)(rnd() % 8) + 1, d = (int32_t)(rnd() % 8) + 1;
     wire_route_t rt = {rnd() % 4 ? 0x1234abcd5678ef90ull : rnd(), s, d};
     raft_term_t term = (raft_term_t)(rnd() % 100) + 50; /* every other term in a message is at most this */
-    switch (rnd() % 6) {
+    switch (rnd() % 9) {
     case 5:
         return wire_encode_removed(buf, cap, &rt, term);
+    case 6: {
+        msg_timeoutnow_t m = {.term = term};
+        return wire_encode_timeoutnow(buf, cap, &rt, &m);
+    }
+    case 7: {
+        msg_readindex_t m = {.id = rnd()};
+        return wire_encode_readindex(buf, cap, &rt, &m);
+    }
+    case 8: {
+        msg_readindex_response_t m = {.id = rnd(), .read_idx = (raft_index_t)(rnd() % 1000),
+                                      .result = rnd() % 2 ? 0 : RAFT_ERR_NOT_LEADER};
+        return wire_encode_readindex_resp(buf, cap, &rt, &m);
+    }
     case 0: {
+        int kind = (int)(rnd() % 3); /* a vote, a pre-vote, a transfer's vote */
         msg_requestvote_t m = {.term = term, .candidate_id = s, .last_log_idx = (raft_index_t)(rnd() % 1000),
-                               .last_log_term = (raft_term_t)(rnd() % 50)};
+                               .last_log_term = (raft_term_t)(rnd() % 50), .prevote = kind == 1,
+                               .leadership_transfer = kind == 2};
         return wire_encode_rv(buf, cap, &rt, &m);
     }
     case 1: {
-        msg_requestvote_response_t m = {.term = term, .vote_granted = (int)(rnd() % 3) - 1};
+        msg_requestvote_response_t m = {.term = term, .vote_granted = (int)(rnd() % 3) - 1,
+                                        .prevote = (int)(rnd() % 2), .request_term = (raft_term_t)(rnd() % 200)};
         return wire_encode_rvr(buf, cap, &rt, &m);
     }
     case 2: {
@@ -141,7 +167,11 @@ static size_t make_valid(uint8_t *buf, size_t cap)
         for (int i = 0; i < n; i++) {
             es[i].term = (raft_term_t)(rnd() % 50) + 1;
             es[i].id = (raft_entry_id_t)rnd();
-            if (rnd() % 4) {
+            if (rnd() % 8 == 0) {
+                es[i].type = RAFT_LOGTYPE_NO_OP;
+                es[i].id = 0;
+                es[i].data.len = 0;
+            } else if (rnd() % 4) {
                 es[i].type = RAFT_LOGTYPE_NORMAL;
                 batch_encode(payloads[i], (uint32_t)(rnd() % 5000));
                 es[i].data.len = BATCH_PAYLOAD_LEN;
@@ -156,7 +186,7 @@ static size_t make_valid(uint8_t *buf, size_t cap)
         }
         msg_appendentries_t m = {.term = term, .prev_log_idx = (raft_index_t)(rnd() % 1000),
                                  .prev_log_term = (raft_term_t)(rnd() % 50),
-                                 .leader_commit = (raft_index_t)(rnd() % 1000), .n_entries = n,
+                                 .leader_commit = (raft_index_t)(rnd() % 1000), .msg_id = rnd(), .n_entries = n,
                                  .entries = n ? es : NULL};
         int sent = 0;
         size_t len = wire_encode_ae(buf, cap, &rt, &m, &sent);
@@ -172,7 +202,7 @@ static size_t make_valid(uint8_t *buf, size_t cap)
     case 3: {
         msg_appendentries_response_t m = {.term = term, .success = (int)(rnd() % 2),
                                           .current_idx = (raft_index_t)(rnd() % 1000),
-                                          .first_idx = (raft_index_t)(rnd() % 1000)};
+                                          .first_idx = (raft_index_t)(rnd() % 1000), .msg_id = rnd()};
         return wire_encode_aer(buf, cap, &rt, &m);
     }
     default: {
@@ -203,8 +233,35 @@ static size_t make_valid(uint8_t *buf, size_t cap)
     }
 }
 
+/* --replay DIR...: every file of the committed corpus once */
+static int replay(int argc, char **argv)
+{
+    static uint8_t buf[1 << 16];
+    long n = 0;
+    for (int i = 2; i < argc; i++) {
+        DIR *d = opendir(argv[i]);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
+            FILE *f = e->d_name[0] == '.' ? NULL : fopen(path, "rb");
+            if (!f)
+                continue;
+            size_t len = fread(buf, 1, sizeof buf, f);
+            fclose(f);
+            one_input(buf, len);
+            n++;
+        }
+        if (d)
+            closedir(d);
+    }
+    printf("fuzz_wire: %ld corpus inputs replayed\n", n);
+    return n > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--replay") == 0)
+        return replay(argc, argv);
     long iters = argc > 1 ? atol(argv[1]) : 100000;
     rng_state = argc > 2 ? strtoull(argv[2], NULL, 10) : 0x9E3779B97F4A7C15ull;
     if (!rng_state)
@@ -254,9 +311,9 @@ int main(int argc, char **argv)
                 wire_fix_header(buf, len);
                 break;
             }
-            case 6: { /* huge counts at the entry-count / member-count offset (32 bytes into both bodies) */
-                if (len >= WIRE_HDR_LEN + 36) {
-                    size_t off = WIRE_HDR_LEN + 32;
+            case 6: { /* huge counts at the entry-count / member-count offset (40 / 32 bytes into the bodies) */
+                if (len >= WIRE_HDR_LEN + 44) {
+                    size_t off = WIRE_HDR_LEN + (buf[5] == WIRE_T_APPENDENTRIES ? 40 : 32);
                     buf[off] = 0xFF, buf[off + 1] = 0xFF, buf[off + 2] = (uint8_t)rnd(), buf[off + 3] = (uint8_t)rnd();
                     wire_fix_header(buf, len);
                 }

@@ -93,12 +93,20 @@ enum MHD_Result respond(struct MHD_Connection *c, int status, const char *ctype,
     return ret;
 }
 
-enum MHD_Result bad_request(struct MHD_Connection *c, int status, const char *why)
+/* an immediate error answer (JSON {"error":why}) */
+void req_error(req_t *r, int status, const char *why)
 {
     char b[256];
     snprintf(b, sizeof b, "{\"error\":\"%s\"}\n", why);
     S.c.http_bad_requests++;
-    return respond(c, status, NULL, b, NULL, 0);
+    req_finish(r, status, NULL, b, NULL, 0);
+}
+
+/* 200 with body (NULL: empty), which it frees */
+void req_ok_owned(req_t *r, const char *ctype, char *body)
+{
+    req_finish(r, MHD_HTTP_OK, ctype, body ? body : "", NULL, 0);
+    free(body);
 }
 
 /* value of key in an x-www-form-urlencoded body (no escapes needed for
@@ -137,7 +145,7 @@ int parse_id(const char *s, int32_t *id)
 
 /* POST /ticket on the leader: queued for the next batch, the connection
  * suspended until its entry is applied */
-static enum MHD_Result enqueue_ticket(struct MHD_Connection *c, req_t *r)
+static void enqueue_ticket(req_t *r)
 {
     r->kind = K_TICKET;
     r->phase = R_QUEUED;
@@ -148,57 +156,53 @@ static enum MHD_Result enqueue_ticket(struct MHD_Connection *c, req_t *r)
         S.q_head = r;
     S.q_tail = r;
     S.q_len++;
-    r->suspended = 1;
-    MHD_suspend_connection(c);
-    return MHD_YES;
 }
 
-enum MHD_Result respond_owned(struct MHD_Connection *c, const char *ctype, char *body)
+/* A complete request, routed by method and path: on return r is either
+ * answered (phase R_DONE: status, headers and body are in r) or waiting
+ * (queued for a ticket batch, on a log entry, for a removal step, or for a
+ * read to be confirmed), to be answered later through req_finish.  No
+ * socket is involved: the fuzz target calls this directly.  lease_arg is
+ * the value of the query argument "lease" (NULL if absent); the request
+ * body is in r->up. */
+void http_route(req_t *r, const char *method, const char *url, const char *lease_arg)
 {
-    enum MHD_Result ret = respond(c, MHD_HTTP_OK, ctype, body ? body : "", NULL, 0);
-    free(body);
-    return ret;
-}
-
-/* a complete new request: method and path decide */
-static enum MHD_Result route(struct MHD_Connection *c, req_t *r, const char *url, const char *method)
-{
-    if (strcmp(url, "/ticket") == 0) {
-        if (strcmp(method, "POST") != 0)
-            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
-        if (!raft_is_leader(S.raft)) {
-            req_redirect(r, "/ticket");
-            return respond(c, r->status, NULL, r->body, r->location, r->retry_after);
-        }
-        if (S.disk_full) {
-            S.c.http_unavailable++;
-            return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"disk full\"}\n", NULL, 1);
-        }
-        return enqueue_ticket(c, r);
-    }
-    if (strcmp(url, "/status") == 0) {
-        if (strcmp(method, "GET") != 0)
-            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        return respond_owned(c, NULL, status_json());
-    }
-    if (strcmp(url, "/metrics") == 0) {
-        if (strcmp(method, "GET") != 0)
-            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        return respond_owned(c, "text/plain; version=0.0.4; charset=utf-8", metrics_text());
-    }
-    if (strcmp(url, "/peers") == 0) {
+    if (r->up_overflow) {
+        req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+    } else if (strcmp(url, "/ticket") == 0) {
         if (strcmp(method, "GET") == 0)
-            return respond_owned(c, "text/plain", members_text());
-        if (strcmp(method, "POST") != 0)
-            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST");
-        return handle_join(c, r);
-    }
-    if (strncmp(url, "/peers/", 7) == 0) {
+            handle_read(r, lease_arg);
+        else if (strcmp(method, "POST") != 0)
+            req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST (take a ticket) or GET (read the last one)");
+        else if (!raft_is_leader(S.raft))
+            req_redirect(r, "/ticket");
+        else if (S.disk_full) {
+            S.c.http_unavailable++;
+            req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"disk full\"}\n", NULL, 1);
+        } else
+            enqueue_ticket(r);
+    } else if (strcmp(url, "/status") == 0 || strcmp(url, "/metrics") == 0) {
+        if (strcmp(method, "GET") != 0)
+            req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        else if (url[1] == 's')
+            req_ok_owned(r, NULL, status_json());
+        else
+            req_ok_owned(r, "text/plain; version=0.0.4; charset=utf-8", metrics_text());
+    } else if (strcmp(url, "/peers") == 0) {
+        if (strcmp(method, "GET") == 0)
+            req_ok_owned(r, "text/plain", members_text());
+        else if (strcmp(method, "POST") != 0)
+            req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST");
+        else
+            handle_join(r);
+    } else if (strncmp(url, "/peers/", 7) == 0) {
         if (strcmp(method, "DELETE") != 0)
-            return bad_request(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use DELETE");
-        return handle_delete(c, r, url + 7);
+            req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use DELETE");
+        else
+            handle_delete(r, url + 7);
+    } else {
+        req_error(r, MHD_HTTP_NOT_FOUND, "not found");
     }
-    return bad_request(c, MHD_HTTP_NOT_FOUND, "not found");
 }
 
 /* MHD's access handler: called once with no data (we allocate the request),
@@ -234,9 +238,12 @@ enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
         return respond(c, r->status, r->ctype, r->body, r->location, r->retry_after);
     if (r->phase != R_NEW)
         return MHD_YES; /* still waiting (should not be called while suspended) */
-    if (r->up_overflow)
-        return bad_request(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
-    return route(c, r, url, method);
+    http_route(r, method, url, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lease"));
+    if (r->phase == R_DONE)
+        return respond(c, r->status, r->ctype, r->body, r->location, r->retry_after);
+    r->suspended = 1;
+    MHD_suspend_connection(c);
+    return MHD_YES;
 }
 
 void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -248,8 +255,8 @@ void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_
     *con_cls = NULL;
     if (!r)
         return;
-    if (r->phase == R_QUEUED || r->phase == R_WAIT || r->phase == R_DEFERRED) {
-        /* still referenced by the queue or a waiter: freed there */
+    if (r->phase == R_QUEUED || r->phase == R_WAIT || r->phase == R_DEFERRED || r->phase == R_READ) {
+        /* still referenced by the queue, a waiter or a pending read: freed there */
         r->dead = 1;
         r->suspended = 0;
         return;

@@ -16,6 +16,11 @@
 
 struct ticketd_state S;
 
+#ifdef TICKETD_NO_MAIN /* the HTTP fuzz target (fuzz_http.c) links all of this but has its own main */
+#define main ticketd_main
+int ticketd_main(int argc, char **argv);
+#endif
+
 int random_cluster_id(uint64_t *id)
 {
     do {
@@ -33,10 +38,7 @@ int random_cluster_id(uint64_t *id)
 static int replay_entry(void *ud, raft_index_t idx, raft_entry_t *e)
 {
     (void)ud;
-    uint32_t cnt;
-    wire_member_t m;
-    if (e->type == RAFT_LOGTYPE_NORMAL ? batch_decode(e->data.buf, e->data.len, &cnt) != 0
-                                       : cfg_decode(e->data.buf, e->data.len, &m) != 0) {
+    if (!entry_payload_valid(e)) {
         log_error("log entry %ld: payload does not parse", (long)idx);
         return -1;
     }
@@ -63,10 +65,13 @@ void shutdown_server(const char *why)
     uv_stop(S.loop);
 }
 
+/* a leader hands leadership over first (leadership.c); a second signal,
+ * or any other role, stops at once */
 static void on_signal(uv_signal_t *h, int sig)
 {
     (void)h;
-    shutdown_server(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (S.handing_over || !begin_hand_over())
+        shutdown_server(sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 
@@ -210,6 +215,7 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
 {
     S.raft = raft_new();
     raft_set_callbacks(S.raft, &callbacks, NULL);
+    leadership_configure();
     raft_set_election_timeout(S.raft, S.election_ms);
     raft_set_request_timeout(S.raft, S.heartbeat_ms);
     raft_set_random_seed(S.raft, ((uint64_t)S.id << 32) ^ uv_hrtime());
@@ -256,6 +262,11 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
         return 3;
     }
     S.recovering = 0;
+    /* everything recovered is on disk; from now on the leader's own entries
+     * count towards a commit only once raft_flush reports them */
+    if (S.sync_mode == SYNC_PARALLEL)
+        raft_set_parallel_log_writes(S.raft, 1);
+    S.disk_idx = raft_get_current_idx(S.raft);
     S.entry_seq = (int32_t)((uv_hrtime() & 0xFFFF) << 12);
     log_info("recovered: term %ld vote %d snapshot %ld log %ld..%ld counter %" PRIu64 " members %u", (long)S.hs.term,
           S.hs.vote, (long)raft_get_snapshot_last_idx(S.raft), (long)raft_get_first_entry_idx(S.raft),
@@ -317,7 +328,7 @@ static void start_timers(void)
     uv_signal_start(&S.sigterm, on_signal, SIGTERM);
 
     S.last_state = raft_get_state(S.raft);
-    S.last_tick = uv_now(S.loop);
+    S.last_tick = uv_hrtime() / 1000000;
     uv_timer_init(S.loop, &S.tick);
     uv_timer_start(&S.tick, on_tick, (uint64_t)S.tick_ms, (uint64_t)S.tick_ms);
     if (S.flush_commit) {
@@ -339,7 +350,7 @@ static void drain(void)
         if (r->dead)
             free(r);
         else
-            req_unavailable(r, "shutting down");
+            req_redirect(r, "/ticket"); /* to the new leader, or 503 */
     }
     S.q_head = S.q_tail = NULL;
     for (req_t *r = S.deferred, *nx; r; r = nx) {
@@ -380,7 +391,7 @@ int main(int argc, char **argv)
     log_info("node %d up: cluster %016" PRIx64 ", raft udp %s (known as %s), http %s (known as %s), dir %s, sync %s, "
              "datagrams %s",
              S.id, S.cluster_id, S.raft_addr, S.adv_raft, S.http_addr, S.adv_http, S.dir,
-             S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
+             sync_mode_name(),
              S.auth_key_len ? "authenticated (HMAC-SHA256)" : "not authenticated");
     uv_run(S.loop, UV_RUN_DEFAULT);
     drain();

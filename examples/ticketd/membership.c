@@ -222,38 +222,45 @@ static int32_t address_holder(int32_t id, const char *raft, const char *http)
 /* POST /peers id=N&raft=ADDR&http=ADDR: on the leader, once an entry of
  * its term is committed, appends ADD_NONVOTING_NODE (after making sure a
  * snapshot exists) and answers with the member list once it is applied */
-enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
+void handle_join(req_t *r)
 {
     char ids[16], raft[WIRE_ADDR_LEN], http[WIRE_ADDR_LEN];
     const char *body = r->up;
     int32_t id;
     if (form_get(body, "id", ids, sizeof ids) != 0 || parse_id(ids, &id) != 0 ||
         form_get(body, "raft", raft, sizeof raft) != 0 || !wire_addr_valid(raft) ||
-        form_get(body, "http", http, sizeof http) != 0 || !wire_addr_valid(http))
-        return bad_request(c, MHD_HTTP_BAD_REQUEST, "need id=N&raft=IP:PORT&http=IP:PORT");
+        form_get(body, "http", http, sizeof http) != 0 || !wire_addr_valid(http)) {
+        req_error(r, MHD_HTTP_BAD_REQUEST, "need id=N&raft=IP:PORT&http=IP:PORT");
+        return;
+    }
     if (!raft_is_leader(S.raft)) {
         req_redirect(r, "/peers");
-        return respond(c, r->status, NULL, r->body, r->location, r->retry_after);
+        return;
     }
     raft_node_t *n = raft_get_node(S.raft, id);
     peer_t *p = peer_find(id);
     if (n && raft_node_is_active(n)) {
         if (p && strcmp(p->raft, raft) == 0 && strcmp(p->http, http) == 0) {
-            return respond_owned(c, "text/plain", members_text()); /* retried join */
+            req_ok_owned(r, "text/plain", members_text()); /* retried join */
+            return;
         }
-        return bad_request(c, MHD_HTTP_CONFLICT, "node id already in use");
+        req_error(r, MHD_HTTP_CONFLICT, "node id already in use");
+        return;
     }
-    if (id == S.id)
-        return bad_request(c, MHD_HTTP_CONFLICT, "node id already in use");
+    if (id == S.id) {
+        req_error(r, MHD_HTTP_CONFLICT, "node id already in use");
+        return;
+    }
     int32_t holder = address_holder(id, raft, http);
     if (holder) {
         char why[128];
         snprintf(why, sizeof why, "address already used by node %d", holder);
-        return bad_request(c, MHD_HTTP_CONFLICT, why);
+        req_error(r, MHD_HTTP_CONFLICT, why);
+        return;
     }
     if (!leader_ready()) {
-        S.c.http_unavailable++;
-        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"new leader, retry\"}\n", NULL, 1);
+        req_unavailable(r, "new leader, retry");
+        return;
     }
     /* make sure the newcomer starts from a snapshot, which carries the
      * exact membership */
@@ -264,43 +271,44 @@ enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r)
         msg_entry_response_t nr;
         batch_encode(payload, 0);
         append_entry(RAFT_LOGTYPE_NORMAL, payload, sizeof payload, &nr);
-        S.c.http_unavailable++;
-        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"nothing committed yet, retry\"}\n",
-                       NULL, 1);
+        req_unavailable(r, "nothing committed yet, retry");
+        return;
     }
     peer_learn(id, raft, http);
     msg_entry_response_t resp;
     int rc = append_cfg(RAFT_LOGTYPE_ADD_NONVOTING_NODE, id, &resp);
     if (rc != 0) {
-        S.c.http_unavailable++;
-        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "{\"error\":\"configuration change refused, retry\"}\n",
-                       NULL, 1);
+        req_unavailable(r, "configuration change refused, retry");
+        return;
     }
     log_info("appended ADD_NONVOTING_NODE for node %d (%s, %s) at index %ld", id, raft, http, (long)resp.idx);
     r->kind = K_JOIN;
     waiter_t *w = waiter_new(resp.idx, resp.term, K_JOIN);
     waiter_add(w, r);
-    r->suspended = 1;
-    MHD_suspend_connection(c);
-    return MHD_YES;
 }
 
-enum MHD_Result handle_delete(struct MHD_Connection *c, req_t *r, const char *ids)
+void handle_delete(req_t *r, const char *ids)
 {
     int32_t id;
-    if (parse_id(ids, &id) != 0)
-        return bad_request(c, MHD_HTTP_BAD_REQUEST, "bad node id");
+    if (parse_id(ids, &id) != 0) {
+        req_error(r, MHD_HTTP_BAD_REQUEST, "bad node id");
+        return;
+    }
     if (!raft_is_leader(S.raft)) {
         char path[64];
         snprintf(path, sizeof path, "/peers/%d", id);
         req_redirect(r, path);
-        return respond(c, r->status, NULL, r->body, r->location, r->retry_after);
+        return;
     }
-    if (id == S.id)
-        return bad_request(c, MHD_HTTP_CONFLICT, "cannot remove the current leader; stop it and retry on the new leader");
+    if (id == S.id) {
+        req_error(r, MHD_HTTP_CONFLICT, "cannot remove the current leader; stop it and retry on the new leader");
+        return;
+    }
     raft_node_t *n = raft_get_node(S.raft, id);
-    if (!n || !raft_node_is_active(n))
-        return bad_request(c, MHD_HTTP_NOT_FOUND, "no such node");
+    if (!n || !raft_node_is_active(n)) {
+        req_error(r, MHD_HTTP_NOT_FOUND, "no such node");
+        return;
+    }
     r->kind = K_DELETE;
     r->target = id;
     r->step = 1;
@@ -308,9 +316,6 @@ enum MHD_Result handle_delete(struct MHD_Connection *c, req_t *r, const char *id
     r->deadline = uv_now(S.loop) + (uint64_t)S.client_timeout_ms;
     r->next = S.deferred;
     S.deferred = r;
-    r->suspended = 1;
-    MHD_suspend_connection(c);
-    return MHD_YES;
 }
 
 

@@ -38,8 +38,9 @@ static void raft_gauges(sb_t *b)
     gauge(b, "ticketd_node_id", "This node's id.", S.id);
     gauge(b, "ticketd_term", "Current Raft term.", raft_get_current_term(r));
     family(b, "ticketd_state", "gauge", "1 for the node's current Raft state, 0 for the others.");
-    static const int states[] = {RAFT_STATE_FOLLOWER, RAFT_STATE_CANDIDATE, RAFT_STATE_LEADER};
-    for (int i = 0; i < 3; i++)
+    static const int states[] = {RAFT_STATE_FOLLOWER, RAFT_STATE_PRECANDIDATE, RAFT_STATE_CANDIDATE,
+                                 RAFT_STATE_LEADER};
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
         sb_printf(b, "ticketd_state{state=\"%s\"} %d\n", state_name(states[i]), raft_get_state(r) == states[i]);
     gauge(b, "ticketd_leader_id", "Id of the leader this node knows of (0: none).",
           raft_get_current_leader(r) > 0 ? raft_get_current_leader(r) : 0);
@@ -89,6 +90,11 @@ char *metrics_text(void)
     counter(&b, "ticketd_elections_started_total", "Elections this node started as a candidate.",
             S.c.elections_started);
     counter(&b, "ticketd_elections_won_total", "Elections this node won.", S.c.elections_won);
+    counter(&b, "ticketd_prevotes_started_total", "Pre-vote rounds this node started.", prevote_rounds());
+    counter(&b, "ticketd_reads_total", "GET /ticket reads answered with the state (lease or read index).",
+            S.c.reads_ok);
+    counter(&b, "ticketd_reads_failed_total", "GET /ticket reads answered 503 (not confirmed in time).",
+            S.c.reads_failed);
     counter(&b, "ticketd_entries_applied_total", "Log entries applied.", S.c.entries_applied);
     counter(&b, "ticketd_snapshots_taken_total", "Snapshots taken (log compactions).", S.c.snapshots_taken);
     counter(&b, "ticketd_snapshots_sent_total", "Snapshots sent to lagging peers.", S.c.snapshots_sent);

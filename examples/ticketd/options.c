@@ -63,10 +63,14 @@ static void usage(FILE *f)
             "  --max-entries-per-msg N  appendentries batch cap (default 64)\n"
             "  --client-timeout-ms N  answer 503 if an entry is not committed in time\n"
             "                         (default 10000)\n"
-            "  --sync MODE            callback: commit+fsync in every persisting\n"
-            "                         callback (default); group: one commit per event,\n"
-            "                         before any datagram or answer leaves; off: no\n"
-            "                         fsync (unsafe, benchmarks only)\n"
+            "  --sync MODE            parallel (default): one commit per event, before\n"
+            "                         any datagram or answer leaves, except that the\n"
+            "                         leader's appendentries leave before its own commit\n"
+            "                         (raft_set_parallel_log_writes + raft_flush); a\n"
+            "                         follower commits once per appendentries; group:\n"
+            "                         the same without the leader's head start;\n"
+            "                         callback: commit+fsync in every persisting\n"
+            "                         callback; off: no fsync (unsafe, benchmarks only)\n"
             "  --max-dgram N          largest datagram sent, 512..16384 (default 16384);\n"
             "                         appendentries carry only the entries that fit\n"
             "  --check                verify the data directory and exit\n"
@@ -183,8 +187,10 @@ static int choose(const char *opt, const char *arg, const char *const *choices)
     return -1;
 }
 
-static const char *const sync_names[] = {"callback", "group", "off", NULL}; /* SYNC_* order */
+static const char *const sync_names[] = {"callback", "group", "off", "parallel", NULL}; /* SYNC_* order */
 static const char *const flush_names[] = {"tick", "commit", NULL};
+
+const char *sync_mode_name(void) { return sync_names[S.sync_mode]; }
 
 static void set_defaults(void)
 {
@@ -195,7 +201,7 @@ static void set_defaults(void)
     S.max_entries = 64;
     S.client_timeout_ms = 10000;
     S.max_dgram = WIRE_MAX_DGRAM;
-    S.sync_mode = SYNC_CALLBACK;
+    S.sync_mode = SYNC_PARALLEL;
     S.log_level = LOG_LEVEL_INFO;
     S.http_max_conns = 1000;
     S.http_max_per_ip = 200;

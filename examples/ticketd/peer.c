@@ -98,10 +98,11 @@ size_t tx_room(size_t cap) { return S.auth_key_len ? cap - WIRE_AUTH_LEN : cap; 
 
 /* signs (with a key) and sends one datagram; nothing leaves before the
  * writes it depends on are durable */
-static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len)
+static int send_to_sync(const struct sockaddr *to, uint8_t *buf, size_t len, int sync)
 {
-    flush_before_io();
-    if (S.fatal)
+    if (sync)
+        flush_before_io();
+    if (!may_send())
         return -1;
     len = auth_sign(buf, len, sizeof txbuf);
     if (!len)
@@ -117,7 +118,9 @@ static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len)
     return 0;
 }
 
-int udp_send(peer_t *p, const uint8_t *buf, size_t len)
+static int send_to(const struct sockaddr *to, uint8_t *buf, size_t len) { return send_to_sync(to, buf, len, 1); }
+
+static int udp_send_sync(peer_t *p, const uint8_t *buf, size_t len, int sync)
 {
     if (!p || !p->raft[0] || !len)
         return -1;
@@ -125,8 +128,12 @@ int udp_send(peer_t *p, const uint8_t *buf, size_t len)
         peer_resolve(p);
     if (!p->sa_len)
         return -1;
-    return send_to((const struct sockaddr *)&p->sa, (uint8_t *)buf, len);
+    return send_to_sync((const struct sockaddr *)&p->sa, (uint8_t *)buf, len, sync);
 }
+
+int udp_send(peer_t *p, const uint8_t *buf, size_t len) { return udp_send_sync(p, buf, len, 1); }
+
+int udp_send_unsynced(peer_t *p, const uint8_t *buf, size_t len) { return udp_send_sync(p, buf, len, 0); }
 
 void send_aer(peer_t *p, msg_appendentries_response_t *r)
 {
@@ -172,7 +179,9 @@ static void recv_requestvote(raft_node_t *node, peer_t *p, msg_requestvote_t *rv
         S.c.dropped[DROP_INACTIVE_SENDER]++;
         return;
     }
-    if (leader_alive_for(rv->term)) {
+    /* a candidate the leader handed over to (TimeoutNow) campaigns past
+     * stickiness (thesis 3.10) */
+    if (!rv->leadership_transfer && leader_alive_for(rv->term)) {
         S.c.dropped[DROP_VOTE_LEADER_ALIVE]++;
         return;
     }
@@ -238,6 +247,18 @@ static void dispatch(raft_node_t *node, peer_t *p, wire_msg_t *m)
     case WIRE_T_REMOVED:
         recv_removed(m);
         break;
+    case WIRE_T_TIMEOUTNOW:
+        rc = raft_recv_timeoutnow(S.raft, node, &m->u.tn);
+        after_raft(rc, "recv_timeoutnow");
+        break;
+    case WIRE_T_READINDEX:
+        rc = raft_recv_readindex(S.raft, node, &m->u.ri);
+        after_raft(rc == -1 ? 0 : rc, "recv_readindex");
+        break;
+    case WIRE_T_READINDEX_RESP:
+        rc = raft_recv_readindex_response(S.raft, node, &m->u.rir);
+        after_raft(rc, "recv_readindex_response");
+        break;
     }
 }
 
@@ -255,6 +276,11 @@ static raft_term_t msg_term(const wire_msg_t *m)
         return m->u.aer.term;
     case WIRE_T_SNAPSHOT:
         return m->snap.term;
+    case WIRE_T_TIMEOUTNOW:
+        return m->u.tn.term;
+    case WIRE_T_READINDEX:
+    case WIRE_T_READINDEX_RESP:
+        return 0; /* they carry no term */
     default:
         return m->removed.term;
     }

@@ -1,6 +1,6 @@
-/* ticketd raft_glue.c: the raft_cbs_t callbacks: persistence (and when it is synced), applying
- * entries, sending messages; the leader checks the callbacks rely on; taking
- * and loading snapshots.
+/* ticketd raft_glue.c: the raft_cbs_t callbacks: persistence (when it is
+ * synced is durability.c's), applying entries, sending messages; the leader
+ * checks the callbacks rely on; taking and loading snapshots.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,80 +10,6 @@
 #include <string.h>
 
 #include "ticketd.h"
-
-/* ------------------------------------------------------------------ */
-/* storage helpers */
-
-/* A write or commit failed.  A full disk (ENOSPC, EDQUOT, LMDB's map full)
- * pauses writing: the callback returns an error, the library leaves its
- * state as it was (raft.h: a persistence error changes nothing), nothing is
- * acknowledged, and on_tick tries a write once a second until one succeeds
- * (disk_space_probe).  Any other error is fatal, and so is any error in
- * --sync group mode unless the lost transaction held only writes whose
- * loss is harmless (rollback_safe): there the library's memory already
- * counts on earlier writes of the same transaction.  Returns ERR_STORAGE. */
-int storage_failed(int rollback_safe)
-{
-    int err = store_last_error(S.store);
-    if (store_is_full_error(S.store, err) && (rollback_safe || S.sync_mode != SYNC_GROUP)) {
-        if (!S.disk_full)
-            log_error("disk full: %s/data.mdb: %s: writes paused until space returns", S.dir, store_error_text(err));
-        S.disk_full = 1;
-        S.disk_probe_at = uv_now(S.loop) + 1000;
-    } else if (!S.fatal) {
-        log_error("%s/data.mdb: write failed: %s%s", S.dir, store_error_text(err),
-                  store_is_full_error(S.store, err) ? " (disk full; with --sync group that stops the node)" : "");
-        S.fatal = 1;
-    }
-    return ERR_STORAGE;
-}
-
-/* end of a persisting callback: in callback mode the write is committed
- * (and fsynced) before the callback returns */
-static int persist_done(void)
-{
-    if (S.recovering || S.sync_mode == SYNC_GROUP)
-        return 0;
-    return store_commit(S.store) == 0 ? 0 : storage_failed(0);
-}
-
-/* before anything leaves the process (a datagram, a client answer) and
- * after every raft call: nothing is visible until it is durable.  In group
- * mode the library's memory is already ahead of a commit that fails, so a
- * failure stops the process whatever its cause (nothing that depended on
- * it has left; a restart recovers what is on disk). */
-void flush_before_io(void)
-{
-    if (S.fatal || !store_dirty(S.store) || store_commit(S.store) == 0)
-        return;
-    int err = store_last_error(S.store);
-    log_error("%s/data.mdb: commit failed: %s%s", S.dir, store_error_text(err),
-              store_is_full_error(S.store, err) ? " (disk full; with --sync group that stops the node)" : "");
-    S.fatal = 1;
-    shutdown_server(store_is_full_error(S.store, err) ? "disk full" : "storage commit failed");
-}
-
-/* the persisting callbacks refuse at once while the disk is full */
-static int may_write(void) { return !S.disk_full && !S.fatal; }
-
-/* writes the hard state; S.hs changes only once it is stored */
-static int persist_hardstate(raft_term_t term, raft_node_id_t vote)
-{
-    store_hardstate_t hs = {.term = term, .vote = vote};
-    if (S.recovering) {
-        S.hs = hs;
-        return 0;
-    }
-    if (!may_write())
-        return ERR_STORAGE;
-    if (store_put_hardstate(S.store, &hs) != 0)
-        return storage_failed(0);
-    int rc = persist_done();
-    if (rc == 0)
-        S.hs = hs;
-    return rc;
-}
-
 
 /* ------------------------------------------------------------------ */
 /* raft callbacks */
@@ -113,7 +39,12 @@ static int cb_send_appendentries(raft_server_t *raft, void *ud, raft_node_t *nod
     size_t n = wire_encode_ae(txbuf, tx_room((size_t)S.max_dgram), ROUTE_TO(p->id), m, &sent);
     if (sent < m->n_entries)
         S.c.partial_appendentries++;
-    udp_send(p, txbuf, n);
+    /* parallel leader writes: the entries go out while our own commit is
+     * pending; they count towards the commit once raft_flush says so */
+    if (S.sync_mode == SYNC_PARALLEL && raft_is_leader(raft) && !S.txn_needs_sync)
+        udp_send_unsynced(p, txbuf, n);
+    else
+        udp_send(p, txbuf, n);
     return 0;
 }
 
@@ -151,7 +82,12 @@ static int cb_log_apply(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
         waiter_fail(w, "entry overwritten, retry");
         w = NULL;
     }
-    if (e->type == RAFT_LOGTYPE_NORMAL) {
+    if (e->type == RAFT_LOGTYPE_NO_OP) {
+        /* a new leader's empty entry (raft_set_noop_on_election): nothing to
+         * apply, and nobody waits on it */
+        if (w)
+            waiter_fail(w, "entry overwritten, retry");
+    } else if (e->type == RAFT_LOGTYPE_NORMAL) {
         uint32_t count = 0;
         if (batch_decode(e->data.buf, e->data.len, &count) != 0) {
             log_error("entry %ld: bad ticket payload, not applied", (long)idx);
@@ -226,7 +162,7 @@ static int cb_log_offer(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
             return RAFT_ERR_NOMEM;
         memcpy(copy, e->data.buf, e->data.len);
     }
-    if (e->type != RAFT_LOGTYPE_NORMAL) {
+    if (raft_entry_is_cfg_change(e)) {
         wire_member_t m;
         if (cfg_decode(e->data.buf, e->data.len, &m) == 0)
             peer_learn(m.id, m.raft, m.http);
@@ -236,6 +172,11 @@ static int cb_log_offer(raft_server_t *raft, void *ud, raft_entry_t *e, raft_ind
             free(copy);
             return may_write() ? storage_failed(0) : ERR_STORAGE;
         }
+        /* only a leader's own entries may leave before they are durable
+         * (raft_set_parallel_log_writes); anything else in the open
+         * transaction makes the next datagram wait for the commit */
+        if (!raft_is_leader(raft))
+            S.txn_needs_sync = 1;
         int rc = persist_done();
         if (rc != 0) {
             free(copy);
@@ -269,6 +210,9 @@ static int cb_log_pop(raft_server_t *raft, void *ud, raft_entry_t *e, raft_index
             return ERR_STORAGE;
         if (store_del_entry(S.store, idx) != 0)
             return storage_failed(0);
+        S.txn_needs_sync = 1;
+        if (S.disk_idx >= idx)
+            S.disk_idx = idx - 1; /* what resync_store rewrites starts here */
         int rc = persist_done();
         if (rc != 0)
             return rc;
@@ -368,7 +312,7 @@ raft_cbs_t callbacks = {
 /* checks what a raft call returned */
 void after_raft(int rc, const char *what)
 {
-    flush_before_io();
+    leader_sync();
     if (rc == RAFT_ERR_SHUTDOWN) {
         S.removed = 1;
         log_warn("%s: raft asks to shut down", what);
@@ -506,7 +450,7 @@ void handle_snapshot(peer_t *from, const wire_snapshot_t *s)
     S.hs.term = raft_get_current_term(S.raft);
     S.hs.vote = raft_get_voted_for(S.raft);
     if (store_put_snapshot(S.store, &S.snap) != 0 || store_clear_log(S.store) != 0 ||
-        store_put_hardstate(S.store, &S.hs) != 0 || store_commit(S.store) != 0) {
+        store_put_hardstate(S.store, &S.hs) != 0 || commit_store() != 0) {
         /* the library already holds the snapshot: stop (nothing was answered;
          * a restart recovers the state on disk) */
         storage_failed(0);

@@ -48,11 +48,23 @@ void sb_printf(sb_t *b, const char *fmt, ...)
     }
 }
 
+/* pre-vote rounds started (the library counts them: a pre-candidate whose
+ * timer fires again starts another round without a change of state) */
+uint64_t prevote_rounds(void)
+{
+    raft_stats_t st;
+    memset(&st, 0, sizeof st);
+    raft_get_stats(S.raft, &st, sizeof st);
+    return st.prevotes_started;
+}
+
 const char *state_name(int st)
 {
     switch (st) {
     case RAFT_STATE_FOLLOWER:
         return "follower";
+    case RAFT_STATE_PRECANDIDATE:
+        return "precandidate";
     case RAFT_STATE_CANDIDATE:
         return "candidate";
     case RAFT_STATE_LEADER:
@@ -90,7 +102,7 @@ static void status_common(sb_t *b)
               (long)raft_get_last_applied_idx(r), (long)raft_get_current_idx(r), (long)raft_get_log_count(r),
               (long)raft_get_first_entry_idx(r), (long)raft_get_snapshot_last_idx(r),
               (long)raft_get_snapshot_last_term(r), S.counter,
-              S.sync_mode == SYNC_CALLBACK ? "callback" : S.sync_mode == SYNC_GROUP ? "group" : "off",
+              sync_mode_name(),
               log_level_names[S.log_level], S.cluster_id, jbool(S.auth_key_len > 0), jbool(S.disk_full));
 }
 
@@ -107,6 +119,7 @@ static void status_role(sb_t *b)
                   raft_get_timeout_elapsed(r));
         break;
     }
+    case RAFT_STATE_PRECANDIDATE: /* asks for pre-votes: its votes count nothing yet */
     case RAFT_STATE_CANDIDATE:
         sb_printf(b, ",\"votes_for_me\":%d,\"election_elapsed_ms\":%d", raft_get_nvotes_for_me(r),
                   raft_get_timeout_elapsed(r));
@@ -164,11 +177,16 @@ static void status_counters(sb_t *b)
               ",\"entries_applied\":%" PRIu64 ",\"store_commits\":%" PRIu64 ",\"http_requests\":%" PRIu64
               ",\"http_redirects\":%" PRIu64 ",\"http_unavailable\":%" PRIu64 ",\"http_bad_requests\":%" PRIu64
               ",\"http_retry\":%" PRIu64 ",\"elections_started\":%" PRIu64 ",\"elections_won\":%" PRIu64
+              ",\"prevotes_started\":%" PRIu64 ",\"reads_ok\":%" PRIu64 ",\"reads_lease\":%" PRIu64
+              ",\"reads_redirected\":%" PRIu64 ",\"reads_failed\":%" PRIu64 ",\"pending_reads\":%d"
+              ",\"transfers_started\":%" PRIu64 ",\"leader_syncs\":%" PRIu64
               ",\"votes_unknown_candidate\":%" PRIu64 ",\"pending_clients\":%zu}",
               S.c.partial_appendentries, S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken,
               S.c.tickets_issued, S.c.batches_appended, S.c.entries_applied, store_commits(S.store),
               S.c.http_requests, S.c.http_redirects, S.c.http_unavailable, S.c.http_bad_requests, S.c.http_retry,
-              S.c.elections_started, S.c.elections_won, S.c.votes_unknown_candidate, S.q_len);
+              S.c.elections_started, S.c.elections_won, prevote_rounds(), S.c.reads_ok, S.c.reads_lease,
+              S.c.reads_redirected, S.c.reads_failed, S.pending_reads, S.c.transfers_started, S.c.leader_syncs,
+              S.c.votes_unknown_candidate, S.q_len);
 }
 
 char *status_json(void)

@@ -431,6 +431,26 @@ int store_clear_log(store_t *s)
     return 0;
 }
 
+int store_truncate_log_after(store_t *s, raft_index_t idx)
+{
+    if (store_begin(s) != 0)
+        return -1;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(s->txn, s->log, &cur);
+    if (rc != 0)
+        return write_failed(s, rc);
+    uint8_t k[8];
+    idx_key(k, idx + 1);
+    MDB_val key = {8, k}, val;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        s->dirty = 1;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : write_failed(s, rc);
+}
+
 static int get_meta(store_t *s, MDB_txn *txn, const char *key, const uint8_t **p, size_t *len, char *err,
                     size_t errlen)
 {
@@ -559,7 +579,7 @@ static int parse_log_record(store_t *s, const MDB_val *k, const MDB_val *v, uint
     e->data.len = get_u32(&g);
     const uint8_t *d = get(&g, e->data.len);
     if (g.err || g.off != len || *idx != kidx || e->term <= 0 || e->term >= WIRE_MAX_TERM || e->type < 0 ||
-        e->type > RAFT_LOGTYPE_REMOVE_NODE) {
+        e->type > RAFT_LOGTYPE_NO_OP) {
         seterr(err, errlen, "%s: corrupt record: log entry %llu malformed", s->file, (unsigned long long)kidx);
         return -1;
     }

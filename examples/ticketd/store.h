@@ -83,6 +83,8 @@ int store_probe(store_t *s);
 int store_put_entry(store_t *s, raft_index_t idx, const raft_entry_t *e);
 int store_del_entry(store_t *s, raft_index_t idx);
 int store_clear_log(store_t *s);
+/* deletes every log record above idx */
+int store_truncate_log_after(store_t *s, raft_index_t idx);
 
 /* for store_verify's child: read-only opening, and a read of every page */
 store_t *store_open_readonly(const char *dir, char *err, size_t errlen);

@@ -12,6 +12,9 @@
  *   options.c     the command line and --help
  *   raft_glue.c   the raft_cbs_t callbacks, persistence rules, snapshots
  *   peer.c        peer table and the UDP transport (datagram dispatch)
+ *   leadership.c  the extension callbacks (state and transfer events,
+ *                 TimeoutNow, read-index messages), linearizable reads
+ *                 (GET /ticket), leadership hand-over on SIGTERM, the clock
  *   membership.c  the member list, configuration entries, join/remove
  *   tickets.c     ticket batching, waiters on log entries, the tick
  *   http.c        the libmicrohttpd front end and request lifecycle
@@ -42,7 +45,7 @@
  * unable to elect anyone when terms run out (issue 14). */
 #define MAX_TERM_LEAP ((raft_term_t)1 << 24)
 
-enum { SYNC_CALLBACK, SYNC_GROUP, SYNC_OFF };
+enum { SYNC_CALLBACK, SYNC_GROUP, SYNC_OFF, SYNC_PARALLEL };
 
 /* A node we may talk to: its addresses as configured, the resolved Raft
  * address, and when we last sent it a snapshot (rate limit). */
@@ -59,10 +62,11 @@ typedef struct peer {
 typedef struct waiter waiter_t;
 
 /* request phases: new; queued for the next ticket batch; waiting on a log
- * entry; waiting for the next step of a removal; answered */
-enum { R_NEW, R_QUEUED, R_WAIT, R_DEFERRED, R_DONE };
+ * entry; waiting for the next step of a removal; waiting for the library
+ * to confirm a read; answered */
+enum { R_NEW, R_QUEUED, R_WAIT, R_DEFERRED, R_READ, R_DONE };
 /* what a request (or waiter) is for */
-enum { K_TICKET = 1, K_JOIN, K_DELETE };
+enum { K_TICKET = 1, K_JOIN, K_DELETE, K_READ };
 
 /* One HTTP request, from its first callback until MHD completes it. */
 typedef struct req {
@@ -87,6 +91,8 @@ typedef struct req {
     const char *ctype;
     char location[256];
     int retry_after;
+    /* GET /ticket: served from the leader's lease (?lease=1) */
+    int lease;
 } req_t;
 
 /* a log entry that clients (or the promotion logic) wait on */
@@ -129,6 +135,8 @@ typedef struct {
     uint64_t tickets_issued, batches_appended, entries_applied;
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
     uint64_t elections_started, elections_won;
+    uint64_t reads_ok, reads_lease, reads_redirected, reads_failed;
+    uint64_t transfers_started, leader_syncs;
     uint64_t rx_type[WIRE_T_NUM], tx_type[WIRE_T_NUM]; /* datagrams by WIRE_T_* */
 } counters_t;
 
@@ -178,8 +186,7 @@ struct ticketd_state {
 
     int recovering;
     int last_state;
-    raft_term_t last_term; /* to count elections started */
-    uint64_t last_tick;
+    uint64_t last_tick; /* ms (uv_hrtime) of the last raft_periodic */
     int32_t entry_seq;
 
     req_t *q_head, *q_tail; /* ticket requests not yet in an entry */
@@ -191,7 +198,15 @@ struct ticketd_state {
     int n_promote;
 
     int stopping, removed, fatal;
+    int handing_over;          /* SIGTERM on a leader: a leadership transfer is under way */
+    int handed_over;           /* ... and it ended (notify_transfer_event) */
+    uint64_t hand_over_until;  /* stop by then whatever happens */
+    int pending_reads;         /* reads accepted by the library, not yet called back */
     int disk_full;          /* the last commit found no space: writes paused */
+    int need_resync;        /* a lost commit may have held what the library counts on: nothing leaves */
+    int txn_needs_sync;     /* the open transaction holds more than a leader's own entries */
+    raft_index_t disk_idx;  /* the log is on disk up to here (last commit) */
+    raft_index_t flush_idx, flushed_idx; /* parallel leader: durable / reported with raft_flush */
     uint64_t disk_probe_at; /* next attempt to write while disk_full */
     counters_t c;
     wire_msg_t msg; /* decode buffer (large) */
@@ -201,6 +216,7 @@ extern struct ticketd_state S;
 
 /* ---- options.c ---- */
 int options_parse(int argc, char **argv);
+const char *sync_mode_name(void); /* --sync as a word */
 
 /* ---- auth.c ---- */
 int auth_load_key(const char *path, char *err, size_t errlen);
@@ -225,12 +241,25 @@ void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int random_cluster_id(uint64_t *id);/* stops the loop; the rest of main() answers waiting clients and exits */
 void shutdown_server(const char *why);
 
-/* ---- raft_glue.c ---- */
-extern raft_cbs_t callbacks;
+/* ---- durability.c ---- */
 /* commits pending writes: before anything leaves the process */
 void flush_before_io(void);
 /* a write failed: pause on a full disk, else fatal; returns ERR_STORAGE */
 int storage_failed(int rollback_safe);
+/* commits the open transaction (0, or -1 with the store's error) */
+int commit_store(void);
+/* end of a persisting callback (commits in --sync callback) */
+int persist_done(void);
+int persist_hardstate(raft_term_t term, raft_node_id_t vote);
+int may_write(void);
+int may_send(void);
+/* commit, then raft_flush what is durable (--sync parallel leader) */
+void leader_sync(void);
+/* after a failed commit: rewrite what the disk may lack; 0 when done */
+int resync_store(void);
+
+/* ---- raft_glue.c ---- */
+extern raft_cbs_t callbacks;
 /* checks what a raft call returned (storage failure, shutdown) */
 void after_raft(int rc, const char *what);
 int leader_ready(void);
@@ -250,9 +279,25 @@ int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 peer_t *peer_find(int32_t id);
 peer_t *peer_learn(int32_t id, const char *raft, const char *http);
 int udp_send(peer_t *p, const uint8_t *buf, size_t len);
+/* the parallel leader's appendentries: may leave before its entries are durable */
+int udp_send_unsynced(peer_t *p, const uint8_t *buf, size_t len);
 void send_aer(peer_t *p, msg_appendentries_response_t *r);
 void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags);
+
+/* ---- leadership.c ---- */
+extern raft_cbs_ext_t ext_callbacks;
+/* turns on what issue 12 added to the library: pre-vote, check-quorum, the
+ * no-op on election (and registers ext_callbacks) */
+void leadership_configure(void);
+/* raft_periodic with the time elapsed since the last call (see the file) */
+int raft_clock_advance(void);
+/* GET /ticket: a linearizable read of the last ticket issued */
+void handle_read(req_t *r, const char *lease_arg);
+/* SIGTERM/SIGINT: hand leadership over first when leading; 1 if under way */
+int begin_hand_over(void);
+/* on each tick while handing over: stops once done (or out of time) */
+void hand_over_tick(void);
 
 /* ---- membership.c ---- */
 wire_member_t *member_find(wire_snapshot_t *m, int32_t id);
@@ -260,8 +305,8 @@ void raft_add_member(const wire_member_t *m);
 void apply_cfg(const raft_entry_t *e);
 void process_promotions(void);
 void process_deferred(void);
-enum MHD_Result handle_join(struct MHD_Connection *c, req_t *r);
-enum MHD_Result handle_delete(struct MHD_Connection *c, req_t *r, const char *ids);
+void handle_join(req_t *r);
+void handle_delete(req_t *r, const char *ids);
 int join_cluster(wire_snapshot_t *boot);
 
 /* ---- tickets.c ---- */
@@ -280,9 +325,12 @@ void req_unavailable(req_t *r, const char *why);
 void req_redirect(req_t *r, const char *path);
 enum MHD_Result respond(struct MHD_Connection *c, int status, const char *ctype, const char *body,
                         const char *location, int retry_after);
+/* an immediate error answer, JSON {"error":why} */
+void req_error(req_t *r, int status, const char *why);
 /* 200 with body (NULL: empty), which it frees */
-enum MHD_Result respond_owned(struct MHD_Connection *c, const char *ctype, char *body);
-enum MHD_Result bad_request(struct MHD_Connection *c, int status, const char *why);
+void req_ok_owned(req_t *r, const char *ctype, char *body);
+/* routes a complete request (no socket needed): answered or waiting on return */
+void http_route(req_t *r, const char *method, const char *url, const char *lease_arg);
 int form_get(const char *body, const char *key, char *out, size_t len);
 int parse_id(const char *s, int32_t *id);
 enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -299,6 +347,7 @@ typedef struct {
 } sb_t;
 void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *state_name(int st);
+uint64_t prevote_rounds(void);
 uint64_t dropped_total(void);
 char *status_json(void);
 /* GET /peers: "leader ID" (0 when none is known), then "member ID

@@ -86,6 +86,9 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
     e.data.len = len;
     memset(resp, 0, sizeof(*resp));
     int rc = raft_retain_entries(S.raft, &e, resp);
+    /* the appendentries left already: now our own commit; raft_flush
+     * follows at the end of the event (leader_sync), once the caller has
+     * registered whoever waits on the entry */
     flush_before_io();
     if (rc == ERR_STORAGE && !S.disk_full) {
         S.fatal = 1;
@@ -97,7 +100,9 @@ int append_entry(int type, const void *payload, unsigned len, msg_entry_response
 
 static void flush_ticket_queue(void)
 {
-    if (!S.q_head)
+    /* while leadership is handed over the library refuses entries: keep
+     * the requests queued; once another node leads they are redirected */
+    if (!S.q_head || (raft_is_leader(S.raft) && raft_get_transfer_leader(S.raft) != RAFT_NODE_ID_NONE))
         return;
     req_t *list = S.q_head;
     S.q_head = S.q_tail = NULL;
@@ -162,7 +167,7 @@ void on_check(uv_check_t *h)
     if (S.stopping || !S.q_head || S.ticket_waiters > 0 || !raft_is_leader(S.raft))
         return;
     flush_ticket_queue();
-    flush_before_io();
+    leader_sync();
     if (S.mhd_kick)
         mhd_run();
 }
@@ -176,11 +181,17 @@ static void disk_full_tick(uint64_t now)
     if (raft_is_leader(S.raft)) {
         log_warn("disk full: stepping down");
         raft_become_follower(S.raft);
+        /* our entries may commit on the others, but we apply nothing
+         * beyond what is on our disk (parallel writes) until space
+         * returns: the clients retry elsewhere (503; a ticket number
+         * skipped, never issued twice) */
+        while (S.waiters)
+            waiter_fail(S.waiters, "disk full, retry");
     }
     if (now < S.disk_probe_at)
         return;
     S.disk_probe_at = now + 1000;
-    if (store_probe(S.store) == 0) {
+    if (store_probe(S.store) == 0 && (!S.need_resync || resync_store() == 0)) {
         S.disk_full = 0;
         log_info("disk space is back: writes resume");
     }
@@ -192,37 +203,12 @@ void on_tick(uv_timer_t *t)
     if (S.stopping)
         return;
     uint64_t now = uv_now(S.loop);
-    int elapsed = (int)(now - S.last_tick);
-    S.last_tick = now;
-    /* Time the loop spent blocked (fsyncs while handling a long
-     * appendentries, a stopped process) is not silence from the leader:
-     * its heartbeats are waiting in the socket buffer, read after this
-     * timer.  Advance the raft clock by at most a few ticks at once. */
-    if (elapsed > 4 * S.tick_ms + 20)
-        elapsed = 4 * S.tick_ms + 20;
-    int rc = raft_periodic(S.raft, elapsed);
+    int rc = raft_clock_advance();
     after_raft(rc, "periodic");
     if (S.stopping)
         return;
     if (S.disk_full)
         disk_full_tick(now);
-    int st = raft_get_state(S.raft);
-    raft_term_t term = raft_get_current_term(S.raft);
-    if (st == RAFT_STATE_CANDIDATE && term != S.last_term)
-        S.c.elections_started++; /* each election raises the term (Figure 2, Candidates) */
-    S.last_term = term;
-    if (st != S.last_state) {
-        log_info("state %s -> %s", state_name(S.last_state), state_name(st));
-        S.last_state = st;
-        if (st == RAFT_STATE_LEADER) {
-            S.c.elections_won++;
-            /* a no-op entry of our term commits what earlier leaders left */
-            uint8_t payload[BATCH_PAYLOAD_LEN];
-            batch_encode(payload, 0);
-            msg_entry_response_t resp;
-            append_entry(RAFT_LOGTYPE_NORMAL, payload, sizeof payload, &resp);
-        }
-    }
     flush_ticket_queue();
     if (raft_is_leader(S.raft))
         process_promotions();
@@ -232,11 +218,11 @@ void on_tick(uv_timer_t *t)
     expire_waiters();
     if (S.snapshot_every > 0 && raft_get_log_count(S.raft) > S.snapshot_every)
         take_snapshot();
-    flush_before_io();
+    leader_sync();
     if (S.removed || S.fatal) {
         shutdown_server(S.removed ? "removed from the cluster" : "fatal error");
         return;
     }
     mhd_run();
+    hand_over_tick();
 }
-

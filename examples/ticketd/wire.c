@@ -21,7 +21,8 @@ const char *const wire_error_names[WIRE_E_NUM] = {
 };
 
 const char *const wire_type_names[WIRE_T_NUM] = {
-    "unknown", "requestvote", "requestvote_response", "appendentries", "appendentries_response", "snapshot", "removed",
+    "unknown",  "requestvote", "requestvote_response", "appendentries", "appendentries_response",
+    "snapshot", "removed",     "timeoutnow",           "readindex",     "readindex_response",
 };
 
 /* ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) ---- */
@@ -211,6 +212,8 @@ size_t wire_encode_rv(uint8_t *buf, size_t cap, const wire_route_t *rt, const ms
     w_i32(&w, m->candidate_id);
     w_i64(&w, m->last_log_idx);
     w_i64(&w, m->last_log_term);
+    w_u8(&w, m->prevote ? 1 : 0);
+    w_u8(&w, m->leadership_transfer ? 1 : 0);
     return hdr_finish(&w);
 }
 
@@ -220,10 +223,12 @@ size_t wire_encode_rvr(uint8_t *buf, size_t cap, const wire_route_t *rt, const m
     hdr_begin(&w, buf, cap, WIRE_T_REQUESTVOTE_RESP, rt);
     w_i64(&w, m->term);
     w_i32(&w, m->vote_granted);
+    w_u8(&w, m->prevote ? 1 : 0);
+    w_i64(&w, m->request_term);
     return hdr_finish(&w);
 }
 
-#define AE_FIXED 36    /* 4 x i64 + u32 */
+#define AE_FIXED 44    /* 4 x i64 + u64 msg_id + u32 */
 #define ENTRY_FIXED 20 /* i64 term, i32 id, i32 type, u32 len */
 
 size_t wire_encode_ae(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_appendentries_t *m, int *n_sent)
@@ -247,6 +252,7 @@ size_t wire_encode_ae(uint8_t *buf, size_t cap, const wire_route_t *rt, const ms
     w_i64(&w, m->prev_log_idx);
     w_i64(&w, m->prev_log_term);
     w_i64(&w, m->leader_commit);
+    w_u64(&w, m->msg_id);
     w_u32(&w, (uint32_t)n);
     for (int i = 0; i < n; i++) {
         const msg_entry_t *e = &m->entries[i];
@@ -269,6 +275,7 @@ size_t wire_encode_aer(uint8_t *buf, size_t cap, const wire_route_t *rt, const m
     w_i32(&w, m->success);
     w_i64(&w, m->current_idx);
     w_i64(&w, m->first_idx);
+    w_u64(&w, m->msg_id);
     return hdr_finish(&w);
 }
 
@@ -301,6 +308,33 @@ size_t wire_encode_removed(uint8_t *buf, size_t cap, const wire_route_t *rt, int
     return hdr_finish(&w);
 }
 
+size_t wire_encode_timeoutnow(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_timeoutnow_t *m)
+{
+    wbuf_t w;
+    hdr_begin(&w, buf, cap, WIRE_T_TIMEOUTNOW, rt);
+    w_i64(&w, m->term);
+    return hdr_finish(&w);
+}
+
+size_t wire_encode_readindex(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_readindex_t *m)
+{
+    wbuf_t w;
+    hdr_begin(&w, buf, cap, WIRE_T_READINDEX, rt);
+    w_u64(&w, m->id);
+    return hdr_finish(&w);
+}
+
+size_t wire_encode_readindex_resp(uint8_t *buf, size_t cap, const wire_route_t *rt,
+                                  const msg_readindex_response_t *m)
+{
+    wbuf_t w;
+    hdr_begin(&w, buf, cap, WIRE_T_READINDEX_RESP, rt);
+    w_u64(&w, m->id);
+    w_i64(&w, m->read_idx);
+    w_i32(&w, m->result);
+    return hdr_finish(&w);
+}
+
 /* a term a correct peer could send: not negative, below WIRE_MAX_TERM */
 static int term_ok(int64_t t) { return t >= 0 && t < WIRE_MAX_TERM; }
 
@@ -310,9 +344,14 @@ static int decode_rv(rbuf_t *r, msg_requestvote_t *m)
     m->candidate_id = r_i32(r);
     m->last_log_idx = r_i64(r);
     m->last_log_term = r_i64(r);
-    /* the candidate's last entry is of its term or an earlier one */
-    if (!term_ok(m->term) || m->last_log_idx < 0 || m->last_log_term < 0 || m->last_log_term > m->term)
+    uint8_t prevote = r_u8(r), transfer = r_u8(r);
+    /* the candidate's last entry is of its term or an earlier one (a
+     * pre-candidate's term is its own + 1, still above its last entry's) */
+    if (!term_ok(m->term) || m->last_log_idx < 0 || m->last_log_term < 0 || m->last_log_term > m->term ||
+        prevote > 1 || transfer > 1 || (prevote && transfer))
         return WIRE_E_MALFORMED;
+    m->prevote = prevote;
+    m->leadership_transfer = transfer;
     return WIRE_OK;
 }
 
@@ -320,9 +359,32 @@ static int decode_rvr(rbuf_t *r, msg_requestvote_response_t *m)
 {
     m->term = r_i64(r);
     m->vote_granted = r_i32(r);
-    if (!term_ok(m->term) || m->vote_granted < -1 || m->vote_granted > 1)
+    uint8_t prevote = r_u8(r);
+    m->request_term = r_i64(r);
+    if (!term_ok(m->term) || m->vote_granted < -1 || m->vote_granted > 1 || prevote > 1 ||
+        !term_ok(m->request_term))
         return WIRE_E_MALFORMED;
+    m->prevote = prevote;
     return WIRE_OK;
+}
+
+int entry_payload_valid(const raft_entry_t *e)
+{
+    uint32_t cnt;
+    wire_member_t mm;
+    switch (e->type) {
+    case RAFT_LOGTYPE_NORMAL:
+        return batch_decode(e->data.buf, e->data.len, &cnt) == 0;
+    case RAFT_LOGTYPE_NO_OP: /* the library's empty entry: id 0, no payload */
+        return e->data.len == 0 && e->id == 0;
+    case RAFT_LOGTYPE_ADD_NONVOTING_NODE:
+    case RAFT_LOGTYPE_ADD_NODE:
+    case RAFT_LOGTYPE_DEMOTE_NODE:
+    case RAFT_LOGTYPE_REMOVE_NODE:
+        return cfg_decode(e->data.buf, e->data.len, &mm) == 0;
+    default:
+        return 0;
+    }
 }
 
 /* one entry of an appendentries; its payload is checked here so that the
@@ -335,18 +397,14 @@ static int decode_entry(rbuf_t *r, raft_term_t msg_term, msg_entry_t *e)
     uint32_t dl = r_u32(r);
     /* a leader only sends entries of its term or earlier ones */
     if (r->err || e->term < 0 || e->term > msg_term || e->type < RAFT_LOGTYPE_NORMAL ||
-        e->type > RAFT_LOGTYPE_REMOVE_NODE || dl > WIRE_MAX_PAYLOAD)
+        e->type > RAFT_LOGTYPE_NO_OP || dl > WIRE_MAX_PAYLOAD)
         return WIRE_E_MALFORMED;
     const uint8_t *d = r_bytes(r, dl);
     if (!d)
         return WIRE_E_MALFORMED;
     e->data.buf = (void *)(uintptr_t)d;
     e->data.len = dl;
-    uint32_t cnt;
-    wire_member_t mm;
-    if (e->type == RAFT_LOGTYPE_NORMAL ? batch_decode(d, dl, &cnt) != 0 : cfg_decode(d, dl, &mm) != 0)
-        return WIRE_E_MALFORMED;
-    return WIRE_OK;
+    return entry_payload_valid(e) ? WIRE_OK : WIRE_E_MALFORMED;
 }
 
 static int decode_ae(rbuf_t *r, size_t len, msg_appendentries_t *m, msg_entry_t *entries)
@@ -355,6 +413,7 @@ static int decode_ae(rbuf_t *r, size_t len, msg_appendentries_t *m, msg_entry_t 
     m->prev_log_idx = r_i64(r);
     m->prev_log_term = r_i64(r);
     m->leader_commit = r_i64(r);
+    m->msg_id = r_u64(r);
     uint32_t n = r_u32(r);
     if (r->err || !term_ok(m->term) || m->prev_log_idx < 0 || m->prev_log_term < 0 || m->prev_log_term > m->term ||
         m->leader_commit < 0)
@@ -377,6 +436,7 @@ static int decode_aer(rbuf_t *r, msg_appendentries_response_t *m)
     m->success = r_i32(r);
     m->current_idx = r_i64(r);
     m->first_idx = r_i64(r);
+    m->msg_id = r_u64(r);
     if (!term_ok(m->term) || (m->success != 0 && m->success != 1) || m->current_idx < 0 || m->first_idx < 0)
         return WIRE_E_MALFORMED;
     return WIRE_OK;
@@ -464,6 +524,21 @@ int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
         break;
     case WIRE_T_SNAPSHOT:
         rc = decode_snapshot(&r, &out->snap);
+        break;
+    case WIRE_T_TIMEOUTNOW:
+        out->u.tn.term = r_i64(&r);
+        rc = term_ok(out->u.tn.term) ? WIRE_OK : WIRE_E_MALFORMED;
+        break;
+    case WIRE_T_READINDEX:
+        out->u.ri.id = r_u64(&r);
+        break;
+    case WIRE_T_READINDEX_RESP:
+        out->u.rir.id = r_u64(&r);
+        out->u.rir.read_idx = r_i64(&r);
+        out->u.rir.result = r_i32(&r);
+        /* an index, and 0 or a RAFT_ERR_* code */
+        rc = out->u.rir.read_idx < 0 || out->u.rir.result > 0 || out->u.rir.result < RAFT_ERR_LAST ? WIRE_E_MALFORMED
+                                                                                                 : WIRE_OK;
         break;
     case WIRE_T_REMOVED:
         out->removed.term = r_i64(&r);

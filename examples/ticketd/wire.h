@@ -33,7 +33,9 @@
 #include "raft.h"
 
 #define WIRE_MAGIC 0x544B5444u
-#define WIRE_VERSION 2
+/* 3: msg_id on appendentries and their responses, pre-vote and transfer
+ * fields on requestvotes, TimeoutNow and read-index messages, no-op entries */
+#define WIRE_VERSION 3
 #define WIRE_HDR_LEN 32
 #define WIRE_F_AUTH 0x0001u   /* a WIRE_AUTH_LEN-byte HMAC follows the body */
 #define WIRE_AUTH_LEN 32      /* HMAC-SHA256 */
@@ -55,6 +57,9 @@ enum {
     WIRE_T_APPENDENTRIES_RESP = 4,
     WIRE_T_SNAPSHOT = 5,
     WIRE_T_REMOVED = 6, /* leader -> removed node: your removal is committed */
+    WIRE_T_TIMEOUTNOW = 7,     /* leader -> transfer target: campaign now (thesis 3.10) */
+    WIRE_T_READINDEX = 8,      /* follower -> leader: confirm a read index (thesis 6.4) */
+    WIRE_T_READINDEX_RESP = 9, /* leader -> follower: the confirmed read index, or an error */
     WIRE_T_NUM
 };
 
@@ -113,6 +118,9 @@ typedef struct {
         msg_requestvote_response_t rvr;
         msg_appendentries_t ae;
         msg_appendentries_response_t aer;
+        msg_timeoutnow_t tn;
+        msg_readindex_t ri;
+        msg_readindex_response_t rir;
     } u;
     wire_snapshot_t snap;
     struct {
@@ -140,6 +148,10 @@ size_t wire_encode_ae(uint8_t *buf, size_t cap, const wire_route_t *rt, const ms
 size_t wire_encode_aer(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_appendentries_response_t *m);
 size_t wire_encode_snapshot(uint8_t *buf, size_t cap, const wire_route_t *rt, const wire_snapshot_t *s);
 size_t wire_encode_removed(uint8_t *buf, size_t cap, const wire_route_t *rt, int64_t term);
+size_t wire_encode_timeoutnow(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_timeoutnow_t *m);
+size_t wire_encode_readindex(uint8_t *buf, size_t cap, const wire_route_t *rt, const msg_readindex_t *m);
+size_t wire_encode_readindex_resp(uint8_t *buf, size_t cap, const wire_route_t *rt,
+                                  const msg_readindex_response_t *m);
 
 /* Rewrites body_len and crc32 of a datagram of len bytes (after its
  * flags or body were changed); len includes the HMAC if WIRE_F_AUTH. */
@@ -157,6 +169,11 @@ int cfg_decode(const void *buf, size_t len, wire_member_t *m); /* 0 ok, -1 bad *
 #define BATCH_PAYLOAD_LEN 8
 void batch_encode(uint8_t buf[BATCH_PAYLOAD_LEN], uint32_t count);
 int batch_decode(const void *buf, size_t len, uint32_t *count); /* 0 ok, -1 bad */
+
+/* 1 if an entry's payload parses for its type: a ticket batch, a member
+ * for a configuration change, nothing (and id 0) for the library's no-op
+ * (RAFT_LOGTYPE_NO_OP); 0 for any other type or payload */
+int entry_payload_valid(const raft_entry_t *e);
 
 /* Address syntax: "host:port" (an IPv4 address or a host name) or
  * "[IPv6 address]:port", port 1..65535, shorter than WIRE_ADDR_LEN. */

@@ -1,21 +1,35 @@
 #!/usr/bin/env python3
 """make bench-ticketd: ticket throughput and latency on a 3-node loopback cluster.
 
-For each durability mode (default: callback = commit+fsync inside every
-persisting callback; group = one fsynced commit per event before anything
-leaves the process) and each client count, runs a fresh 3-node cluster,
-lets N concurrent keep-alive HTTP clients (spread over several processes)
-take tickets for --seconds, and reports tickets/s and p50/p99 latency.
-Also measures the disk's raw fsync rate in the data directory.
+For each mode (--sync[+--flush]) and client count, runs a fresh 3-node
+cluster --runs times; in each run N keep-alive HTTP connections send
+`POST /ticket` to the leader for --seconds (wrk, one connection per client,
+a C load generator, so that the clients do not eat the CPU the servers
+need; without wrk, Python clients) and the run reports tickets/s, p50/p99
+latency, tickets per log entry, and the CPU seconds each process used.
+Every figure is printed as the median over the runs with the least and
+greatest.
 
-  bench.py --ticketd PATH [--clients 1,16,64] [--seconds 8] [--modes callback,group,callback+commit]
+Beside the lone client's rate it prints the bound of issue 13, measured in
+the same run: 1 / (two fdatasyncs + one loopback UDP round trip), where the
+fdatasync is a 4 KiB pwrite + fdatasync in the data directory (an LMDB
+commit costs two: data pages, then the meta page) and the round trip is a
+UDP datagram to an echo process and back (Python on both ends, so it is
+an upper bound on the round trip; the bound is then a lower bound).
+
+  bench.py --ticketd PATH [--clients 1,16,64] [--seconds 5] [--runs 3]
+           [--modes parallel+commit,callback+commit,parallel]
            [--write BENCHMARKS.md]   (replaces the '## ticketd' section)
 """
 import argparse
 import multiprocessing as mp
 import os
 import platform
+import re
 import shutil
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,47 +37,107 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tkcluster import Client, Cluster, _kill_all  # noqa: E402
 
+WRK_SCRIPT = 'wrk.method = "POST"\n'
 
-def fsync_rate(d, seconds=2.0):
-    """4 KiB write + fdatasync in a loop: the rate the disk sustains"""
+
+def fsync_seconds(d, n=400):
+    """median seconds of one 4 KiB pwrite + fdatasync in directory d"""
     path = os.path.join(d, "fsync.probe")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     buf = b"x" * 4096
-    n = 0
-    t0 = time.time()
+    times = []
     try:
-        while time.time() - t0 < seconds:
-            os.pwrite(fd, buf, (n % 64) * 4096)
+        for i in range(n):
+            t0 = time.perf_counter()
+            os.pwrite(fd, buf, (i % 64) * 4096)
             os.fdatasync(fd)
-            n += 1
+            times.append(time.perf_counter() - t0)
     finally:
         os.close(fd)
         os.unlink(path)
-    return n / (time.time() - t0)
+    return statistics.median(times)
 
 
-def worker(addrs, nthreads, seconds, q):
+def _echo(port_q):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port_q.put(s.getsockname()[1])
+    while True:
+        data, addr = s.recvfrom(2048)
+        if data == b"stop":
+            return
+        s.sendto(data, addr)
+
+
+def udp_rtt_seconds(n=2000):
+    """median seconds of a 100-byte UDP datagram to an echo process on 127.0.0.1 and back"""
+    q = mp.Queue()
+    p = mp.Process(target=_echo, args=(q,))
+    p.start()
+    port = q.get()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    msg = b"x" * 100
+    times = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.sendto(msg, ("127.0.0.1", port))
+            s.recvfrom(2048)
+            times.append(time.perf_counter() - t0)
+    finally:
+        s.sendto(b"stop", ("127.0.0.1", port))
+        p.join(5)
+        s.close()
+    return statistics.median(times)
+
+
+def cpu_seconds(pid):
+    """user + system CPU seconds of a process so far"""
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def _unit(v):
+    m = re.match(r"([\d.]+)(us|ms|s)$", v)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)] if m else 0.0
+
+
+def run_wrk(addr, clients, seconds, script):
+    """(tickets, non-2xx, p50 ms, p99 ms, wrk CPU s) from wrk on http://addr/ticket"""
+    threads = min(clients, 2)
+    t_cpu = os.times()
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % clients, "-d%gs" % seconds, "--latency", "--timeout",
+                          "10s", "-s", script, "http://%s/ticket" % addr], capture_output=True, text=True)
+    t_cpu2 = os.times()
+    text = out.stdout
+    reqs = int(re.search(r"(\d+) requests in", text).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    bad = int(bad.group(1)) if bad else 0
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", text, re.M))
+    return (reqs - bad, bad, _unit(lat.get("50", "0ms")), _unit(lat.get("99", "0ms")),
+            (t_cpu2.children_user + t_cpu2.children_system) - (t_cpu.children_user + t_cpu.children_system))
+
+
+def _py_worker(addr, nthreads, seconds, q):
     import threading
 
-    class FakeCluster:
+    class One:
         def http_nodes(self):
-            return addrs
-    lat = []
-    errs = [0]
-    lock = threading.Lock()
+            return [addr]
+    lat, lock = [], threading.Lock()
     end = time.time() + seconds
 
     def run():
-        c = Client(FakeCluster(), deadline=10)
+        c = Client(One(), start=addr, deadline=10)
         mine = []
-        try:
-            while time.time() < end:
-                t0 = time.perf_counter()
-                c.ticket()
-                mine.append(time.perf_counter() - t0)
-        except Exception:
-            with lock:
-                errs[0] += 1
+        while time.time() < end:
+            t0 = time.perf_counter()
+            c.ticket()
+            mine.append(time.perf_counter() - t0)
         c.close()
         with lock:
             lat.extend(mine)
@@ -72,138 +146,165 @@ def worker(addrs, nthreads, seconds, q):
         t.start()
     for t in ts:
         t.join()
-    q.put((lat, errs[0]))
+    q.put(lat)
 
 
-def run_one(ticketd, work, base, mode, clients, seconds):
-    probe = fsync_rate(work, 0.5)
-    load1 = os.getloadavg()[0]
+def run_python(addr, clients, seconds):
+    """the same as run_wrk with Python clients (when wrk is missing)"""
+    nproc = min(clients, 4)
+    per = [clients // nproc + (1 if i < clients % nproc else 0) for i in range(nproc)]
+    q = mp.Queue()
+    ps = [mp.Process(target=_py_worker, args=(addr, n, seconds, q)) for n in per if n]
+    for p in ps:
+        p.start()
+    lat = []
+    for _ in ps:
+        lat += q.get()
+    cpu = 0.0
+    for p in ps:
+        p.join()
+    lat.sort()
+    n = len(lat)
+    return n, 0, lat[n // 2] * 1000 if n else 0, lat[min(n - 1, int(n * 0.99))] * 1000 if n else 0, cpu
+
+
+def run_one(ticketd, work, base, mode, clients, seconds, script):
     sync, _, flush = mode.partition("+")
-    cl = Cluster(ticketd, os.path.join(work, "%s-%d" % (mode, clients)), base,
-                 extra=["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "2000"])
+    cl = Cluster(ticketd, os.path.join(work, "%s-%d-%d" % (mode, clients, base)), base,
+                 extra=["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "5000"])
     try:
         cl.start_all()
         lid = cl.wait_leader()
-        # warm up + make sure clients go straight to the leader
         c = Client(cl, start=cl.nodes[lid].http)
         for _ in range(20):
             c.ticket()
         c.close()
-        addrs = [cl.nodes[lid].http]
-        nproc = min(clients, max(1, min(4, os.cpu_count() or 2)))
-        per = [clients // nproc + (1 if i < clients % nproc else 0) for i in range(nproc)]
-        q = mp.Queue()
+        lid = cl.wait_leader()
+        addr = cl.nodes[lid].http
         before = cl.status(lid)
-        ps = [mp.Process(target=worker, args=(addrs, n, seconds, q)) for n in per if n]
+        cpu0 = {i: cpu_seconds(nd.proc.pid) for i, nd in cl.nodes.items()}
         t0 = time.time()
-        for p in ps:
-            p.start()
-        lat, errs = [], 0
-        for _ in ps:
-            l_, e = q.get()
-            lat += l_
-            errs += e
-        for p in ps:
-            p.join()
+        if script:
+            n, bad, p50, p99, client_cpu = run_wrk(addr, clients, seconds, script)
+        else:
+            n, bad, p50, p99, client_cpu = run_python(addr, clients, seconds)
         dt = time.time() - t0
+        cpu = {i: cpu_seconds(nd.proc.pid) - cpu0[i] for i, nd in cl.nodes.items()}
         after = cl.status(lid)
-        lat.sort()
-        n = len(lat)
+        assert after["state"] == "leader", "leadership moved during the run"
         batches = after["counters"]["batches_appended"] - before["counters"]["batches_appended"]
-        commits = after["counters"]["store_commits"] - before["counters"]["store_commits"]
-        return {
-            "mode": mode, "clients": clients, "tickets": n, "seconds": dt, "rate": n / dt,
-            "p50": lat[n // 2] * 1000 if n else 0, "p99": lat[min(n - 1, int(n * 0.99))] * 1000 if n else 0,
-            "errors": errs, "per_entry": n / batches if batches else 0, "commits_s": commits / dt,
-            "probe": probe, "load": load1,
-        }
+        return {"rate": n / dt, "p50": p50, "p99": p99, "bad": bad, "per_entry": n / batches if batches else 0,
+                "leader_cpu": cpu[lid] / dt, "follower_cpu": sum(v for i, v in cpu.items() if i != lid) / dt,
+                "client_cpu": client_cpu / dt}
     finally:
         cl.stop_all()
+
+
+def med(xs):
+    """'median (least-greatest)'"""
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def fmt(t, spec="%.0f"):
+    return (spec + " (" + spec + "–" + spec + ")") % t
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ticketd", required=True)
     ap.add_argument("--clients", default="1,16,64")
-    ap.add_argument("--seconds", type=float, default=8)
-    ap.add_argument("--modes", default="callback,group,callback+commit")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--modes", default="parallel+commit,callback+commit,parallel")
     ap.add_argument("--base", type=int, default=31000)
+    ap.add_argument("--python-clients", action="store_true", help="use Python clients even if wrk is there")
     ap.add_argument("--write", help="update the '## ticketd' section of this markdown file")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)
     work = tempfile.mkdtemp(prefix="ticketd-bench-", dir=os.path.abspath("build") if os.path.isdir("build") else None)
-    rows = []
+    script = None
+    if shutil.which("wrk") and not a.python_clients:
+        script = os.path.join(work, "post.lua")
+        open(script, "w").write(WRK_SCRIPT)
+    client_kind = "wrk" if script else "Python http.client"
+    rows, bounds = [], []
     try:
-        rate = fsync_rate(work)
-        print("disk: %.0f fdatasync/s (4 KiB writes) in %s" % (rate, work), flush=True)
         base = a.base
         for mode in a.modes.split(","):
             for n in [int(x) for x in a.clients.split(",")]:
-                r = run_one(ticketd, work, base, mode, n, a.seconds)
-                base += 200
+                runs = []
+                for _ in range(a.runs):
+                    if n == 1 and mode == a.modes.split(",")[0]:
+                        fs, rtt = fsync_seconds(work), udp_rtt_seconds()
+                        bounds.append((fs, rtt, 1.0 / (2 * fs + rtt)))
+                    runs.append(run_one(ticketd, work, base, mode, n, a.seconds, script))
+                    base = a.base + (base - a.base + 200) % 1000
+                r = {k: med([x[k] for x in runs]) for k in runs[0]}
+                r.update(mode=mode, clients=n)
                 rows.append(r)
-                print("%-15s clients=%3d: %7.0f tickets/s  p50 %6.1f ms  p99 %6.1f ms  "
-                      "%5.1f tickets/entry  %5.0f store commits/s on the leader  (%d tickets, %d errors; "
-                      "disk %.0f fdatasync/s, load %.1f before the run)" % (
-                          mode, n, r["rate"], r["p50"], r["p99"], r["per_entry"], r["commits_s"], r["tickets"],
-                          r["errors"], r["probe"], r["load"]), flush=True)
+                line = "%-16s clients=%3d: %s tickets/s  p50 %s ms  p99 %s ms  %s tickets/entry  CPU: leader %s, " \
+                       "followers %s, clients %s cores" % (
+                           mode, n, fmt(r["rate"]), fmt(r["p50"], "%.2f"), fmt(r["p99"], "%.2f"),
+                           fmt(r["per_entry"], "%.1f"), fmt(r["leader_cpu"], "%.2f"),
+                           fmt(r["follower_cpu"], "%.2f"), fmt(r["client_cpu"], "%.2f"))
+                if n == 1 and bounds and mode == a.modes.split(",")[0]:
+                    b = med([x[2] for x in bounds])
+                    line += "\n%-16s bound 1/(2 fdatasync + UDP RTT): %s tickets/s (fdatasync %s us, RTT %s us); " \
+                            "lone client at %.0f%% of it" % (
+                                "", fmt(b), fmt(med([x[0] * 1e6 for x in bounds])),
+                                fmt(med([x[1] * 1e6 for x in bounds])), 100 * r["rate"][0] / b[0])
+                print(line, flush=True)
     finally:
         _kill_all()
         shutil.rmtree(work, ignore_errors=True)
     if a.write:
-        write_section(a.write, rate, rows, a.seconds)
+        write_section(a, rows, bounds, client_kind)
     return 0
 
 
-def write_section(path, rate, rows, seconds):
+def write_section(a, rows, bounds, client_kind):
+    b = med([x[2] for x in bounds])
+    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s --write BENCHMARKS.md'" % (
+        a.runs, a.seconds, a.modes)
     lines = [
         "## ticketd",
         "",
-        "`make bench-ticketd` (examples/ticketd/tests/bench.py): a 3-node ticketd cluster on 127.0.0.1, "
-        "fsync on, N concurrent keep-alive HTTP clients (Python, spread over up to 4 processes) sending "
-        "`POST /ticket` to the leader for %g s each; latency is per ticket as the client sees it. "
-        "Machine: %s, %d cores shared by the 3 nodes and the clients; %s." % (
-            seconds, platform.machine(), os.cpu_count() or 0, time.strftime("%Y-%m-%d")),
+        "`make bench-ticketd` (examples/ticketd/tests/bench.py): a 3-node ticketd cluster on 127.0.0.1, fsync on, "
+        "N keep-alive HTTP connections (%s) sending `POST /ticket` to the leader for %g s; each row is the median "
+        "of %d runs (a fresh cluster each) with the least and greatest in brackets. Machine: %s, %d cores shared "
+        "by the 3 nodes and the clients, load average %.1f at the end; %s." % (
+            client_kind, a.seconds, a.runs, platform.machine(), os.cpu_count() or 0, os.getloadavg()[0],
+            time.strftime("%Y-%m-%d")),
         "",
-        "Disk: **%.0f fdatasync/s** (4 KiB write + fdatasync loop in the data directory). "
-        "An LMDB commit costs two syncs (data pages, then the meta page)." % rate,
+        "Bound for a lone client (issue 13), measured in the same run before each lone-client run: "
+        "1 / (2 fdatasync + UDP round trip) = **%s tickets/s**; fdatasync %s µs (4 KiB pwrite + fdatasync in "
+        "the data directory), loopback UDP round trip %s µs (Python echo). Command: `%s`." % (
+            fmt(b), fmt(med([x[0] * 1e6 for x in bounds])), fmt(med([x[1] * 1e6 for x in bounds])), cmd),
         "",
-        "| mode (--sync[+--flush]) | clients | tickets/s | p50 ms | p99 ms | tickets per log entry "
-        "| leader store commits/s | disk fdatasync/s just before | load avg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| mode (--sync+--flush) | clients | tickets/s | of the bound | p50 ms | p99 ms | tickets per entry "
+        "| leader CPU (cores) | followers' CPU | clients' CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        lines.append("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.0f | %.0f | %.1f |" % (
-            r["mode"], r["clients"], r["rate"], r["p50"], r["p99"], r["per_entry"], r["commits_s"],
-            r["probe"], r["load"]))
-    lines += [
-        "",
-        "`callback` (the default) commits and fsyncs inside every persisting callback; `group` commits once "
-        "per event, before any datagram or client answer leaves the process. With the default `--flush tick`, "
-        "requests that arrive within one tick (10 ms) share one log entry, so one fsync on each node covers "
-        "many tickets, and a lone client waits for the next tick; `+commit` (`--flush commit`) also appends "
-        "the queued requests as soon as no batch is in flight, so a lone client does not wait for a tick and "
-        "under load a batch holds what arrived during the previous commit.",
-        "",
-        "Reading the table: with `--flush tick` the leader appends at most one entry per tick, so throughput is "
-        "about 100 entries/s times the tickets per entry (the number of waiting clients) and a lone client waits "
-        "about one tick; that holds whatever the disk. `--flush commit` is bounded by the commit round trip "
-        "instead (leader fsync, follower fsync, two datagrams), so it gains the most on a fast disk. This machine "
-        "is shared with other builds: the disk probe before each run shows what the disk did at the time (it has "
-        "ranged from under 100 to over 10,000 fdatasync/s during one afternoon), and figures vary by tens of percent "
-        "between runs.",
-        "",
-    ]
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
+        of = "%.0f%%" % (100 * r["rate"][0] / b[0]) if r["clients"] == 1 else ""
+        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["mode"], r["clients"], fmt(r["rate"]), of, fmt(r["p50"], "%.2f"), fmt(r["p99"], "%.2f"),
+            fmt(r["per_entry"], "%.1f"), fmt(r["leader_cpu"], "%.2f"), fmt(r["follower_cpu"], "%.2f"),
+            fmt(r["client_cpu"], "%.2f")))
+    lines.append("")
+    text = open(a.write).read() if os.path.exists(a.write) else "# Benchmarks\n\n"
     start = text.find("## ticketd")
-    section = "\n".join(lines)
+    end = text.find("<!-- end of the generated ticketd table -->", start)
+    section = "\n".join(lines) + "<!-- end of the generated ticketd table -->"
     if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    elif end < 0:
+        nxt = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n\n" + text[nxt + 1:] if nxt >= 0 else "\n")
     else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
-    open(path, "w").write(text)
-    print("updated the '## ticketd' section of %s" % path)
+        text = text[:start] + section + text[end + len("<!-- end of the generated ticketd table -->"):]
+    open(a.write, "w").write(text)
+    print("updated the '## ticketd' table of %s" % a.write)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ acknowledged tickets were lost (above the counter the cluster converges to
 at the end: the counter only grows, so a ticket at or below it was issued
 and kept) or duplicated (acknowledged twice), and the recovery time: the
 longest stretch without any acknowledged ticket from the fault's start
-until the scenario ends.  0 lost and 0 duplicated are required; the run
-fails otherwise.
+until the scenario ends.  0 lost and 0 duplicated are required, and the
+one-way partition (the leader's inbound dropped) must end within six
+election timeouts (check-quorum and pre-vote); the run fails otherwise.
 
 usage: chaos.py --ticketd PATH [--seconds S] [--rounds R] [--short]
 Needs root (namespaces, iptables).  Where namespaces cannot be created it
@@ -42,7 +43,12 @@ N = 3
 BR = "tkcbr0"
 # fast timers; a client whose entry is stuck (on a leader cut off from the
 # others) hears 503 after 1.5 s and tries another node
-FAST = ["--election-timeout-ms", "600", "--heartbeat-ms", "60", "--tick-ms", "5", "--client-timeout-ms", "1500"]
+ELECTION_MS = 600
+FAST = ["--election-timeout-ms", str(ELECTION_MS), "--heartbeat-ms", "60", "--tick-ms", "5", "--client-timeout-ms", "1500"]
+# With check-quorum the leader that hears nobody steps down within two
+# election timeouts; pre-vote and a vote among the others take up to two
+# more, and clients retry: the one-way partition must end within six.
+ONE_WAY_MAX_S = 6 * ELECTION_MS / 1000.0
 
 
 def sh(*cmd, check=True):
@@ -375,7 +381,10 @@ def main():
             dup = sum(1 for t in tickets if t in seen)
             seen.update(tickets)
             failed |= lost > 0 or dup > 0
-            print("%-42s %12d %5d %11d %8.1fs" % (name, n, lost, dup, gap))
+            slow = name.startswith("one-way") and gap > ONE_WAY_MAX_S
+            failed |= slow
+            print("%-42s %12d %5d %11d %8.1fs%s" % (name, n, lost, dup, gap, (
+                "  FAILED: more than %.1fs (6 election timeouts)" % ONE_WAY_MAX_S) if slow else ""))
         total_dup = len(all_acks) - len(set(all_acks))
         total_lost = sum(1 for t in all_acks if t > final)
         print("all: %d tickets acknowledged, %d lost, %d duplicated; final counter %d (seed %d, %gs faults, %d round%s)"

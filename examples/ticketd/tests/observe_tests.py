@@ -91,14 +91,21 @@ def test_status_by_role():
             assert "leader_ready" not in f and "votes_for_me" not in f
             for p in f["peers"]:
                 assert not (LEADER_ONLY_PEER & set(p)), p
-        # a lone node of three cannot win: restarted alone, it stays a candidate
+        # a lone node of three cannot win: restarted alone, it asks for
+        # pre-votes (thesis 9.6) again and again, and never raises its term
+        term_before = cl.status(lid)["term"]
         for i in cl.nodes:
             cl.kill(i)
         cl.start(lid)
-        c = cl.wait(lambda: (lambda x: x if x["state"] == "candidate" else None)(cl.status(lid)), 10,
-                    "the isolated node to become a candidate")
-        CTX.log("isolated node %d: %s, votes_for_me %d, term %d" % (lid, c["state"], c["votes_for_me"], c["term"]))
+        c = cl.wait(lambda: (lambda x: x if x["state"] == "precandidate" else None)(cl.status(lid)), 10,
+                    "the isolated node to ask for pre-votes")
+        time.sleep(2.0)
+        c = cl.wait(lambda: (lambda x: x if x["state"] == "precandidate" else None)(cl.status(lid)), 10,
+                    "the isolated node to ask for pre-votes")
+        CTX.log("isolated node %d: %s, votes_for_me %d, term %d (%d before), pre-vote rounds %d" % (
+            lid, c["state"], c["votes_for_me"], c["term"], term_before, c["counters"]["prevotes_started"]))
         assert c["votes_for_me"] == 1 and "leader_ready" not in c and "leader_http" not in c
+        assert c["term"] == term_before and c["counters"]["prevotes_started"] >= 2, c
         for p in c["peers"]:
             assert not (LEADER_ONLY_PEER & set(p)), p
     finally:
@@ -106,7 +113,7 @@ def test_status_by_role():
 
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ticketd\[(\d+)\] (ERROR|WARN|INFO|DEBUG|TRACE) "
-                  r"(starting|follower|candidate|leader) term (\d+): (.*)$")
+                  r"(starting|follower|precandidate|candidate|leader) term (\d+): (.*)$")
 
 
 def parse_log(path):
@@ -141,7 +148,8 @@ def test_log_lines():
         # the elected node logged its transitions in words, in the state it entered
         leader_lines = [g for g in parse_log(cl.nodes[lid].log) if g[5].startswith("state ")] if lid != 1 else []
         for g in leader_lines:
-            assert re.match(r"state (follower|candidate|leader) -> (follower|candidate|leader)$", g[5]), g
+            assert re.match(r"state (follower|precandidate|candidate|leader) -> "
+                            r"(follower|precandidate|candidate|leader)$", g[5]), g
         if lid != 1:
             assert any(g[5].endswith("-> leader") and g[3] == "leader" for g in leader_lines), leader_lines
         out = subprocess.run([CTX.ticketd, "--log-level", "loud", "--dir", "/nonexistent"], capture_output=True,
@@ -255,7 +263,7 @@ def test_metrics():
             assert m[("ticketd_applied_index", "")] == s["applied_index"]
             assert m[("ticketd_last_ticket", "")] == s["counter"] >= max(tickets)
             states = {lab: v for (n, lab), v in m.items() if n == "ticketd_state"}
-            assert states == {'state="%s"' % w: float(w == s["state"]) for w in ("follower", "candidate", "leader")}
+            assert states == {'state="%s"' % w: float(w == s["state"]) for w in ("follower", "precandidate", "candidate", "leader")}
             lag = {lab for (n, lab), v in m.items() if n == "ticketd_peer_lag_entries"}
             sent = {lab: v for (n, lab), v in m.items() if n == "ticketd_messages_sent_total"}
             recv = {lab: v for (n, lab), v in m.items() if n == "ticketd_messages_received_total"}

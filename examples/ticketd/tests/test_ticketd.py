@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, split_addr  # noqa: E402
 import observe_tests  # noqa: E402
 import hardening_tests  # noqa: E402
+import leadership_tests  # noqa: E402
 from tkwire import dgram  # noqa: E402
 
 ARGS = None
@@ -420,8 +421,8 @@ def test_malformed_input():
             addr = split_addr(nd.raft)
             other = [j for j in cl.nodes if j != i][0]
             cid = int(cl.cluster_id, 16)
-            valid_rv = struct.pack(">qiqq", 10**6, other, 10**6, 10**6)  # would win an election
-            ae_huge = struct.pack(">qqqqI", 10**6, 0, 0, 10**6, 0xFFFFFFFF)
+            valid_rv = struct.pack(">qiqqBB", 10**6, other, 10**6, 10**6, 0, 0)  # would win an election
+            ae_huge = struct.pack(">qqqqQI", 10**6, 0, 0, 10**6, 0, 0xFFFFFFFF)
             msgs = [
                 bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 200))),      # random bytes
                 b"\x00" * 10,                                                          # short
@@ -469,7 +470,8 @@ def test_malformed_input():
             b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nid=abc&x=1",
             b"POST /peers HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + b"i" * 5000,
             b"\x00\x01\x02\x03" * 100,
-            b"GET /ticket HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"PUT /ticket HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /ticket?lease=2 HTTP/1.1\r\nHost: x\r\n\r\n",
             b"DELETE /peers/notanumber HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET /status HTTP/9.9\r\n\r\n",
@@ -565,7 +567,7 @@ TESTS = [
     test_membership_chaos,
     test_malformed_input,
     test_corrupt_record_detected,
-] + observe_tests.TESTS + hardening_tests.TESTS
+] + observe_tests.TESTS + hardening_tests.TESTS + leadership_tests.TESTS
 
 
 def main():
@@ -580,7 +582,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
-    observe_tests.CTX = hardening_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
+    observe_tests.CTX = hardening_tests.CTX = leadership_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:

@@ -1,4 +1,4 @@
-"""Builds ticketd datagrams in Python (wire version 2, see ../wire.h) for the
+"""Builds ticketd datagrams in Python (wire version 3, see ../wire.h) for the
 tests that send bad or forged input."""
 import hashlib
 import hmac
@@ -7,10 +7,11 @@ import zlib
 
 HDR = struct.Struct(">IBBHQiiII")
 F_AUTH = 1
-RV, RVR, AE, AER, SNAP, REMOVED = 1, 2, 3, 4, 5, 6
+RV, RVR, AE, AER, SNAP, REMOVED, TIMEOUTNOW, READINDEX, READINDEX_RESP = 1, 2, 3, 4, 5, 6, 7, 8, 9
+VERSION = 3
 
 
-def dgram(mtype, sender, dest, body, cluster=0, version=2, magic=0x544B5444, fix_crc=True, body_len=None,
+def dgram(mtype, sender, dest, body, cluster=0, version=VERSION, magic=0x544B5444, fix_crc=True, body_len=None,
           flags=0, trailer=b""):
     """a datagram: 32-byte header with the cluster id, CRC-32 over header and body"""
     bl = len(body) if body_len is None else body_len
@@ -25,17 +26,29 @@ def signed(mtype, sender, dest, body, cluster, key):
     return d + hmac.new(key, d, hashlib.sha256).digest()
 
 
-def rv_body(term, candidate, last_idx, last_term):
-    return struct.pack(">qiqq", term, candidate, last_idx, last_term)
+def rv_body(term, candidate, last_idx, last_term, prevote=0, transfer=0):
+    return struct.pack(">qiqqBB", term, candidate, last_idx, last_term, prevote, transfer)
 
 
-def rvr_body(term, granted):
-    return struct.pack(">qi", term, granted)
+def rvr_body(term, granted, prevote=0, request_term=0):
+    return struct.pack(">qiBq", term, granted, prevote, request_term)
 
 
-def aer_body(term, success, current_idx, first_idx):
-    return struct.pack(">qiqq", term, success, current_idx, first_idx)
+def aer_body(term, success, current_idx, first_idx, msg_id=0):
+    return struct.pack(">qiqqQ", term, success, current_idx, first_idx, msg_id)
 
 
-def ae_body(term, prev_idx, prev_term, commit, entries=()):
-    return struct.pack(">qqqqI", term, prev_idx, prev_term, commit, len(entries)) + b"".join(entries)
+def ae_body(term, prev_idx, prev_term, commit, entries=(), msg_id=0):
+    return struct.pack(">qqqqQI", term, prev_idx, prev_term, commit, msg_id, len(entries)) + b"".join(entries)
+
+
+def timeoutnow_body(term):
+    return struct.pack(">q", term)
+
+
+def readindex_body(rid):
+    return struct.pack(">Q", rid)
+
+
+def readindex_resp_body(rid, read_idx, result):
+    return struct.pack(">Qqi", rid, read_idx, result)
