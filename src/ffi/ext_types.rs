@@ -81,7 +81,7 @@ pub struct raft_cbs_ext_t {
 }
 
 /// (extension) `n_entries` entries, the library's copies in an array it
-/// owns, are about to be appended at indexes `first_idx` ..
+/// owns, are about to be appended at indexes from `first_idx` to
 /// `first_idx + n_entries - 1`. None counts in the log yet
 /// (`raft_get_current_idx()` is `first_idx - 1`). Persist them all (synced
 /// before returning); each `entries[i].data.buf` may be repointed and the
