@@ -110,6 +110,24 @@ unsafe extern "C" fn log_offer(_r: *mut raft_server_t, ud: *mut c_void, e: *mut 
     w.on_offer(s, &mut *e, idx)
 }
 
+/// The batched offer (extension table): the same disk writes as one
+/// `log_offer` per entry, in index order. The simulator's disk never
+/// refuses, so "all or none" holds trivially.
+unsafe extern "C" fn log_offer_batch(_r: *mut raft_server_t, ud: *mut c_void, entries: *mut raft_entry_t, first_idx: raft_index_t, n: c_int) -> c_int {
+    let (s, mut w) = world(ud);
+    if entries.is_null() || n <= 0 {
+        w.fail(LOG_ACCURACY, format!("log_offer_batch at idx {} with {} entries at {:?}", first_idx, n, entries));
+        return 0;
+    }
+    for k in 0..n as usize {
+        let rc = w.on_offer(s, &mut *entries.add(k), first_idx + k as raft_index_t);
+        if rc != 0 {
+            return rc;
+        }
+    }
+    0
+}
+
 unsafe extern "C" fn log_poll(_r: *mut raft_server_t, ud: *mut c_void, e: *mut raft_entry_t, idx: raft_index_t) -> c_int {
     let (s, mut w) = world(ud);
     if e.is_null() {
@@ -263,6 +281,8 @@ pub fn ext_table() -> raft_cbs_ext_t {
         notify_transfer_event: Some(notify_transfer_event),
         send_readindex: Some(send_readindex),
         send_readindex_response: Some(send_readindex_response),
+        log_offer_batch: Some(log_offer_batch),
+        log_leveled: None,
     }
 }
 
