@@ -71,7 +71,7 @@ $(C_TESTS_BIN): $(C_TESTS_OBJS) $(LIBDIR)/libraft.so
 	$(CC) $(C_TESTS_OBJS) -o $@ $(C_TESTS_LDFLAGS)
 
 $(C_FAULT_BIN): $(C_FAULT_OBJS) $(FAULT_LIBDIR)/libraft.so
-	$(CC) $(C_FAULT_OBJS) -o $@ -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR)
+	$(CC) $(C_FAULT_OBJS) -o $@ -L$(FAULT_LIBDIR) -lraft -Wl,-rpath,$(FAULT_LIBDIR) $(SAN_LDFLAGS)
 
 # The fixture headers (callback typedefs, structs, cbindgen header) must also
 # compile as C++.
