@@ -146,21 +146,24 @@ impl<H: Host> Server<H> {
     /// were caught up (stop-and-wait), or within each peer's window
     /// (pipelined). A lone voter commits at once.
     fn replicate_new_entries(&mut self, first: Index) {
-        let mut other_voters = 0;
-        let mut pos = 0;
-        while let Some(nid) = self.tracker.id_at(pos) {
-            if nid != self.tracker.self_id() {
-                other_voters += self.tracker.is_voter_at(pos) as i32;
-                if self.tracker.pipelining() {
-                    self.replicate_to(pos);
-                } else if self.tracker.next_idx(pos) == first {
-                    let _ = self.send_appendentries_at(pos, nid);
+        let me = self.tracker.self_pos();
+        let members = self.tracker.len();
+        if self.tracker.pipelining() {
+            for pos in (0..members).filter(|&p| Some(p) != me) {
+                self.replicate_to(pos);
+            }
+        } else {
+            for pos in (0..members).filter(|&p| Some(p) != me) {
+                if self.tracker.next_idx(pos) == first {
+                    if let Some(nid) = self.tracker.id_at(pos) {
+                        let _ = self.send_appendentries_at(pos, nid);
+                    }
                 }
             }
-            pos += 1;
         }
-        if other_voters == 0 {
-            self.advance_commit_idx(); // we may be the only voter
+        let voters = self.tracker.num_voters();
+        if voters == 0 || (voters == 1 && self.tracker.self_is_voter()) {
+            self.advance_commit_idx(); // no other voter: we may be the only one
         }
     }
 
