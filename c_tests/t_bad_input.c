@@ -3,6 +3,7 @@
  * crash. Each test runs in a forked child, so a crash fails only that test. */
 #include "fixture.h"
 
+#include <limits.h>
 #include <string.h>
 
 static const raft_term_t T1[] = {1, 1, 1};
@@ -632,4 +633,57 @@ TEST(test_appendentries_whose_entries_point_into_the_receivers_own_log)
     ASSERT_EQ(resp.success, 1);
     ASSERT_EQ(raft_get_current_idx(f->r), 30);
     ASSERT_EQ(raft_get_entry_from_idx(f->r, 30)->id, raft_get_entry_from_idx(f->r, 15)->id);
+}
+
+/* ---- the range bugs fuzzing found (RELIABILITY.md FUZZ-1..5) ---- */
+
+TEST(test_election_timeout_of_int_max_is_clamped_and_starts_no_election_at_once)
+{
+    fx_t *f = fx_new(1, 3);
+    raft_set_election_timeout(f->r, INT_MAX);
+    ASSERT(raft_get_election_timeout(f->r) > 0);
+    ASSERT(raft_get_randomized_election_timeout(f->r) >= raft_get_election_timeout(f->r));
+    ASSERT_EQ(raft_periodic(f->r, 1000), 0);
+    ASSERT(raft_is_follower(f->r));
+    ASSERT_EQ(raft_get_current_term(f->r), 0);
+}
+
+TEST(test_snapshot_metadata_out_of_range_is_ignored)
+{
+    fx_t *f = fx_new(1, 3);
+    raft_set_snapshot_metadata(f->r, 1, -5);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 0);
+    raft_set_snapshot_metadata(f->r, 1, INT64_MAX);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 0);
+    raft_set_snapshot_metadata(f->r, INT64_MAX, 3);
+    ASSERT_EQ(raft_get_snapshot_last_term(f->r), 0);
+    raft_set_snapshot_metadata(f->r, 2, 3);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 3);
+    ASSERT_EQ(raft_get_snapshot_last_term(f->r), 2);
+}
+
+TEST(test_appendentries_with_index_or_commit_above_the_range_is_invalid)
+{
+    fx_t *f = fx_new(1, 3);
+    msg_appendentries_t ae;
+    msg_appendentries_response_t resp;
+    memset(&ae, 0, sizeof(ae));
+    ae.term = 1;
+    ae.prev_log_idx = INT64_MAX;
+    ASSERT_EQ(raft_recv_appendentries(f->r, fx_node(f, 2), &ae, &resp), RAFT_ERR_INVALID);
+    ae.prev_log_idx = 0;
+    ae.leader_commit = INT64_MAX;
+    ASSERT_EQ(raft_recv_appendentries(f->r, fx_node(f, 2), &ae, &resp), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_get_current_term(f->r), 0);
+    ASSERT_EQ(raft_get_commit_idx(f->r), 0);
+}
+
+TEST(test_load_snapshot_at_int64_max_index_is_refused_and_leadership_still_works)
+{
+    fx_t *f = fx_new(1, 3);
+    ASSERT_EQ(raft_begin_load_snapshot(f->r, 1, INT64_MAX), RAFT_ERR_INVALID);
+    ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 0);
+    fx_elect(f);
+    ASSERT(raft_is_leader(f->r));
+    ASSERT_EQ(raft_get_current_idx(f->r), 0);
 }
