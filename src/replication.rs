@@ -222,7 +222,8 @@ impl<H: Host> Server<H> {
     /// `new_match`, so nothing is committable unless `new_match` is above the
     /// commit index and of the current term; and when a majority holds
     /// `new_match` (the common case, one pass over the voters) it is the
-    /// index to commit.
+    /// index to commit; when no majority holds even the entry after the
+    /// commit index, nothing is committable.
     #[inline(always)]
     pub(crate) fn commit_up_to(&mut self, new_match: Index) {
         if new_match <= self.commit_idx {
@@ -231,9 +232,20 @@ impl<H: Host> Server<H> {
         if self.log.term_at(new_match) != Some(self.current_term) && !self.has_fault(fault::COMMIT_PREVIOUS_TERM) {
             return;
         }
-        if self.tracker.quorum_holds(new_match, self.synced_idx()) {
+        let synced = self.synced_idx();
+        if self.tracker.quorum_holds(new_match, synced) {
             self.leader_commit_to(new_match);
-        } else {
+        } else if new_match > self.commit_idx + 1 {
+            self.commit_below(synced);
+        }
+    }
+
+    /// No majority holds the new match index; one may hold an index between
+    /// the commit index and it: find it, if a majority holds the next entry.
+    #[cold]
+    #[inline(never)]
+    fn commit_below(&mut self, synced: Index) {
+        if self.tracker.quorum_holds(self.commit_idx + 1, synced) {
             self.advance_commit_idx();
         }
     }

@@ -303,18 +303,21 @@ impl<U> Tracker<U> {
     }
 
     /// Whether a majority of the voters hold `idx` (our own log counting as
-    /// holding up to `self_match`): one pass, no buffer. When it holds,
-    /// `idx` is at most [`Tracker::committed_index`].
+    /// holding up to `self_match`): one pass that stops at the majority, no
+    /// buffer. When it holds, `idx` is at most [`Tracker::committed_index`].
     #[inline(always)]
     pub fn quorum_holds(&self, idx: Index, self_match: Index) -> bool {
-        let (mut voters, mut holding) = (0usize, 0usize);
+        let majority = self.num_voters() / 2 + 1;
+        let mut holding = 0usize;
         for (p, (&f, &m)) in self.flags.iter().zip(self.match_idx.iter()).enumerate() {
-            if is_voter(f) {
-                voters += 1;
-                holding += ((if p == self.self_pos { self_match } else { m }) >= idx) as usize;
+            if is_voter(f) && (if p == self.self_pos { self_match } else { m }) >= idx {
+                holding += 1;
+                if holding == majority {
+                    return true;
+                }
             }
         }
-        holding > voters / 2
+        false
     }
 
     /// A new leader's view of its peers (Figure 2, "Volatile state on
