@@ -25,6 +25,10 @@ impl<H: Host> Server<H> {
     /// On a refusal, returns how many were appended and the error for the next.
     pub fn retain_entries(&mut self, entries: &mut [Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
         let first = self.current_idx() + 1;
+        if self.opts.max_uncommitted_bytes == 0 && !entries.iter().any(|e| e.is_cfg_change()) {
+            // No entry needs checks of its own: those of the leader hold for all.
+            return self.retain_plain_entries(entries, first);
+        }
         let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
         // entries[..done] are appended; entries[done..done + run] passed
         // their checks and are appended together (one batched offer).
@@ -72,6 +76,25 @@ impl<H: Host> Server<H> {
             None => Ok(()),
             Some(e) => Err((done, e)),
         }
+    }
+
+    /// [`Server::retain_entries`] for a batch without configuration entries
+    /// while the uncommitted log is unbounded: checked once, appended as one run.
+    fn retain_plain_entries(&mut self, entries: &mut [Entry<H::Data>], first: Index) -> Result<(), (usize, i32)> {
+        if let Some(first) = entries.first() {
+            self.check_proposal(first, NO_NODE, 0).map_err(|e| (0, e))?;
+        }
+        let term = self.current_term;
+        entries.iter_mut().for_each(|e| e.term = term);
+        let result = self.append_run(entries, &[]);
+        let done = match result {
+            Ok(()) => entries.len(),
+            Err((n, _)) => n,
+        };
+        if done > 0 {
+            self.replicate_new_entries(first);
+        }
+        result
     }
 
     /// Appends proposals that passed their checks (as one run), counting
@@ -256,9 +279,23 @@ impl<H: Host> Server<H> {
         if H::offers_in_batches(self) {
             return self.append_run_batched(run, nodes);
         }
-        for (k, entry) in run.iter().enumerate() {
-            let node = nodes.get(k).copied().unwrap_or(NO_NODE);
-            self.append_entry(entry.clone(), node).map_err(|e| (k, e))?;
+        for (k, src) in run.iter().enumerate() {
+            // append_entry's steps, with the node looked up only for a
+            // configuration entry (the loop of every appendentries).
+            let idx = self.log.current_idx() + 1;
+            let mut entry = src.clone();
+            let e = H::log_offer(self, &mut entry, idx);
+            if e != 0 {
+                return Err((k, e));
+            }
+            if self.log.current_idx() + 1 != idx {
+                return Err((k, err::FAIL)); // the host changed the log under us
+            }
+            if entry.is_cfg_change() {
+                self.admit(entry, idx, nodes.get(k).copied().unwrap_or(NO_NODE));
+            } else {
+                self.admit_plain(entry, idx);
+            }
         }
         Ok(())
     }
@@ -291,14 +328,7 @@ impl<H: Host> Server<H> {
     #[inline(always)]
     fn admit(&mut self, entry: Entry<H::Data>, idx: Index, node: NodeId) {
         let etype = entry.etype;
-        self.log.push(entry);
-        self.stats.entries_appended += 1;
-        if !self.is_leader() {
-            // Only a leader's own proposals wait for `flush` (parallel log
-            // writes): a follower's entries are durable before its response
-            // leaves, restored entries were durable already.
-            self.load.synced_idx = idx;
-        }
+        self.admit_plain(entry, idx);
         if let Some(change) = ConfigChange::of(etype, node) {
             let next = if self.is_leader() { self.current_idx() + 1 } else { 1 };
             let effect = self.tracker.append_change(idx, change, next);
@@ -306,6 +336,19 @@ impl<H: Host> Server<H> {
             // callback names it, the `log` callback included.
             self.carry_out(effect, Some(idx));
             log_msg!(self, Info, Some(node), "cfg change {:?} appended at {}", change.kind, idx);
+        }
+    }
+
+    /// The entry offered for `idx` counts in the log (no configuration effect).
+    #[inline(always)]
+    fn admit_plain(&mut self, entry: Entry<H::Data>, idx: Index) {
+        self.log.push(entry);
+        self.stats.entries_appended += 1;
+        if !self.is_leader() {
+            // Only a leader's own proposals wait for `flush` (parallel log
+            // writes): a follower's entries are durable before its response
+            // leaves, restored entries were durable already.
+            self.load.synced_idx = idx;
         }
     }
 

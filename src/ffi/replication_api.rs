@@ -133,10 +133,7 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
         // SAFETY: the caller promises `n_entries` entries (and responses, if not NULL).
         let entries = std::slice::from_raw_parts_mut(entries, n_entries as usize);
         let mut responses = (!responses.is_null()).then(|| std::slice::from_raw_parts_mut(responses, n_entries as usize));
-        if let Some(rs) = responses.as_deref_mut() {
-            rs.fill(msg_entry_response_t { id: 0, term: 0, idx: 0 });
-        }
-        let mut first = s.current_idx() + 1;
+        let first = s.current_idx() + 1;
         let mut batch = std::mem::take(&mut s.host.batch);
         batch.clear();
         batch.extend(entries.iter().map(CEntry::from));
@@ -145,12 +142,16 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
             Ok(()) => (batch.len(), 0),
             Err((done, e)) => (done, e),
         };
-        for (k, (e, b)) in entries.iter_mut().zip(batch.iter()).take(done).enumerate() {
+        for (e, b) in entries.iter_mut().zip(batch.iter()).take(done) {
             e.term = b.term;
-            if let Some(rs) = responses.as_deref_mut() {
-                rs[k] = msg_entry_response_t { id: b.id, term: b.term, idx: first };
+        }
+        if let Some(rs) = responses.as_deref_mut() {
+            for (k, r) in rs.iter_mut().enumerate() {
+                *r = match batch.get(k) {
+                    Some(b) if k < done => msg_entry_response_t { id: b.id, term: b.term, idx: first + k as raft_index_t },
+                    _ => msg_entry_response_t { id: 0, term: 0, idx: 0 },
+                };
             }
-            first += 1;
         }
         s.host.batch = batch;
         result
