@@ -39,7 +39,7 @@ impl<H: Host> Server<H> {
                         self.enter_snapshot(id);
                         break;
                     }
-                    match self.send_appendentries_from(id, next, usize::MAX) {
+                    match self.send_appendentries_from(pos, id, next, usize::MAX) {
                         Ok(last) if last >= next => {
                             if let Some(pos) = self.tracker.pos(id) {
                                 self.tracker.sent(pos, last);
@@ -83,7 +83,7 @@ impl<H: Host> Server<H> {
             }
             ReplicationState::Replicate => {
                 if self.tracker.window_full(pos) || next > self.current_idx() {
-                    let _ = self.send_appendentries_from(id, next, 0);
+                    let _ = self.send_appendentries_from(pos, id, next, 0);
                 } else {
                     self.replicate_to(pos);
                 }

@@ -30,14 +30,14 @@ impl<H: Host> Server<H> {
             let e = H::send_snapshot(self, node);
             return Err(if e != 0 { e } else { err::NEEDS_SNAPSHOT });
         }
-        self.send_appendentries_from(node, next_idx, usize::MAX).map(|_| ())
+        self.send_appendentries_from(pos, node, next_idx, usize::MAX).map(|_| ())
     }
 
-    /// Sends AppendEntries with up to `max` entries from `first` (>
+    /// Sends the member `node` at `pos` AppendEntries with up to `max` entries from `first` (>
     /// compaction base), within the per-message caps (entry count, payload
     /// bytes: at least one entry). Returns the last index it carried.
     #[inline(always)]
-    pub(crate) fn send_appendentries_from(&mut self, node: NodeId, first: Index, max: usize) -> RaftResult<Index> {
+    pub(crate) fn send_appendentries_from(&mut self, pos: usize, node: NodeId, first: Index, max: usize) -> RaftResult<Index> {
         let prev_log_idx = first - 1;
         let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
         let avail = (self.current_idx() - prev_log_idx).max(0) as usize;
@@ -52,6 +52,7 @@ impl<H: Host> Server<H> {
             leader_commit: self.commit_idx,
             n_entries,
             msg_id: self.reads.round,
+            to_pos: pos,
         };
         self.stats.appendentries_sent += 1;
         match H::send_appendentries(self, node, &msg) {
@@ -198,7 +199,9 @@ impl<H: Host> Server<H> {
     /// snapshot, its answer moves its `next_idx` past it.
     pub(crate) fn send_snapshot_anchor(&mut self, node: NodeId) {
         let base = self.log.base();
-        let _ = self.send_appendentries_from(node, base + 1, usize::MAX);
+        if let Some(pos) = self.tracker.pos(node) {
+            let _ = self.send_appendentries_from(pos, node, base + 1, usize::MAX);
+        }
     }
 
     /// Tells the host once when a non-voting node has caught up, so it can

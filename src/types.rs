@@ -142,6 +142,9 @@ pub struct AppendEntriesHeader {
     /// The leader's heartbeat round when the message was sent; the follower
     /// echoes it in its response so that reads can be confirmed (thesis §6.4).
     pub msg_id: u64,
+    /// The receiver's member position when the message was made (no host
+    /// code ran since): a host may find the member there without a lookup.
+    pub to_pos: usize,
 }
 
 /// AppendEntries RPC results. `current_idx` is the last index the follower

@@ -263,14 +263,14 @@ pub unsafe extern "C" fn raft_recv_appendentries(
         if ae.is_null() || r.is_null() {
             return INVALID;
         }
-        // The program's struct is read field by field (msgs.rs).
-        let ext = s.host.ext_registered;
-        let ae = &read_ae(ae, ext);
         let from = match sender(s, node) {
             Ok(f) => f,
             Err(e) => return e,
         };
-        let mut entries = match ae_entries(ae) {
+        // The program's struct is read field by field (msgs.rs).
+        let ext = s.host.ext_registered;
+        let ae = read_ae(ae, ext);
+        let mut entries = match ae_entries(&ae) {
             Ok(e) => e,
             Err(e) => return e,
         };

@@ -136,7 +136,7 @@ impl Host for CHost {
     fn send_appendentries(raft: &mut CServer, node: NodeId, msg: &AppendEntriesHeader) -> i32 {
         let Some(f) = raft.host.cbs.send_appendentries else { return -1 };
         let udata = raft.host.udata;
-        let n = node_handle(raft, node);
+        let n = if raft.node_id_at(msg.to_pos) == Some(node) { member_handle_at(raft, msg.to_pos) } else { node_handle(raft, node) };
         let me = server_handle(raft);
         let entries = raft.entries_from(msg.prev_log_idx + 1, msg.n_entries);
         let mut m = msg_appendentries_t {
