@@ -1596,8 +1596,9 @@ raft_node_t *raft_get_current_leader_node(raft_server_t *me);
 void *raft_get_udata(const raft_server_t *me);
 
 /**
- * Returns the state: RAFT_STATE_FOLLOWER, _CANDIDATE or _LEADER
- * (RAFT_STATE_NONE if `me` is NULL).
+ * Returns the state: RAFT_STATE_FOLLOWER, _CANDIDATE or _LEADER, or
+ * RAFT_STATE_PRECANDIDATE while a pre-vote is running (`raft_set_prevote`)
+ * or after `raft_set_state` forced it (RAFT_STATE_NONE if `me` is NULL).
  */
 int raft_get_state(const raft_server_t *me);
 

@@ -148,8 +148,9 @@ pub unsafe extern "C" fn raft_get_udata(me: *const raft_server_t) -> *mut c_void
     with_server_ref!(me, std::ptr::null_mut(), |s| s.host.udata)
 }
 
-/// Returns the state: RAFT_STATE_FOLLOWER, _CANDIDATE or _LEADER
-/// (RAFT_STATE_NONE if `me` is NULL).
+/// Returns the state: RAFT_STATE_FOLLOWER, _CANDIDATE or _LEADER, or
+/// RAFT_STATE_PRECANDIDATE while a pre-vote is running (`raft_set_prevote`)
+/// or after `raft_set_state` forced it (RAFT_STATE_NONE if `me` is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn raft_get_state(me: *const raft_server_t) -> c_int {
     with_server_ref!(me, 0, |s| s.state() as c_int)

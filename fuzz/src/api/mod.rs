@@ -145,7 +145,8 @@ impl Harness {
                 let ctx = || {
                     format!("server {} after {}: current_idx {} commit {} applied {} snapshot {} count {}", slot + 1, after, cur, commit, applied, snap, count)
                 };
-                assert!((1..=3).contains(&state), "{}: state {}", ctx(), state);
+                // follower, candidate, leader, or pre-candidate (pre-vote, or forced by raft_set_state)
+                assert!((1..=4).contains(&state), "{}: state {}", ctx(), state);
                 assert!(
                     count >= 0 && cur >= 0 && commit >= 0 && applied >= 0 && snap >= 0,
                     "{}: a negative index",
