@@ -168,6 +168,7 @@ impl<H: Host> Server<H> {
     /// Sends the entries just appended (from `first`) on: to followers that
     /// were caught up (stop-and-wait), or within each peer's window
     /// (pipelined). A lone voter commits at once.
+    #[inline(always)]
     fn replicate_new_entries(&mut self, first: Index) {
         let me = self.tracker.self_pos();
         let members = self.tracker.len();

@@ -15,10 +15,18 @@ impl<H: Host> Server<H> {
     /// it, clear the vote and become a follower of `leader` (or of no known
     /// leader). If persisting fails nothing changes. Returns whether the term
     /// was newer.
+    #[inline(always)]
     pub(crate) fn observe_term(&mut self, term: Term, leader: NodeId) -> RaftResult<bool> {
         if term <= self.current_term {
             return Ok(false);
         }
+        self.adopt_newer_term(term, leader)
+    }
+
+    /// [`Server::observe_term`] for a newer term.
+    #[cold]
+    #[inline(never)]
+    fn adopt_newer_term(&mut self, term: Term, leader: NodeId) -> RaftResult<bool> {
         self.set_current_term(term)?;
         self.become_follower();
         self.current_leader = leader;

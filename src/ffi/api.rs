@@ -199,17 +199,18 @@ pub unsafe extern "C" fn raft_periodic(me: *mut raft_server_t, msec_elapsed: c_i
     with_server!(me, INVALID, |s| rc(s.periodic(msec_elapsed)))
 }
 
-/// Converts a C appendentries message into the core's view of it.
-unsafe fn ae_entries<'a>(ae: &msg_appendentries_t) -> Result<&'a [CEntry], c_int> {
-    if ae.n_entries < 0 || (ae.n_entries > 0 && ae.entries.is_null()) {
-        return Err(INVALID);
-    }
-    if ae.n_entries == 0 {
+/// The entries of a C appendentries message (`entries`, `n_entries`) as a slice.
+#[inline(always)]
+unsafe fn ae_entries<'a>(entries: *const msg_entry_t, n_entries: c_int) -> Result<&'a [CEntry], c_int> {
+    if n_entries == 0 {
         return Ok(&[]);
+    }
+    if n_entries < 0 || entries.is_null() {
+        return Err(INVALID);
     }
     // SAFETY: the caller promises `n_entries` entries at `entries`; CEntry has
     // raft_entry_t's layout (checked at compile time).
-    Ok(std::slice::from_raw_parts(ae.entries as *const CEntry, ae.n_entries as usize))
+    Ok(std::slice::from_raw_parts(entries as *const CEntry, n_entries as usize))
 }
 
 /// The nodes the configuration entries among `entries` (which follow
@@ -267,10 +268,9 @@ pub unsafe extern "C" fn raft_recv_appendentries(
             Ok(f) => f,
             Err(e) => return e,
         };
-        // The program's struct is read field by field (msgs.rs).
-        let ext = s.host.ext_registered;
-        let ae = read_ae(ae, ext);
-        let mut entries = match ae_entries(&ae) {
+        // The program's struct is read field by field, never as a whole
+        // (it may be willemt's, without the appended fields: msgs.rs).
+        let mut entries = match ae_entries((*ae).entries, (*ae).n_entries) {
             Ok(e) => e,
             Err(e) => return e,
         };
@@ -281,19 +281,21 @@ pub unsafe extern "C" fn raft_recv_appendentries(
             copied = entries.to_vec();
             entries = &copied;
         }
-        let cfg_nodes = cfg_entry_nodes(s, entries, ae.prev_log_idx);
+        let prev_log_idx = (*ae).prev_log_idx;
+        let cfg_nodes = cfg_entry_nodes(s, entries, prev_log_idx);
         let msg = AppendEntries {
-            term: ae.term,
-            prev_log_idx: ae.prev_log_idx,
-            prev_log_term: ae.prev_log_term,
-            leader_commit: ae.leader_commit,
+            term: (*ae).term,
+            prev_log_idx,
+            prev_log_term: (*ae).prev_log_term,
+            leader_commit: (*ae).leader_commit,
             entries,
             cfg_nodes: &cfg_nodes,
         };
         let mut resp = AppendEntriesResponse::default();
         let res = s.recv_appendentries(from, &msg, &mut resp);
         if res != Err(INVALID) {
-            write_ae_response(r, &resp, ext.then_some(ae.msg_id));
+            let msg_id = s.host.ext_registered.then(|| (*ae).msg_id);
+            write_ae_response(r, &resp, msg_id);
         }
         rc(res)
     })

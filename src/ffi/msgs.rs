@@ -11,28 +11,11 @@ use super::types::*;
 use crate::types::*;
 use libc::c_int;
 
-/// willemt's fields of an appendentries (and `msg_id` when `ext`).
-///
-/// # Safety
-/// `p` is non-NULL and points to a program's `msg_appendentries_t` (with
-/// `msg_id` when `ext`).
-#[inline(always)]
-pub(crate) unsafe fn read_ae(p: *const msg_appendentries_t, ext: bool) -> msg_appendentries_t {
-    msg_appendentries_t {
-        term: (*p).term,
-        prev_log_idx: (*p).prev_log_idx,
-        prev_log_term: (*p).prev_log_term,
-        leader_commit: (*p).leader_commit,
-        n_entries: (*p).n_entries,
-        entries: (*p).entries,
-        msg_id: if ext { (*p).msg_id } else { 0 },
-    }
-}
-
 /// Writes an appendentries response: willemt's fields, `msg_id` when given.
 ///
 /// # Safety
-/// As for [`read_ae`], for a `msg_appendentries_response_t`.
+/// `p` is non-NULL and points to a program's `msg_appendentries_response_t`
+/// (with `msg_id` when one is written).
 #[inline(always)]
 pub(crate) unsafe fn write_ae_response(p: *mut msg_appendentries_response_t, resp: &AppendEntriesResponse, msg_id: Option<raft_msg_id_t>) {
     (*p).term = resp.term;
