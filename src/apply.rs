@@ -46,12 +46,19 @@ impl<H: Host> Server<H> {
         if !self.is_apply_allowed() {
             return Ok(());
         }
-        while self.last_applied_idx < self.applicable_idx() {
-            self.apply_next()?;
-            if self.snapshot.in_progress && !self.is_apply_allowed() {
-                break; // a callback started a blocking snapshot
+        // What is applicable is read again once the run is applied: a
+        // callback may have committed more meanwhile.
+        loop {
+            let upto = self.applicable_idx();
+            if self.last_applied_idx >= upto {
+                return Ok(());
+            }
+            while self.last_applied_idx < upto {
+                self.apply_next()?;
+                if self.snapshot.in_progress && !self.is_apply_allowed() {
+                    return Ok(()); // a callback started a blocking snapshot
+                }
             }
         }
-        Ok(())
     }
 }

@@ -44,9 +44,7 @@ impl<H: Host> Server<H> {
             }
         }
 
-        if self.last_applied_idx < self.applicable_idx() && self.is_apply_allowed() {
-            self.apply_all()?;
-        }
+        self.apply_all()?;
         if self.transfer.is_some() | !self.reads.is_empty() {
             self.periodic_extensions();
         }
