@@ -21,11 +21,14 @@ pub struct Log<D> {
     /// Index of the last entry (`base + entries.len() - head`), kept so that
     /// the hot paths read it instead of computing it.
     last: Index,
+    /// Index of the entry in `entries[0]` (`base + 1 - head`), kept so that
+    /// finding an entry's slot is one subtraction.
+    origin: Index,
 }
 
 impl<D> Default for Log<D> {
     fn default() -> Self {
-        Log { entries: Vec::new(), head: 0, base: 0, base_term: 0, last: 0 }
+        Log { entries: Vec::new(), head: 0, base: 0, base_term: 0, last: 0, origin: 1 }
     }
 }
 
@@ -53,7 +56,7 @@ impl<D> Log<D> {
     #[inline(always)]
     fn slot(&self, idx: Index) -> Option<usize> {
         if idx > self.base && idx <= self.last {
-            Some((idx - self.base - 1) as usize + self.head)
+            Some((idx - self.origin) as usize)
         } else {
             None
         }
@@ -157,9 +160,11 @@ impl<D> Log<D> {
         if self.head == self.entries.len() {
             self.entries.clear();
             self.head = 0;
+            self.origin = self.base + 1;
         } else if self.head >= RECLAIM_MIN && self.head * 2 >= self.entries.len() {
             self.entries.drain(..self.head);
             self.head = 0;
+            self.origin = self.base + 1;
         }
         Some(e)
     }
@@ -172,6 +177,7 @@ impl<D> Log<D> {
         self.base = base;
         self.base_term = base_term;
         self.last = base;
+        self.origin = base + 1;
     }
 
     /// Whether `other` shares memory with the entry slots (a caller handing
