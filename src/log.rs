@@ -55,11 +55,10 @@ impl<D> Log<D> {
     /// Where the entry at `idx` sits in `entries`, if it is held.
     #[inline(always)]
     fn slot(&self, idx: Index) -> Option<usize> {
-        if idx > self.base && idx <= self.last {
-            Some((idx - self.origin) as usize)
-        } else {
-            None
-        }
+        // Below `origin` the subtraction wraps to a huge slot; slots before
+        // `head` were polled, slots from `entries.len()` are beyond `last`.
+        let s = idx.wrapping_sub(self.origin) as usize;
+        (s >= self.head && s < self.entries.len()).then_some(s)
     }
 
     /// The newest entry, mutably.
@@ -217,6 +216,29 @@ mod tests {
         assert!(l.get(3).is_none());
         assert!(l.get(0).is_none());
         assert_eq!(l.last_term(), 2);
+    }
+
+    #[test]
+    fn only_held_indexes_have_slots() {
+        let mut l = Log::default();
+        for t in 1..=600 {
+            l.push(e(t));
+        }
+        for _ in 0..400 {
+            l.pop_front(); // reclaims polled slots on the way
+        }
+        l.pop_back();
+        assert_eq!((l.base(), l.current_idx()), (400, 599));
+        for idx in [i64::MIN, -1, 0, 1, 399, 400, 600, 601, i64::MAX] {
+            assert!(l.get(idx).is_none(), "{idx}");
+        }
+        assert_eq!(l.get(401).unwrap().term, 401);
+        assert_eq!(l.get(599).unwrap().term, 599);
+        assert_eq!(l.slice_from(598, 10).len(), 2);
+        l.reset(1000, 9);
+        assert!(l.get(1000).is_none() && l.get(1001).is_none());
+        l.push(e(10));
+        assert_eq!(l.get(1001).unwrap().term, 10);
     }
 
     #[test]
