@@ -309,8 +309,10 @@ impl<U> Tracker<U> {
     pub fn quorum_holds(&self, idx: Index, self_match: Index) -> bool {
         let majority = self.num_voters() / 2 + 1;
         let mut holding = 0usize;
-        for (p, (&f, &m)) in self.flags.iter().zip(self.match_idx.iter()).enumerate() {
-            if is_voter(f) && (if p == self.self_pos { self_match } else { m }) >= idx {
+        let members = self.flags.len().min(self.match_idx.len());
+        for p in 0..members {
+            let m = if p == self.self_pos { self_match } else { self.match_idx[p] };
+            if m >= idx && is_voter(self.flags[p]) {
                 holding += 1;
                 if holding == majority {
                     return true;
