@@ -20,7 +20,7 @@ impl<H: Host> Server<H> {
     }
 
     /// [`Server::send_appendentries`] to member `node`, at position `pos`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send_appendentries_at(&mut self, pos: usize, node: NodeId) -> RaftResult {
         let next_idx = self.tracker.next_idx(pos);
         let base = self.log.base();
