@@ -220,6 +220,7 @@ static int recover_raft(store_state_t *st, wire_snapshot_t *boot)
     raft_set_request_timeout(S.raft, S.heartbeat_ms);
     raft_set_random_seed(S.raft, ((uint64_t)S.id << 32) ^ uv_hrtime());
     raft_set_max_entries_per_msg(S.raft, S.max_entries);
+    raft_set_max_inflight_msgs(S.raft, S.inflight);
     S.recovering = 1;
     wire_snapshot_t *base = st->has_snapshot ? &st->snap : boot;
     wire_member_t *self_m = member_find(base, S.id);

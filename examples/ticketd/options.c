@@ -54,6 +54,11 @@ static void usage(FILE *f)
             "  --flush MODE           tick: queued ticket requests become one entry on\n"
             "                         each tick (default); commit: also as soon as no\n"
             "                         batch is in flight (lower latency when idle)\n"
+            "  --inflight N           appendentries in flight per peer\n"
+            "                         (raft_set_max_inflight_msgs: pipelining; default 1:\n"
+            "                         wait for each answer); with --flush commit, also\n"
+            "                         append queued requests while fewer than N ticket\n"
+            "                         batches await commit\n"
             "  --election-timeout-ms N  Raft election timeout (raft_set_election_timeout,\n"
             "                         default 1000)\n"
             "  --heartbeat-ms N       leader heartbeat period (raft_set_request_timeout,\n"
@@ -151,6 +156,7 @@ static const int_option_t int_options[] = {
     {12, "http-max-connections", &S.http_max_conns, 1, 100000},
     {13, "http-max-per-ip", &S.http_max_per_ip, 1, 100000},
     {14, "http-idle-timeout-s", &S.http_idle_s, 1, 86400},
+    {21, "inflight", &S.inflight, 1, 64},
 };
 
 /* Stores a numeric option; -1 (with a message) when it is not a number in
@@ -206,6 +212,7 @@ static void set_defaults(void)
     S.http_max_conns = 1000;
     S.http_max_per_ip = 200;
     S.http_idle_s = 30;
+    S.inflight = 1;
 }
 
 /* One option: 0 when taken, 1 for --help, 2 when it did its job
@@ -336,6 +343,7 @@ int options_parse(int argc, char **argv)
         {"key-file", required_argument, 0, 18},
         {"advertise-raft", required_argument, 0, 19},
         {"advertise-http", required_argument, 0, 20},
+        {"inflight", required_argument, 0, 21},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},

@@ -174,7 +174,7 @@ static void status_counters(sb_t *b)
     sb_printf(b,
               "\"partial_appendentries\":%" PRIu64 ",\"snapshots_sent\":%" PRIu64 ",\"snapshots_loaded\":%" PRIu64
               ",\"snapshots_taken\":%" PRIu64 ",\"tickets_issued\":%" PRIu64 ",\"batches_appended\":%" PRIu64
-              ",\"entries_applied\":%" PRIu64 ",\"store_commits\":%" PRIu64 ",\"http_requests\":%" PRIu64
+              ",\"batches_in_flight_max\":%" PRIu64 ",\"entries_applied\":%" PRIu64 ",\"store_commits\":%" PRIu64 ",\"http_requests\":%" PRIu64
               ",\"http_redirects\":%" PRIu64 ",\"http_unavailable\":%" PRIu64 ",\"http_bad_requests\":%" PRIu64
               ",\"http_retry\":%" PRIu64 ",\"elections_started\":%" PRIu64 ",\"elections_won\":%" PRIu64
               ",\"prevotes_started\":%" PRIu64 ",\"reads_ok\":%" PRIu64 ",\"reads_lease\":%" PRIu64
@@ -182,7 +182,7 @@ static void status_counters(sb_t *b)
               ",\"transfers_started\":%" PRIu64 ",\"leader_syncs\":%" PRIu64
               ",\"votes_unknown_candidate\":%" PRIu64 ",\"pending_clients\":%zu}",
               S.c.partial_appendentries, S.c.snapshots_sent, S.c.snapshots_loaded, S.c.snapshots_taken,
-              S.c.tickets_issued, S.c.batches_appended, S.c.entries_applied, store_commits(S.store),
+              S.c.tickets_issued, S.c.batches_appended, S.c.batches_in_flight_max, S.c.entries_applied, store_commits(S.store),
               S.c.http_requests, S.c.http_redirects, S.c.http_unavailable, S.c.http_bad_requests, S.c.http_retry,
               S.c.elections_started, S.c.elections_won, prevote_rounds(), S.c.reads_ok, S.c.reads_lease,
               S.c.reads_redirected, S.c.reads_failed, S.pending_reads, S.c.transfers_started, S.c.leader_syncs,

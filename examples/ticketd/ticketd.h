@@ -133,6 +133,7 @@ typedef struct {
     uint64_t votes_unknown_candidate;
     uint64_t snapshots_sent, snapshots_loaded, snapshots_taken, partial_appendentries;
     uint64_t tickets_issued, batches_appended, entries_applied;
+    uint64_t batches_in_flight_max; /* most ticket batches appended and not yet applied at once */
     uint64_t http_requests, http_redirects, http_unavailable, http_bad_requests, http_retry;
     uint64_t elections_started, elections_won;
     uint64_t reads_ok, reads_lease, reads_redirected, reads_failed;
@@ -160,6 +161,7 @@ struct ticketd_state {
     int log_level; /* LOG_LEVEL_*: --log-level, raised by -v */
     int max_dgram;
     int flush_commit; /* --flush commit: also flush when no batch is in flight */
+    int inflight;     /* --inflight: appendentries per peer in flight; flush below this many ticket batches */
     int sync_mode;
     wire_member_t cli_peers[MAX_PEERS];
     int n_cli_peers;

@@ -20,8 +20,8 @@ waiter_t *waiter_new(raft_index_t idx, raft_term_t term, int kind)
     w->term = term;
     w->kind = kind;
     w->deadline = uv_now(S.loop) + (uint64_t)S.client_timeout_ms;
-    if (kind == K_TICKET)
-        S.ticket_waiters++;
+    if (kind == K_TICKET && ++S.ticket_waiters > (int)S.c.batches_in_flight_max)
+        S.c.batches_in_flight_max = (uint64_t)S.ticket_waiters;
     w->next = S.waiters;
     S.waiters = w;
     return w;
@@ -160,11 +160,12 @@ static void expire_waiters(void)
 }
 
 /* --flush commit: after every loop iteration, if requests are queued and
- * no batch is in flight, append them now instead of waiting for the tick */
+ * fewer than --inflight batches are in flight, append them now instead of
+ * waiting for the tick */
 void on_check(uv_check_t *h)
 {
     (void)h;
-    if (S.stopping || !S.q_head || S.ticket_waiters > 0 || !raft_is_leader(S.raft))
+    if (S.stopping || !S.q_head || S.ticket_waiters >= S.inflight || !raft_is_leader(S.raft))
         return;
     flush_ticket_queue();
     leader_sync();

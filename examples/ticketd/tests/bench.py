@@ -18,7 +18,8 @@ UDP datagram to an echo process and back (Python on both ends, so it is
 an upper bound on the round trip; the bound is then a lower bound).
 
   bench.py --ticketd PATH [--clients 1,16,64] [--seconds 5] [--runs 3]
-           [--modes parallel+commit,callback+commit,parallel]
+           [--modes parallel+commit,callback+commit,parallel,parallel+commit@4]
+           (MODE = SYNC[+FLUSH][@INFLIGHT]: --sync, --flush, --inflight)
            [--write BENCHMARKS.md]   (replaces the '## ticketd' section)
 """
 import argparse
@@ -169,9 +170,12 @@ def run_python(addr, clients, seconds):
 
 
 def run_one(ticketd, work, base, mode, clients, seconds, script):
-    sync, _, flush = mode.partition("+")
-    cl = Cluster(ticketd, os.path.join(work, "%s-%d-%d" % (mode, clients, base)), base,
-                 extra=["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "5000"])
+    sync_flush, _, inflight = mode.partition("@")
+    sync, _, flush = sync_flush.partition("+")
+    extra = ["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "5000"]
+    if inflight:
+        extra += ["--inflight", inflight]
+    cl = Cluster(ticketd, os.path.join(work, "%s-%d-%d" % (mode.replace("@", "-"), clients, base)), base, extra=extra)
     try:
         cl.start_all()
         lid = cl.wait_leader()

@@ -99,8 +99,16 @@ def test_leader_crash():
     # small datagrams: catch-up appendentries carry fewer entries than the
     # library offers, and the follower's response says how far it got.
     # This test also runs the other durability/batching modes.
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t2"), 22000,
-                 extra=FAST + ["--snapshot-every", "400", "--max-dgram", "600", "--sync", "group", "--flush", "commit"])
+    leader_crash("t2", 22000, ["--snapshot-every", "400", "--max-dgram", "600", "--sync", "group", "--flush", "commit"])
+
+
+def test_leader_crash_pipelined():
+    """the same with pipelining: 4 appendentries per peer in flight, queued requests appended while fewer than 4 batches wait (--inflight 4)"""
+    leader_crash("t2p", 22500, ["--snapshot-every", "400", "--sync", "parallel", "--flush", "commit", "--inflight", "4"])
+
+
+def leader_crash(name, port, extra):
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, name), port, extra=FAST + extra)
     try:
         cl.start_all()
         old = cl.wait_leader()
@@ -127,8 +135,10 @@ def test_leader_crash():
         st = wait_caught_up(cl, old, lid)
         log("restarted node %d: state %s term %d applied %d counter %d" % (
             old, st["state"], st["term"], st["applied_index"], st["counter"]))
-        partial = cl.status(cl.wait_leader())["counters"]["partial_appendentries"]
-        log("appendentries cut short to fit a datagram: %d" % partial)
+        counters = cl.status(cl.wait_leader())["counters"]
+        log("appendentries cut short to fit a datagram: %d; most ticket batches in flight: %d" % (
+            counters["partial_appendentries"], counters["batches_in_flight_max"]))
+        assert counters["batches_in_flight_max"] >= 1, counters
         # one more ticket through the restarted node (redirect or leader)
         c = Client(cl, start=cl.nodes[old].http)
         t = c.ticket()
@@ -560,6 +570,7 @@ TESTS = [
     test_fuzz_decoder,
     test_10k_tickets,
     test_leader_crash,
+    test_leader_crash_pipelined,
     test_snapshot_catch_up,
     test_membership,
     test_join_idle_cluster,
