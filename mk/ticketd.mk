@@ -107,10 +107,10 @@ chaos-smoke: $(TICKETD) deps-chaos
 	$(TICKETD_PY) $(TICKETD_DIR)/tests/chaos.py --ticketd $(TICKETD) --seconds 4 --rounds 1
 
 # wrk (a C HTTP load generator) so that the clients do not eat the servers' CPU
-## install wrk for bench-ticketd, only if missing
+## install wrk (and perf, for BENCH_ARGS=--perf) for bench-ticketd, only if missing
 deps-bench-ticketd:
-	@command -v wrk >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+	@command -v wrk >/dev/null 2>&1 && command -v perf >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk linux-perf; }
 
 ## ticketd throughput and latency on a 3-node loopback cluster with fsync on (BENCH_ARGS: e.g. --runs 5)
 bench-ticketd: $(TICKETD) deps-bench-ticketd

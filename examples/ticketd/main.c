@@ -299,7 +299,11 @@ static int start_network(void)
     uv_udp_recv_start(&S.udp, on_alloc, on_udp_recv);
 
     /* limits from libmicrohttpd itself: total and per-address connections,
-     * idle timeout (a suspended request is not idle: MHD does not time it out) */
+     * idle timeout (a suspended request is not idle: MHD does not time it out).
+     * Each connection's memory pool (request line, headers, a small body) is
+     * zeroed for every request on a kept-alive connection: at the default
+     * 32 KiB that memset was 18% of a leader's CPU under 64 clients
+     * (BENCHMARKS.md); our requests fit 8 KiB. */
     uint16_t port = ntohs(hsa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&hsa)->sin6_port
                                                     : ((struct sockaddr_in *)&hsa)->sin_port);
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (hsa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
@@ -308,6 +312,7 @@ static int start_network(void)
                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
                              (unsigned)S.http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                              (unsigned)S.http_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S.http_idle_s,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES,
                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!S.mhd) {
         fprintf(stderr, "ticketd: cannot start HTTP server on %s\n", S.http_addr);

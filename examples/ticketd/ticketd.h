@@ -24,6 +24,7 @@
  * See README.md for usage, the HTTP API and the durability rules.
  */
 #ifndef TICKETD_H
+#define HTTP_POOL_BYTES 8192 /* libmicrohttpd memory per connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT) */
 #define TICKETD_H
 
 #include <microhttpd.h>

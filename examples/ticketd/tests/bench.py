@@ -21,6 +21,7 @@ an upper bound on the round trip; the bound is then a lower bound).
            [--modes parallel+commit,callback+commit,parallel,parallel+commit@4]
            (MODE = SYNC[+FLUSH][@INFLIGHT]: --sync, --flush, --inflight)
            [--write BENCHMARKS.md]   (replaces the '## ticketd' section)
+           [--perf]   (a perf profile of the leader at the largest client count)
 """
 import argparse
 import multiprocessing as mp
@@ -169,7 +170,30 @@ def run_python(addr, clients, seconds):
     return n, 0, lat[n // 2] * 1000 if n else 0, lat[min(n - 1, int(n * 0.99))] * 1000 if n else 0, cpu
 
 
-def run_one(ticketd, work, base, mode, clients, seconds, script):
+def perf_start(pid, path):
+    """perf record (software cpu-clock sampling, no hardware counters needed) of process pid"""
+    return subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2999", "-p", str(pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def perf_stop(proc, path):
+    """{object: share of the samples}, [(share, symbol, object)] of the 12 costliest symbols"""
+    proc.send_signal(2)
+    proc.wait(30)
+
+    def report(keys):
+        out = subprocess.run(["perf", "report", "-i", path, "--stdio", "--no-children", "--sort", keys],
+                             capture_output=True, text=True).stdout
+        return [ln.split(None, 1 + keys.count(",")) for ln in out.splitlines()
+                if ln.strip() and not ln.startswith("#") and ln.strip()[0].isdigit()]
+    by_dso = {}
+    for f in report("dso"):
+        by_dso[os.path.basename(f[1].strip())] = float(f[0].rstrip("%")) / 100
+    syms = [(float(f[0].rstrip("%")) / 100, f[2].strip(), os.path.basename(f[1].strip())) for f in report("dso,sym")[:12]]
+    return by_dso, syms
+
+
+def run_one(ticketd, work, base, mode, clients, seconds, script, perf_out=None):
     sync_flush, _, inflight = mode.partition("@")
     sync, _, flush = sync_flush.partition("+")
     extra = ["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "5000"]
@@ -187,19 +211,21 @@ def run_one(ticketd, work, base, mode, clients, seconds, script):
         addr = cl.nodes[lid].http
         before = cl.status(lid)
         cpu0 = {i: cpu_seconds(nd.proc.pid) for i, nd in cl.nodes.items()}
+        perf = perf_start(cl.nodes[lid].proc.pid, perf_out) if perf_out else None
         t0 = time.time()
         if script:
             n, bad, p50, p99, client_cpu = run_wrk(addr, clients, seconds, script)
         else:
             n, bad, p50, p99, client_cpu = run_python(addr, clients, seconds)
         dt = time.time() - t0
+        profile = perf_stop(perf, perf_out) if perf else None
         cpu = {i: cpu_seconds(nd.proc.pid) - cpu0[i] for i, nd in cl.nodes.items()}
         after = cl.status(lid)
         assert after["state"] == "leader", "leadership moved during the run"
         batches = after["counters"]["batches_appended"] - before["counters"]["batches_appended"]
         return {"rate": n / dt, "p50": p50, "p99": p99, "bad": bad, "per_entry": n / batches if batches else 0,
                 "leader_cpu": cpu[lid] / dt, "follower_cpu": sum(v for i, v in cpu.items() if i != lid) / dt,
-                "client_cpu": client_cpu / dt}
+                "client_cpu": client_cpu / dt, "profile": profile}
     finally:
         cl.stop_all()
 
@@ -223,6 +249,9 @@ def main():
     ap.add_argument("--base", type=int, default=31000)
     ap.add_argument("--python-clients", action="store_true", help="use Python clients even if wrk is there")
     ap.add_argument("--write", help="update the '## ticketd' section of this markdown file")
+    ap.add_argument("--perf", action="store_true",
+                    help="profile the leader (perf record, cpu-clock) in the first run of the first mode at the "
+                         "largest client count: CPU share by object and the costliest symbols")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)
     work = tempfile.mkdtemp(prefix="ticketd-bench-", dir=os.path.abspath("build") if os.path.isdir("build") else None)
@@ -232,6 +261,10 @@ def main():
         open(script, "w").write(WRK_SCRIPT)
     client_kind = "wrk" if script else "Python http.client"
     rows, bounds = [], []
+    profile = None
+    want_perf = a.perf and shutil.which("perf")
+    if a.perf and not want_perf:
+        print("bench: perf not found, no profile", flush=True)
     try:
         base = a.base
         for mode in a.modes.split(","):
@@ -241,7 +274,12 @@ def main():
                     if n == 1 and mode == a.modes.split(",")[0]:
                         fs, rtt = fsync_seconds(work), udp_rtt_seconds()
                         bounds.append((fs, rtt, 1.0 / (2 * fs + rtt)))
-                    runs.append(run_one(ticketd, work, base, mode, n, a.seconds, script))
+                    top = n == max(int(x) for x in a.clients.split(",")) and mode == a.modes.split(",")[0]
+                    perf_out = os.path.join(work, "perf.data") if want_perf and top and not runs else None
+                    runs.append(run_one(ticketd, work, base, mode, n, a.seconds, script, perf_out))
+                    if runs[-1]["profile"]:
+                        profile = (mode, n, runs[-1]["profile"], runs[-1]["leader_cpu"])
+                    del runs[-1]["profile"]
                     base = a.base + (base - a.base + 200) % 1000
                 r = {k: med([x[k] for x in runs]) for k in runs[0]}
                 r.update(mode=mode, clients=n)
@@ -258,18 +296,31 @@ def main():
                                 "", fmt(b), fmt(med([x[0] * 1e6 for x in bounds])),
                                 fmt(med([x[1] * 1e6 for x in bounds])), 100 * r["rate"][0] / b[0])
                 print(line, flush=True)
+        if profile:
+            print(profile_text(profile), flush=True)
     finally:
         _kill_all()
         shutil.rmtree(work, ignore_errors=True)
     if a.write:
-        write_section(a, rows, bounds, client_kind)
+        write_section(a, rows, bounds, client_kind, profile)
     return 0
 
 
-def write_section(a, rows, bounds, client_kind):
+def profile_text(profile):
+    """Markdown: where the leader's CPU went in the profiled run"""
+    mode, n, (by_dso, syms), cpu = profile
+    objs = sorted(by_dso.items(), key=lambda kv: -kv[1])
+    lines = ["Where the leader's CPU goes (`--perf`: `perf record -e cpu-clock` of the leader during the first "
+             "%s run with %d clients, which used %.2f cores): by object, %s." % (
+                 mode, n, cpu, ", ".join("%s %.0f%%" % (o, 100 * v) for o, v in objs if v >= 0.005)),
+             "Costliest symbols: %s." % ", ".join("`%s` (%s) %.1f%%" % (sym, o, 100 * v) for v, sym, o in syms)]
+    return "\n\n".join(lines)
+
+
+def write_section(a, rows, bounds, client_kind, profile=None):
     b = med([x[2] for x in bounds])
-    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s --write BENCHMARKS.md'" % (
-        a.runs, a.seconds, a.modes)
+    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s%s --write BENCHMARKS.md'" % (
+        a.runs, a.seconds, a.modes, " --perf" if a.perf else "")
     lines = [
         "## ticketd",
         "",
@@ -296,6 +347,8 @@ def write_section(a, rows, bounds, client_kind):
             fmt(r["per_entry"], "%.1f"), fmt(r["leader_cpu"], "%.2f"), fmt(r["follower_cpu"], "%.2f"),
             fmt(r["client_cpu"], "%.2f")))
     lines.append("")
+    if profile:
+        lines += [profile_text(profile), ""]
     text = open(a.write).read() if os.path.exists(a.write) else "# Benchmarks\n\n"
     start = text.find("## ticketd")
     end = text.find("<!-- end of the generated ticketd table -->", start)
