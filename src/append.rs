@@ -258,16 +258,27 @@ impl<H: Host> Server<H> {
     /// error nothing changes. A configuration entry naming `node` then takes
     /// effect (thesis §4.1: a configuration is used as soon as it is in the log).
     #[inline(always)]
-    pub fn append_entry(&mut self, mut entry: Entry<H::Data>, node: NodeId) -> RaftResult {
-        let idx = self.current_idx() + 1;
+    pub fn append_entry(&mut self, entry: Entry<H::Data>, node: NodeId) -> RaftResult {
+        self.offer_and_admit(entry, || node)
+    }
+
+    /// [`Server::append_entry`], asking `node_of` for the node only when the
+    /// entry is a configuration change.
+    #[inline(always)]
+    fn offer_and_admit(&mut self, mut entry: Entry<H::Data>, node_of: impl FnOnce() -> NodeId) -> RaftResult {
+        let idx = self.log.current_idx() + 1;
         let e = H::log_offer(self, &mut entry, idx);
         if e != 0 {
             return Err(e);
         }
-        if self.current_idx() + 1 != idx {
+        if self.log.current_idx() + 1 != idx {
             return Err(err::FAIL); // the host changed the log under us
         }
-        self.admit(entry, idx, node);
+        if entry.is_cfg_change() {
+            self.admit(entry, idx, node_of());
+        } else {
+            self.admit_plain(entry, idx);
+        }
         Ok(())
     }
 
@@ -280,23 +291,9 @@ impl<H: Host> Server<H> {
         if H::offers_in_batches(self) {
             return self.append_run_batched(run, nodes);
         }
-        for (k, src) in run.iter().enumerate() {
-            // append_entry's steps, with the node looked up only for a
-            // configuration entry (the loop of every appendentries).
-            let idx = self.log.current_idx() + 1;
-            let mut entry = src.clone();
-            let e = H::log_offer(self, &mut entry, idx);
-            if e != 0 {
-                return Err((k, e));
-            }
-            if self.log.current_idx() + 1 != idx {
-                return Err((k, err::FAIL)); // the host changed the log under us
-            }
-            if entry.is_cfg_change() {
-                self.admit(entry, idx, nodes.get(k).copied().unwrap_or(NO_NODE));
-            } else {
-                self.admit_plain(entry, idx);
-            }
+        for (k, entry) in run.iter().enumerate() {
+            let node_of = || nodes.get(k).copied().unwrap_or(NO_NODE);
+            self.offer_and_admit(entry.clone(), node_of).map_err(|e| (k, e))?;
         }
         Ok(())
     }
