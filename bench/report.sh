@@ -125,9 +125,9 @@ profile() {
     echo
   fi
   if [ "$(status "$pe" "<=" 40)" = "**missed**" ] || [ "$(status "$pw" "<=" 40)" = "**missed**" ]; then
-    echo "**Bytes per entry**: the library keeps each entry in one slot of a log array that grows by half when"
-    echo "full, so the bytes per entry swing between the slot size (array full) and 1.5 times it (just after it"
-    echo "grew): $(fmt "$pw" %.2f) B at the worst point is 1.5 × $(awk -v w="$pw" 'BEGIN { printf "%.1f", w / 1.5 }') B. The figure at"
+    echo "**Bytes per entry**: the library keeps each entry in one slot of a log array that grows by a quarter when"
+    echo "full, so the bytes per entry swing between the slot size (array full) and 1.25 times it (just after it"
+    echo "grew): $(fmt "$pw" %.2f) B at the worst point is 1.25 × $(awk -v w="$pw" 'BEGIN { printf "%.1f", w / 1.25 }') B. The figure at"
     echo "$(fmt_int "$pn") entries ($(fmt "$pe" %.2f) B) depends on where that count falls between two growth steps."
     echo
   fi

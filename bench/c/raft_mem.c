@@ -10,7 +10,7 @@
  * Part 1: a single-node leader retains `--retain` entries, no compaction:
  *   bytes per entry = (heap after - heap before) / entries, printed at the
  *   end and as the worst value seen over the run (the log array grows by
- *   half when full, so right after a growth step the ratio is highest).
+ *   a quarter when full, so right after a growth step the ratio is highest).
  * Part 2: a single-node leader retains `--total` entries, and every
  *   `--every` entries applies them and compacts (raft_begin_snapshot /
  *   raft_end_snapshot); heap is printed at 1M, 5M and 10M (scaled when
