@@ -336,7 +336,7 @@ def write_section(a, rows, bounds, client_kind, profile=None):
         "the data directory), loopback UDP round trip %s µs (Python echo). Command: `%s`." % (
             fmt(b), fmt(med([x[0] * 1e6 for x in bounds])), fmt(med([x[1] * 1e6 for x in bounds])), cmd),
         "",
-        "| mode (--sync+--flush) | clients | tickets/s | of the bound | p50 ms | p99 ms | tickets per entry "
+        "| mode (--sync+--flush[@--inflight]) | clients | tickets/s | of the bound | p50 ms | p99 ms | tickets per entry "
         "| leader CPU (cores) | followers' CPU | clients' CPU |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
