@@ -19,7 +19,10 @@ until the scenario ends.  0 lost and 0 duplicated are required, and the
 one-way partition (the leader's inbound dropped) must end within six
 election timeouts (check-quorum and pre-vote); the run fails otherwise.
 
-usage: chaos.py --ticketd PATH [--seconds S] [--rounds R] [--short]
+usage: chaos.py --ticketd PATH [--seconds S] [--rounds R] [--clients N] [--seed N]
+                [--only NAME] [--keep] [--require-netns]
+--only runs the scenarios whose name contains NAME; --keep keeps the work
+directory (node logs, proxy statistics).
 Needs root (namespaces, iptables).  Where namespaces cannot be created it
 says so and exits 0 (--require-netns: exits 1).
 """
@@ -332,6 +335,7 @@ def main():
     ap.add_argument("--seed", type=int, default=int(os.environ.get("TICKETD_CHAOS_SEED", "4242")))
     ap.add_argument("--require-netns", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--only", help="run only the scenarios whose name contains this")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)
     net = Net()
@@ -355,6 +359,8 @@ def main():
         time.sleep(2.0)
         for rnd_i in range(a.rounds):
             for name, fault in scenario_list(rnd):
+                if a.only and a.only not in name:
+                    continue
                 d0 = drop_counts(cl)
                 t0 = time.time()
                 heal = fault(cl, net)
