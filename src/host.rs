@@ -154,7 +154,7 @@ pub trait Host: HostTypes {
 impl<H: Host> Server<H> {
     #[inline(always)]
     pub(crate) fn log_enabled(&self, level: LogLevel) -> bool {
-        level <= self.opts.log_level && H::log_enabled(self)
+        H::log_enabled(self) && level <= self.opts.log_level
     }
     pub(crate) fn emit_log(&mut self, level: LogLevel, node: Option<NodeId>, msg: &str) {
         H::log(self, level, node, msg);

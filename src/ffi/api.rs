@@ -57,6 +57,7 @@ pub unsafe extern "C" fn raft_set_callbacks(me: *mut raft_server_t, funcs: *cons
     with_server!(me, (), |s| {
         if let Some(f) = funcs.as_ref() {
             s.host.cbs = *f;
+            s.host.update_log_sink();
             s.host.udata = user_data;
         }
     })
@@ -219,9 +220,9 @@ unsafe fn ae_entries<'a>(entries: *const msg_entry_t, n_entries: c_int) -> Resul
 /// out of range (the core refuses such a message before it looks at them).
 #[inline(always)]
 pub(crate) fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
-    if s.host.cbs.log_get_node_id.is_none()
+    if !entries.iter().any(|e| e.is_cfg_change())
+        || s.host.cbs.log_get_node_id.is_none()
         || !crate::types::is_valid_index(prev_idx)
-        || !entries.iter().any(|e| e.is_cfg_change())
     {
         return Vec::new();
     }

@@ -40,6 +40,7 @@ pub unsafe extern "C" fn raft_set_ext_callbacks(me: *mut raft_server_t, cbs: *co
         // program wrote as such are valid.
         std::ptr::copy_nonoverlapping(cbs as *const u8, &mut table as *mut raft_cbs_ext_t as *mut u8, n);
         s.host.ext = table;
+        s.host.update_log_sink();
         s.host.ext_registered = true;
         0
     })

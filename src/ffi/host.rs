@@ -33,9 +33,19 @@ pub struct CHost {
     /// with the fields appended to willemt's message structs, which the
     /// library may then read and write.
     pub(crate) ext_registered: bool,
+    /// Whether a logging callback is set (`cbs.log` or `ext.log_leveled`),
+    /// kept by the two setters so that the hot paths test one flag.
+    pub(crate) log_sink: bool,
     /// Pending reads: token -> the program's callback and argument.
     pub(crate) reads: std::collections::HashMap<u64, (raft_read_request_callback_f, *mut c_void)>,
     pub(crate) last_read_token: u64,
+}
+
+impl CHost {
+    /// Records whether a logging callback is set, after either table changed.
+    pub(crate) fn update_log_sink(&mut self) {
+        self.log_sink = self.cbs.log.is_some() || self.ext.log_leveled.is_some();
+    }
 }
 
 impl Default for CHost {
@@ -46,6 +56,7 @@ impl Default for CHost {
             polled: raft_entry_t::from(&CEntry::default()),
             batch: Vec::new(),
             ext: raft_cbs_ext_t::default(),
+            log_sink: false,
             ext_registered: false,
             reads: std::collections::HashMap::new(),
             last_read_token: 0,
@@ -85,10 +96,10 @@ pub(crate) fn entry_ptr(s: &mut CServer, idx: Index) -> *mut raft_entry_t {
 /// `idx` is None); [`NO_NODE`] for other entries or when the callback is not set.
 #[inline(always)]
 pub(crate) fn cfg_entry_node(s: &mut CServer, ety: *const raft_entry_t, etype: c_int, idx: Option<Index>) -> NodeId {
-    let Some(f) = s.host.cbs.log_get_node_id else { return NO_NODE };
     if !crate::tracker::config::is_cfg_change_type(etype) {
         return NO_NODE;
     }
+    let Some(f) = s.host.cbs.log_get_node_id else { return NO_NODE };
     let idx = idx.unwrap_or(s.current_idx() + 1);
     let udata = s.host.udata;
     // SAFETY: our own handle; the entry is borrowed for the call.
@@ -312,8 +323,9 @@ impl Host for CHost {
         unsafe { f(server_handle(raft), udata, entries.as_mut_ptr() as *mut raft_entry_t, first_idx, n) }
     }
 
+    #[inline(always)]
     fn log_enabled(raft: &CServer) -> bool {
-        raft.host.cbs.log.is_some() || raft.host.ext.log_leveled.is_some()
+        raft.host.log_sink
     }
 
     fn log(raft: &mut CServer, level: LogLevel, node: Option<NodeId>, msg: &str) {
