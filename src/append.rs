@@ -29,7 +29,7 @@ impl<H: Host> Server<H> {
             // No entry needs checks of its own: those of the leader hold for all.
             return self.retain_plain_entries(entries, first);
         }
-        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
+        let node_of = |k: usize| named_node(nodes, k);
         // entries[..done] are appended; entries[done..done + run] passed
         // their checks and are appended together (one batched offer).
         let (mut done, mut run, mut run_bytes) = (0, 0, 0);
@@ -157,10 +157,8 @@ impl<H: Host> Server<H> {
     fn check_uncommitted_bound(&self, len: usize, pending: usize, entry: &Entry<H::Data>) -> RaftResult {
         let limit = self.opts.max_uncommitted_bytes;
         let held = self.load.uncommitted_bytes + pending;
-        if len > 0 && !entry.is_cfg_change() && held > 0 {
-            if held.saturating_add(len) > limit {
-                return Err(err::UNCOMMITTED_LIMIT);
-            }
+        if len > 0 && !entry.is_cfg_change() && held > 0 && held.saturating_add(len) > limit {
+            return Err(err::UNCOMMITTED_LIMIT);
         }
         Ok(())
     }
@@ -292,7 +290,7 @@ impl<H: Host> Server<H> {
             return self.append_run_batched(run, nodes);
         }
         for (k, entry) in run.iter().enumerate() {
-            let node_of = || nodes.get(k).copied().unwrap_or(NO_NODE);
+            let node_of = || named_node(nodes, k);
             self.offer_and_admit(entry.clone(), node_of).map_err(|e| (k, e))?;
         }
         Ok(())
@@ -300,7 +298,7 @@ impl<H: Host> Server<H> {
 
     /// [`Server::append_run`] for a host that takes batches: one offer.
     fn append_run_batched(&mut self, run: &[Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
-        let node_of = |k: usize| nodes.get(k).copied().unwrap_or(NO_NODE);
+        let node_of = |k: usize| named_node(nodes, k);
         let first = self.current_idx() + 1;
         let mut staged = std::mem::take(&mut self.staging);
         staged.clear();
@@ -373,4 +371,11 @@ impl<H: Host> Server<H> {
         }
         Ok(())
     }
+}
+
+/// The node the configuration entry at position `k` of a run names, from
+/// `nodes` (one per entry, or empty when the run holds no configuration entry).
+#[inline(always)]
+fn named_node(nodes: &[NodeId], k: usize) -> NodeId {
+    nodes.get(k).copied().unwrap_or(NO_NODE)
 }

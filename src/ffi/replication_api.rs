@@ -132,7 +132,7 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
         }
         // SAFETY: the caller promises `n_entries` entries (and responses, if not NULL).
         let entries = std::slice::from_raw_parts_mut(entries, n_entries as usize);
-        let mut responses = (!responses.is_null()).then(|| std::slice::from_raw_parts_mut(responses, n_entries as usize));
+        let responses = (!responses.is_null()).then(|| std::slice::from_raw_parts_mut(responses, n_entries as usize));
         let first = s.current_idx() + 1;
         let mut batch = std::mem::take(&mut s.host.batch);
         batch.clear();
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn raft_retain_entries_batch(
         for (e, b) in entries.iter_mut().zip(batch.iter()).take(done) {
             e.term = b.term;
         }
-        if let Some(rs) = responses.as_deref_mut() {
+        if let Some(rs) = responses {
             for (k, r) in rs.iter_mut().enumerate() {
                 *r = match batch.get(k) {
                     Some(b) if k < done => msg_entry_response_t { id: b.id, term: b.term, idx: first + k as raft_index_t },
