@@ -156,6 +156,7 @@ static void enqueue_ticket(req_t *r)
         S.q_head = r;
     S.q_tail = r;
     S.q_len++;
+    kick_flush();
 }
 
 /* A complete request, routed by method and path: on return r is either

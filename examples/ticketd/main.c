@@ -340,6 +340,8 @@ static void start_timers(void)
     if (S.flush_commit) {
         uv_check_init(S.loop, &S.check);
         uv_check_start(&S.check, on_check);
+        uv_timer_init(S.loop, &S.flush_timer);
+        S.flush_timer_ready = 1;
     }
 }
 

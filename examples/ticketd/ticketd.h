@@ -176,6 +176,8 @@ struct ticketd_state {
     uv_udp_t udp;
     uv_timer_t tick, mhd_timer;
     uv_check_t check;
+    uv_timer_t flush_timer; /* --flush commit: a queue filled outside the poll phase */
+    int flush_timer_ready;
     uv_poll_t mhd_poll;
     uv_signal_t sigint, sigterm;
     struct MHD_Daemon *mhd;
@@ -320,6 +322,7 @@ waiter_t *waiter_at(raft_index_t idx);
 void waiter_fail(waiter_t *w, const char *why);
 int append_entry(int type, const void *payload, unsigned len, msg_entry_response_t *resp);
 void on_check(uv_check_t *h);
+void kick_flush(void);
 void on_tick(uv_timer_t *t);
 
 /* ---- http.c ---- */
