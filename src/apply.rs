@@ -41,7 +41,7 @@ impl<H: Host> Server<H> {
     }
 
     /// Applies every committed entry not yet applied.
-    #[inline]
+    #[inline(always)]
     pub fn apply_all(&mut self) -> RaftResult {
         if !self.is_apply_allowed() {
             return Ok(());

@@ -42,6 +42,10 @@ impl<H: Host> Server<H> {
         let prev_log_term = self.log.term_at(prev_log_idx).unwrap_or(0);
         let avail = (self.current_idx() - prev_log_idx).max(0) as usize;
         let mut n_entries = avail.min(self.opts.max_entries_per_msg).min(max);
+        if n_entries > 1 {
+            // One message carries one C array: a run of the log's memory.
+            n_entries = self.log.run_from(first, n_entries);
+        }
         if self.opts.max_msg_bytes > 0 && n_entries > 1 {
             n_entries = self.entries_within_bytes(first, n_entries);
         }
@@ -271,12 +275,16 @@ impl<H: Host> Server<H> {
     #[inline(always)]
     fn leader_commit_to(&mut self, idx: Index) {
         if self.opts.max_uncommitted_bytes > 0 {
-            let newly: usize = self
-                .log
-                .slice_from(self.commit_idx + 1, (idx - self.commit_idx).max(0) as usize)
-                .iter()
-                .map(|e| H::data_len(&e.data))
-                .sum();
+            let mut newly = 0usize;
+            let mut next = self.commit_idx + 1;
+            while next <= idx {
+                let run = self.log.slice_from(next, (idx - next + 1) as usize);
+                if run.is_empty() {
+                    break;
+                }
+                newly = run.iter().fold(newly, |sum, e| sum.saturating_add(H::data_len(&e.data)));
+                next += run.len() as Index;
+            }
             self.load.uncommitted_bytes = self.load.uncommitted_bytes.saturating_sub(newly);
         }
         self.set_commit_idx(idx);

@@ -442,11 +442,14 @@ impl<H: HostTypes> Server<H> {
     pub fn entry_mut(&mut self, idx: Index) -> Option<&mut Entry<H::Data>> {
         self.log.get_mut(idx)
     }
-    /// Whether `entries` lie in this server's own log storage.
+    /// Whether `entries` lie in this server's own log storage where an
+    /// AppendEntries may move or overwrite them (beyond the commit index, or
+    /// in a buffer that may grow).
     pub fn log_overlaps(&self, entries: &[Entry<H::Data>]) -> bool {
-        self.log.overlaps(entries)
+        self.log.overlaps(entries, self.commit_idx + 1)
     }
-    /// Up to `n` contiguous entries from `idx`.
+    /// Up to `n` entries from `idx`, contiguous in memory (a run ends at the
+    /// end of its chunk of the log: `send_appendentries` never asks for more).
     pub fn entries_from(&self, idx: Index, n: usize) -> &[Entry<H::Data>] {
         self.log.slice_from(idx, n)
     }
