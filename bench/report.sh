@@ -125,9 +125,9 @@ profile() {
     echo
   fi
   if [ "$(status "$pe" "<=" 40)" = "**missed**" ] || [ "$(status "$pw" "<=" 40)" = "**missed**" ]; then
-    echo "**Bytes per entry**: the library keeps each entry in one slot of a log array that grows by a quarter when"
-    echo "full, so the bytes per entry swing between the slot size (array full) and 1.25 times it (just after it"
-    echo "grew): $(fmt "$pw" %.2f) B at the worst point is 1.25 × $(awk -v w="$pw" 'BEGIN { printf "%.1f", w / 1.25 }') B. The figure at"
+    echo "**Bytes per entry**: the library keeps each entry in one slot of a chunk of its log; the newest chunk grows by a"
+    echo "quarter of the entries held when full, so the bytes per entry swing between the slot size and 1.25 times it (just"
+    echo "after it grew): $(fmt "$pw" %.2f) B at the worst point is 1.25 × $(awk -v w="$pw" 'BEGIN { printf "%.1f", w / 1.25 }') B. The figure at"
     echo "$(fmt_int "$pn") entries ($(fmt "$pe" %.2f) B) depends on where that count falls between two growth steps."
     echo
   fi
@@ -274,7 +274,7 @@ profile() {
   echo "| measure | value |"
   echo "|---|---|"
   echo "| library bytes per retained entry, single-node leader, $(fmt_int "$pn") entries, no compaction | $(fmt "$pe" %.2f) B |"
-  echo "| same, worst point between 1,000 and $(fmt_int "$pn") entries (just after the log array grew, at $(fmt_int "$pwa")) | $(fmt "$pw" %.2f) B |"
+  echo "| same, worst point between 1,000 and $(fmt_int "$pn") entries (just after the log grew, at $(fmt_int "$pwa")) | $(fmt "$pw" %.2f) B |"
   echo "| an empty server (one node) | $(fmt_int "$(get "$M" "part=per_entry" server_bytes)") B |"
   for k in $(grep '^RESULT part=compaction' "$M" | tr ' ' '\n' | sed -n 's/^heap_at_\([0-9]*\)=.*/\1/p'); do
     echo "| library heap after $(fmt_int "$k") entries, snapshot every $(fmt_int "$ev") | $(fmt_int "$(get "$M" "part=compaction" "heap_at_$k")") B |"

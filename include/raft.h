@@ -412,7 +412,10 @@ typedef struct {
 /**
  * Send an AppendEntries to `node`. `msg` and `msg->entries` (which point
  * into the library's log) are borrowed for the call: copy what you send.
- * A transport may send only a prefix of the entries.
+ * A transport may send only a prefix of the entries. One message carries
+ * one array: entries the log holds in different chunks of 4,096 go in
+ * separate messages (besides the caps of `raft_set_max_entries_per_msg`
+ * and `raft_set_max_msg_bytes`).
  */
 typedef int (*func_send_appendentries_f)(raft_server_t *raft,
                                          void *user_data,

@@ -13,7 +13,13 @@
 use crate::types::{Entry, Index, Term};
 
 /// Entries per full chunk (a power of two: a slot is a shift and a mask).
+/// The test-only fault-injection build (simulator, fuzzers, interaction
+/// scripts) uses chunks of 16, so that their runs cross chunk boundaries
+/// all the time.
+#[cfg(not(feature = "fault-injection"))]
 const CHUNK_SHIFT: u32 = 12;
+#[cfg(feature = "fault-injection")]
+const CHUNK_SHIFT: u32 = 4;
 const CHUNK: usize = 1 << CHUNK_SHIFT;
 /// The smallest tail buffer.
 const MIN_SLOTS: usize = 16;

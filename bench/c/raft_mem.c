@@ -9,8 +9,9 @@
  *
  * Part 1: a single-node leader retains `--retain` entries, no compaction:
  *   bytes per entry = (heap after - heap before) / entries, printed at the
- *   end and as the worst value seen over the run (the log array grows by
- *   a quarter when full, so right after a growth step the ratio is highest).
+ *   end and as the worst value seen over the run (the log's newest chunk
+ *   grows by a quarter of the entries held, and a new chunk starts at a
+ *   quarter: right after a growth step the ratio is highest).
  * Part 2: a single-node leader retains `--total` entries, and every
  *   `--every` entries applies them and compacts (raft_begin_snapshot /
  *   raft_end_snapshot); heap is printed at 1M, 5M and 10M (scaled when
@@ -150,7 +151,7 @@ int main(int argc, char **argv) {
     size_t h1 = g_heap.live;
     double per_entry = (double)(h1 - h0) / (double)n_retain;
     printf("per-entry: server %zu B; %ld entries retained: %zu B of library heap = %.2f B/entry beyond the "
-           "%d-byte payload (worst over 1000..%ld entries: %.2f B/entry at %ld, just after the log array grew)\n",
+           "%d-byte payload (worst over 1000..%ld entries: %.2f B/entry at %ld, just after the log grew)\n",
            h0 - h_empty, n_retain, h1 - h0, per_entry, PAYLOAD, n_retain, worst, worst_at);
     printf("RESULT part=per_entry entries=%ld server_bytes=%zu bytes_per_entry=%.2f worst_bytes_per_entry=%.2f "
            "worst_at=%ld\n",
