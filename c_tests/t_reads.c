@@ -524,6 +524,52 @@ TEST(test_follower_read_asks_the_leader_it_follows_and_waits_for_the_index_to_ap
     ASSERT_EQ(rd.applied_then, 2);
 }
 
+/* A follower matches the leader's answer to its read-index request by id.
+ * An answer sent to the server before it restarted can reach the restarted
+ * one: it must not confirm a read asked after the restart (found by the
+ * simulator: a stale read). Each incarnation's ids start from its own seed
+ * (raft_set_random_seed; unseeded servers draw one in raft_new), and
+ * raft_clear keeps counting. */
+TEST(test_follower_read_is_not_confirmed_by_an_answer_to_an_earlier_incarnation)
+{
+    fx_t *f = forwarding_server(2, 3), *g;
+    static rd_t rd_old, rd_new, rd_clear;
+    msg_appendentries_response_t aer;
+    msg_readindex_response_t stale;
+    raft_msg_id_t old_id;
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    ASSERT_EQ(read_on(f->r, &rd_old), 0);
+    ASSERT_EQ(wire.n_ri, 1);
+    old_id = wire.ri.id;
+    memset(&stale, 0, sizeof(stale));
+    stale.id = old_id;
+    stale.read_idx = 0; /* the leader's commit index when the old request arrived */
+
+    /* the restarted server: a new process, so a new seed */
+    g = forwarding_server(2, 3);
+    raft_set_random_seed(g->r, 4242);
+    ASSERT_EQ(fx_recv_ae(g, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    ASSERT_EQ(read_on(g->r, &rd_new), 0);
+    ASSERT_EQ(wire.n_ri, 1);
+    ASSERT(wire.ri.id != old_id);
+    ASSERT_EQ(raft_recv_readindex_response(g->r, fx_node(g, 1), &stale), 0);
+    ASSERT_EQ(raft_periodic(g->r, 0), 0);
+    ASSERT_EQ(rd_new.calls, 0); /* still waiting for its own answer */
+
+    /* raft_clear: the ids go on, the answer to the read before it is stale */
+    raft_clear(f->r);
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 1, 0));
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 2, 1));
+    ASSERT_NOT_NULL(raft_add_node(f->r, NULL, 3, 0));
+    ASSERT_EQ(rd_old.calls, 1); /* answered RAFT_ERR_SHUTDOWN by the clear */
+    ASSERT_EQ(fx_recv_ae(f, 1, 1, 0, 0, 0, NULL, 0, &aer), 0);
+    ASSERT_EQ(read_on(f->r, &rd_clear), 0);
+    ASSERT(wire.ri.id != old_id);
+    ASSERT_EQ(raft_recv_readindex_response(f->r, fx_node(f, 1), &stale), 0);
+    ASSERT_EQ(raft_periodic(f->r, 0), 0);
+    ASSERT_EQ(rd_clear.calls, 0);
+}
+
 TEST(test_follower_read_not_applied_within_an_election_timeout_fails_with_timeout)
 {
     fx_t *f = forwarding_server(2, 3);

@@ -1047,7 +1047,14 @@ int raft_get_randomized_election_timeout(const raft_server_t *me);
 
 /**
  * (extension) Seeds the server's election-timeout generator so that a run
- * replays exactly, and redraws the randomized timeout.
+ * replays exactly, and redraws the randomized timeout. The seed also sets
+ * where this server's read-index request ids (follower reads) start: a
+ * follower matches the leader's answer by id, and an answer sent to the
+ * server before a restart can arrive after it, so give every incarnation
+ * (every process start) its own seed, e.g. the clock mixed with the node
+ * id, or leave the server unseeded (`raft_new` draws a start from the
+ * clock and the server's address). Reusing a seed across restarts can let
+ * such a stale answer confirm a new follower read.
  */
 void raft_set_random_seed(raft_server_t *me, uint64_t seed);
 

@@ -88,6 +88,25 @@ pub(crate) struct ReadOnly {
     last_forward_id: u64,
 }
 
+impl ReadOnly {
+    /// Read-index request ids continue from `start`. A follower matches the
+    /// leader's answer to its request by id alone, and an answer can arrive
+    /// after the follower restarted (sent to its old incarnation, delivered
+    /// to the new one): were ids to start from the same value in every
+    /// incarnation, that stale answer (a read index from before the
+    /// restart) would confirm a new read, and the read could miss a write
+    /// acknowledged in between (a stale read, found by the simulator). So
+    /// each incarnation starts from a value drawn for it: from the seed of
+    /// `raft_set_random_seed`, or else from the clock, the server's address
+    /// and a process-wide count (raft_new).
+    pub fn seed_forward_ids(&mut self, start: u64) {
+        self.last_forward_id = start;
+    }
+    pub fn last_forward_id(&self) -> u64 {
+        self.last_forward_id
+    }
+}
+
 impl Default for ReadOnly {
     fn default() -> Self {
         ReadOnly {
@@ -175,7 +194,7 @@ impl<H: Host> Server<H> {
         if !H::forwards_reads(self) || leader == NO_NODE || leader == self.tracker.self_id() || !self.tracker.contains(leader) {
             return Err(err::NOT_LEADER);
         }
-        self.reads.last_forward_id += 1;
+        self.reads.last_forward_id = self.reads.last_forward_id.wrapping_add(1);
         let id = self.reads.last_forward_id;
         self.stats.readindex_sent += 1;
         match H::send_readindex(self, leader, &ReadIndexRequest { id }) {

@@ -219,7 +219,11 @@ impl<H: HostTypes> Server<H> {
         self.snapshot = SnapshotState::default();
         self.timers.since_leader = 0;
         self.timers.quorum_check = 0;
+        // Read ids keep counting: an answer to a read asked before the
+        // clear must not match one asked after it.
+        let last_forward_id = self.reads.last_forward_id();
         self.reads = ReadOnly::default();
+        self.reads.seed_forward_ids(last_forward_id);
         self.transfer = None;
         self.campaign_by_transfer = false;
         self.stats = Stats::default();
@@ -261,6 +265,14 @@ impl<H: HostTypes> Server<H> {
         self.timers.rng = Rng::new(seed);
         self.timers.seeded = true;
         self.timers.randomize();
+        // (its own stream: the election timeouts a seed draws stay the same)
+        self.seed_read_ids(Rng::new(seed ^ 0x5245_4144_4944_5321).next_u64());
+    }
+    /// Where this incarnation's read-index request ids start (see
+    /// [`ReadOnly::seed_forward_ids`]): a value an earlier incarnation of
+    /// this server (before a restart) is unlikely to have used.
+    pub fn seed_read_ids(&mut self, start: u64) {
+        self.reads.seed_forward_ids(start);
     }
     /// Caps the entries carried by one AppendEntries (0 = no cap).
     pub fn set_max_entries_per_msg(&mut self, n: usize) {

@@ -57,6 +57,7 @@ fn run_many(cfgs: Vec<Config>, jobs: usize, deadline: Option<Instant>, label: &s
     let stop = Arc::new(AtomicBool::new(false));
     let totals = Arc::new(Mutex::new((0i32, 0u64, 0u64, 0f64)));
     let mut hs = Vec::new();
+    let print_start = std::env::var_os("SIM_PRINT_START").is_some();
     for _ in 0..jobs {
         let (cfgs, next, stop, totals) = (cfgs.clone(), next.clone(), stop.clone(), totals.clone());
         let label = label.to_string();
@@ -70,6 +71,10 @@ fn run_many(cfgs: Vec<Config>, jobs: usize, deadline: Option<Instant>, label: &s
             }
             let c = cfgs[i].clone();
             let cmd = c.command();
+            if print_start {
+                // (SIM_PRINT_START=1: a seed that never ends can be found)
+                println!("start {}", cmd);
+            }
             let out = raft_sim::run(c);
             let steps = out.stats.steps + out.stats.live_ticks;
             let mut t = totals.lock().unwrap();

@@ -20,7 +20,27 @@ use libc::{c_int, c_void};
 /// if memory is exhausted.
 #[no_mangle]
 pub extern "C" fn raft_new() -> *mut raft_server_t {
-    guard(std::ptr::null_mut(), || new_server(Server::new(CHost::default())))
+    guard(std::ptr::null_mut(), || {
+        let me = new_server(Server::new(CHost::default()));
+        with_server!(me, (), |s| s.seed_read_ids(incarnation_nonce(me as usize)));
+        me
+    })
+}
+
+/// A value for this server's read-index request ids that an earlier
+/// incarnation of it, in this process or an earlier one, is unlikely to
+/// have drawn (ReadOnly::seed_forward_ids): the wall clock, the server's
+/// address and a count of the servers this process created, mixed.
+/// `raft_set_random_seed` replaces it with one drawn from its seed.
+fn incarnation_nonce(addr: usize) -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CREATED: AtomicU64 = AtomicU64::new(0);
+    let n = CREATED.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    crate::rng::Rng::new(t ^ (addr as u64).rotate_left(29) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).next_u64()
 }
 
 /// Frees a server, its nodes (every `raft_node_t*` it returned becomes
@@ -158,7 +178,14 @@ pub unsafe extern "C" fn raft_get_randomized_election_timeout(me: *const raft_se
 }
 
 /// (extension) Seeds the server's election-timeout generator so that a run
-/// replays exactly, and redraws the randomized timeout.
+/// replays exactly, and redraws the randomized timeout. The seed also sets
+/// where this server's read-index request ids (follower reads) start: a
+/// follower matches the leader's answer by id, and an answer sent to the
+/// server before a restart can arrive after it, so give every incarnation
+/// (every process start) its own seed, e.g. the clock mixed with the node
+/// id, or leave the server unseeded (`raft_new` draws a start from the
+/// clock and the server's address). Reusing a seed across restarts can let
+/// such a stale answer confirm a new follower read.
 #[no_mangle]
 pub unsafe extern "C" fn raft_set_random_seed(me: *mut raft_server_t, seed: u64) {
     with_server!(me, (), |s| s.set_random_seed(seed))
