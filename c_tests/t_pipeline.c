@@ -87,6 +87,56 @@ TEST(test_pipelining_rejection_sends_the_peer_back_to_probing)
     ASSERT_EQ(fx_count_ae_to(f, 2), 0);
 }
 
+/* A rejection is acted on once: a duplicate of it, or the rejection of a
+ * message sent before the probe, sends nothing (found by the simulator: on
+ * links that duplicate, every copy sent a probe, whose answer was
+ * duplicated in turn, until the queues held millions of messages). */
+TEST(test_pipelining_duplicate_rejection_sends_no_second_probe)
+{
+    fx_t *f = pipelined_leader(3);
+    int i;
+    for (i = 1; i <= 5; i++)
+        ASSERT_EQ(fx_retain(f, i, NULL), 0);
+    fx_clear_rec(f);
+    /* the message after index 2 did not match; the peer holds 1 entry */
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 3), 0);
+    ASSERT_EQ(fx_count_ae_to(f, 2), 1);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 3), 0); /* the same answer again */
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0); /* the answer to a later message */
+    ASSERT_EQ(fx_count_ae_to(f, 2), 1);
+    /* the probe's own answer moves on */
+    ASSERT_EQ(aer(f, 2, 1, 1, 5, 2), 0);
+    ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 5);
+    ASSERT_EQ(raft_get_commit_idx(f->r), 5);
+    /* and a stale copy of an old success changes nothing */
+    fx_clear_rec(f);
+    ASSERT_EQ(aer(f, 2, 1, 1, 3, 2), 0);
+    ASSERT_EQ(fx_count_ae_to(f, 2), 0);
+    ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 5);
+}
+
+TEST(test_stop_and_wait_duplicate_rejection_sends_nothing)
+{
+    fx_t *f = fx_new(1, 3);
+    int i;
+    fx_elect(f);
+    for (i = 1; i <= 3; i++)
+        ASSERT_EQ(fx_retain(f, i, NULL), 0);
+    raft_node_set_next_idx(fx_node(f, 2), 4);
+    fx_clear_rec(f);
+    /* the message at next index 4 did not match; the peer holds 1 entry */
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0);
+    ASSERT_EQ(fx_count_ae_to(f, 2), 1);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0); /* a duplicate */
+    ASSERT_EQ(fx_count_ae_to(f, 2), 1);
+    ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
+    /* a transport that does not carry first_idx (0) is not checked */
+    ASSERT_EQ(aer(f, 2, 1, 0, 1, 0), 0);
+    ASSERT_EQ(fx_count_ae_to(f, 2), 2);
+}
+
 TEST(test_pipelining_heartbeat_finds_a_lost_message)
 {
     fx_t *f = pipelined_leader(4);

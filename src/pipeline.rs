@@ -99,14 +99,20 @@ impl<H: Host> Server<H> {
         r: &AppendEntriesResponse,
     ) -> RaftResult {
         let matched = self.tracker.match_idx(pos);
-        self.tracker.set_probe_paused(pos, false);
         if !r.success {
             // The message after `rejected_prev` did not match (§5.3). A
-            // rejection of a point the peer has since matched is stale.
+            // rejection of a point the peer has since matched is stale; so
+            // is, while probing, one that does not answer the probe in
+            // flight (a duplicate, or an answer to a message sent before):
+            // acting on each would send a probe per copy, and with
+            // duplicating links the probes multiply (found by make soak).
             let rejected_prev = r.first_idx - 1;
-            if rejected_prev <= matched {
+            if rejected_prev <= matched
+                || (self.tracker.repl_state(pos) == ReplicationState::Probe && rejected_prev != self.tracker.next_idx(pos) - 1)
+            {
                 return Ok(());
             }
+            self.tracker.set_probe_paused(pos, false);
             let next = if r.current_idx < rejected_prev {
                 (r.current_idx + 1).min(self.current_idx())
             } else {
@@ -116,6 +122,12 @@ impl<H: Host> Server<H> {
             self.replicate_to(pos);
             return Ok(());
         }
+        // A success below what the peer already acknowledged is a stale
+        // copy: nothing to learn, and no new probe for it.
+        if r.current_idx < matched {
+            return Ok(());
+        }
+        self.tracker.set_probe_paused(pos, false);
         if self.tracker.is_catching_up(pos) {
             self.maybe_report_sufficient_logs(from, r.current_idx);
         }

@@ -151,9 +151,13 @@ impl<H: Host> Server<H> {
 
         if !r.success {
             // Log inconsistency: decrement nextIndex and retry (§5.3). An
-            // answer below what the node already acknowledged is stale; any
-            // other is retried, from no lower than just past match_idx.
-            if r.current_idx < match_idx {
+            // answer below what the node already acknowledged is stale, and
+            // so is one to a message other than the one at next_idx (a
+            // duplicate: each copy would send a message, and with
+            // duplicating links they multiply; `first_idx` 0, from a
+            // transport that does not carry it, is not checked); any other
+            // is retried, from no lower than just past match_idx.
+            if r.current_idx < match_idx || (r.first_idx > 0 && r.first_idx != next_idx) {
                 return Ok(()); // stale
             }
             let mut new_next = if r.current_idx < next_idx - 1 {

@@ -201,7 +201,14 @@ impl World {
     }
 
     /// Whether the server at slot `l` leads and every voter of its
-    /// configuration is up and follows it in its term.
+    /// configuration is up and follows it in its term; without pre-vote,
+    /// also that every other server up follows it and that no message on
+    /// the wire carries a higher term. (A server outside the configuration,
+    /// e.g. one removed that missed its removal, campaigns with ever higher
+    /// terms, and its RequestVotes may still be on the wire after it was
+    /// retired; the followers' stickiness ignores them, but a transfer's
+    /// target stops being sticky once it campaigns and adopts such a term:
+    /// thesis §4.2.3 counts on pre-vote against such servers.)
     pub fn follow_leader(&self, l: usize) -> bool {
         if !self.up(l) {
             return false;
@@ -211,11 +218,16 @@ impl World {
             return false;
         }
         let (me, term) = (self.servers[l].id, unsafe { raft_get_current_term(r) });
-        voters_of(r).into_iter().all(|id| {
-            let t = slot_of(id);
-            id == me
-                || (self.up(t) && unsafe { raft_get_current_term(self.servers[t].raft) == term && raft_get_current_leader(self.servers[t].raft) == me })
-        })
+        let follows = |t: usize| {
+            self.up(t) && unsafe { raft_get_current_term(self.servers[t].raft) == term && raft_get_current_leader(self.servers[t].raft) == me }
+        };
+        let voters = voters_of(r);
+        if !voters.iter().all(|&id| id == me || follows(slot_of(id))) {
+            return false;
+        }
+        self.cfg.prevote
+            || ((0..self.servers.len()).all(|t| t == l || !self.up(t) || follows(t))
+                && !self.net.iter().any(|m| m.body.term().is_some_and(|t| t > term)))
     }
 
     /// Transfers in a healthy cluster whose target does not lead by their deadline.

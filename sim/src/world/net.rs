@@ -56,6 +56,21 @@ impl Ord for Msg {
     }
 }
 
+impl Body {
+    /// The sender's term, for the messages that carry one.
+    pub fn term(&self) -> Option<i64> {
+        match self {
+            Body::Rv(m) => Some(m.term),
+            Body::Rvr(m) => Some(m.term),
+            Body::Ae(m, _) => Some(m.term),
+            Body::Aer(m) => Some(m.term),
+            Body::Snap(t, _) => Some(*t),
+            Body::Tn(m) => Some(m.term),
+            Body::Ri(_) | Body::Rir(_) => None,
+        }
+    }
+}
+
 impl World {
     fn group_of(&self, id: i32) -> u8 {
         *self.group.get(id as usize).unwrap_or(&0)
