@@ -351,9 +351,12 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
 }
 
 /// Handles a requestvote from `node` (NULL: looked up by `vr->candidate_id`)
-/// and fills the response `*r` (paper Figure 2). An unknown candidate gets
-/// `vote_granted = RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE` and does not change our
-/// term. A granted vote is persisted (`persist_vote`) before this returns.
+/// and fills the response `*r` (paper Figure 2). A candidate whose removal
+/// this server applied gets `vote_granted = RAFT_REQUESTVOTE_ERR_UNKNOWN_NODE`
+/// and does not change our term (thesis §4.2.3); another candidate we do not
+/// know is treated as a member (entries we lack may have added it) and gets
+/// UNKNOWN_NODE when refused. A granted vote is persisted (`persist_vote`)
+/// before this returns.
 /// Returns 0, a callback's error, or -9 (nothing changed) for NULL
 /// `me`/`vr`/`r`, a negative term or index, or a non-member `node`.
 #[no_mangle]
