@@ -256,7 +256,7 @@ TEST(test_parallel_log_writes_leader_counts_its_log_only_up_to_flush)
     ASSERT_EQ(raft_flush(NULL, 1), RAFT_ERR_INVALID);
 }
 
-/* The log keeps its entries in chunks of 4,096 that never move once full
+/* The log keeps its entries in chunks of 1,024 that never move once full
  * (src/log.rs): one appendentries carries one C array, so a catch-up
  * message ends where a chunk ends and the next one carries on. */
 TEST(test_a_message_carries_entries_from_one_chunk_of_the_log)
@@ -265,7 +265,7 @@ TEST(test_a_message_carries_entries_from_one_chunk_of_the_log)
     int i;
     raft_entry_t *first;
     fx_elect(f);
-    for (i = 1; i <= 5000; i++)
+    for (i = 1; i <= 2500; i++)
         ASSERT_EQ(fx_retain(f, i, NULL), 0);
     first = raft_get_entry_from_idx(f->r, 1);
     ASSERT(first != NULL);
@@ -274,18 +274,23 @@ TEST(test_a_message_carries_entries_from_one_chunk_of_the_log)
     ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 1), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
-    ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 4095);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 1023);
     fx_clear_rec(f);
-    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 4096), 0);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 1024), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
-    ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 4096);
-    ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 904);
-    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 5000), 0);
-    ASSERT_EQ(raft_get_commit_idx(f->r), 5000);
-    ASSERT_EQ(raft_get_entry_from_idx(f->r, 4096)->id, 4096);
-    ASSERT_EQ(raft_get_entry_from_idx(f->r, 4097)->id, 4097);
-    ASSERT_EQ(raft_get_entry_from_idx(f->r, 5000)->id, 5000);
-    ASSERT(raft_get_entry_from_idx(f->r, 5001) == NULL);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1024);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 1024);
+    fx_clear_rec(f);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 2048), 0);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 2048);
+    ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 452);
+    ASSERT_EQ(fx_recv_aer(f, 2, 1, 1, 2500), 0);
+    ASSERT_EQ(raft_get_commit_idx(f->r), 2500);
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 1024)->id, 1024);
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 1025)->id, 1025);
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 2500)->id, 2500);
+    ASSERT(raft_get_entry_from_idx(f->r, 2501) == NULL);
+    ASSERT(raft_get_entry_from_idx(f->r, 1) == first); /* never moved */
 }
 
 TEST(test_parallel_log_writes_off_every_offer_counts_at_once)

@@ -413,7 +413,7 @@ typedef struct {
  * Send an AppendEntries to `node`. `msg` and `msg->entries` (which point
  * into the library's log) are borrowed for the call: copy what you send.
  * A transport may send only a prefix of the entries. One message carries
- * one array: entries the log holds in different chunks of 4,096 go in
+ * one array: entries the log holds in different chunks of 1,024 go in
  * separate messages (besides the caps of `raft_set_max_entries_per_msg`
  * and `raft_set_max_msg_bytes`).
  */

@@ -21,13 +21,15 @@ impl<H: Host> Server<H> {
     #[inline(always)]
     fn apply_next(&mut self) -> RaftResult {
         let idx = self.last_applied_idx + 1;
-        let etype = match self.log.get(idx) {
-            Some(e) => e.etype,
-            None => return Err(err::FAIL),
-        };
+        // Inside `log_apply` the entry already counts as applied.
         self.last_applied_idx = idx;
         self.stats.entries_applied += 1;
-        let e = H::log_apply(self, idx);
+        let Some((etype, e)) = H::apply_entry_at(self, idx) else {
+            // not held (nothing was called): not applied after all
+            self.last_applied_idx = idx - 1;
+            self.stats.entries_applied -= 1;
+            return Err(err::FAIL);
+        };
         if e == err::SHUTDOWN {
             return Err(err::SHUTDOWN);
         }

@@ -32,6 +32,16 @@ pub trait Host: HostTypes {
     /// Apply the committed entry at `idx` (`raft.entry(idx)`) to the state machine.
     fn log_apply(raft: &mut Server<Self>, idx: Index) -> i32;
 
+    /// The apply step as the core takes it: the type of the entry at `idx`,
+    /// then [`Host::log_apply`]'s result; None (nothing called) when the
+    /// entry is not held. A host that must find the entry itself to apply
+    /// it (the C shell passes a pointer) overrides this to find it once.
+    #[inline(always)]
+    fn apply_entry_at(raft: &mut Server<Self>, idx: Index) -> Option<(i32, i32)> {
+        let etype = raft.entry(idx)?.etype;
+        Some((etype, Self::log_apply(raft, idx)))
+    }
+
     /// Durably record the vote (before the core acts on it).
     fn persist_vote(_raft: &mut Server<Self>, _vote: NodeId) -> i32 {
         0

@@ -17,7 +17,7 @@ use crate::types::{Entry, Index, Term};
 /// scripts) uses chunks of 16, so that their runs cross chunk boundaries
 /// all the time.
 #[cfg(not(feature = "fault-injection"))]
-const CHUNK_SHIFT: u32 = 12;
+const CHUNK_SHIFT: u32 = 10;
 #[cfg(feature = "fault-injection")]
 const CHUNK_SHIFT: u32 = 4;
 const CHUNK: usize = 1 << CHUNK_SHIFT;

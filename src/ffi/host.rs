@@ -176,6 +176,21 @@ impl Host for CHost {
         entry_event(raft, f, idx)
     }
 
+    #[inline(always)]
+    fn apply_entry_at(raft: &mut CServer, idx: Index) -> Option<(i32, i32)> {
+        let ety = entry_ptr(raft, idx);
+        if ety.is_null() {
+            return None;
+        }
+        // SAFETY: a pointer into our log, valid until the log changes; read
+        // before the callback, which may change the entry.
+        let etype = unsafe { (*ety).r#type };
+        let Some(f) = raft.host.cbs.log_apply else { return Some((etype, 0)) };
+        let udata = raft.host.udata;
+        // SAFETY: our own handle; the entry pointer is valid for the call.
+        Some((etype, unsafe { f(server_handle(raft), udata, ety, idx) }))
+    }
+
     fn persist_vote(raft: &mut CServer, vote: NodeId) -> i32 {
         let Some(f) = raft.host.cbs.persist_vote else { return 0 };
         let udata = raft.host.udata;
