@@ -117,6 +117,16 @@ profile() {
       profile "$sel"
       echo
     done
+    for x in "n=3 b=1:$i31:950" "n=5 b=1:$i51:1830"; do
+      sel=${x%%:*}; rest=${x#*:}
+      ncalls=$(grep "^PROFILE $sel CALLS " "$I" | awk '{ s += $5 } END { printf "%.0f", s }')
+      [ -n "$ncalls" ] && [ "$ncalls" != 0 ] || continue
+      echo "At $sel the library is entered $ncalls times per entry (the calls above), $(awk -v a="${rest%:*}" -v c="$ncalls" 'BEGIN { printf "%.0f", a / c }')"
+      echo "instructions per call on average; the target (${rest#*:}) allows $(awk -v a="${rest#*:}" -v c="$ncalls" 'BEGIN { printf "%.0f", a / c }') per call: each call's checks"
+      echo "and bookkeeping (handle, arguments, terms, the follower's log match, commit and apply rules, the callbacks) would have"
+      echo "to shrink by that ratio; no single function stands out in the profile."
+      echo
+    done
   fi
   if [ "$(status "$pd_ratio" ">=" 0.8)" = "**missed**" ]; then
     echo "**Pipelining**: see the pipelining table above (entries per appendentries, idle share of the virtual time,"
