@@ -22,6 +22,7 @@ an upper bound on the round trip; the bound is then a lower bound).
            (MODE = SYNC[+FLUSH][@INFLIGHT]: --sync, --flush, --inflight)
            [--write BENCHMARKS.md]   (replaces the '## ticketd' section)
            [--perf]   (a perf profile of the leader at the largest client count)
+           [--syscalls]   (perf trace -s of the three nodes in the first lone-client run)
 """
 import argparse
 import multiprocessing as mp
@@ -193,7 +194,30 @@ def perf_stop(proc, path):
     return by_dso, syms
 
 
-def run_one(ticketd, work, base, mode, clients, seconds, script, perf_out=None):
+def syscalls_start(pids, path):
+    """perf trace -s (syscall counts and times) of the processes pids"""
+    return subprocess.Popen(["perf", "trace", "-s", "-p", ",".join(str(p) for p in pids), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def syscalls_stop(proc, path, names):
+    """{pid: {syscall: (calls, total ms, avg ms, max ms)}} of perf trace -s's summary"""
+    proc.send_signal(2)
+    proc.wait(30)
+    out, pid = {}, None
+    for ln in open(path, errors="replace"):
+        m = re.match(r"\s*\S+ \((\d+)\), \d+ events", ln)
+        if m:
+            pid = int(m.group(1))
+            out[pid] = {}
+            continue
+        f = ln.split()
+        if pid is not None and len(f) >= 8 and f[0] in names and f[1].isdigit():
+            out[pid][f[0]] = (int(f[1]), float(f[3]), float(f[5]), float(f[6]))
+    return out
+
+
+def run_one(ticketd, work, base, mode, clients, seconds, script, perf_out=None, trace_out=None):
     sync_flush, _, inflight = mode.partition("@")
     sync, _, flush = sync_flush.partition("+")
     extra = ["--sync", sync, "--flush", flush or "tick", "--snapshot-every", "5000"]
@@ -212,6 +236,10 @@ def run_one(ticketd, work, base, mode, clients, seconds, script, perf_out=None):
         before = cl.status(lid)
         cpu0 = {i: cpu_seconds(nd.proc.pid) for i, nd in cl.nodes.items()}
         perf = perf_start(cl.nodes[lid].proc.pid, perf_out) if perf_out else None
+        pids = [cl.nodes[lid].proc.pid] + [nd.proc.pid for i, nd in cl.nodes.items() if i != lid]
+        trace = syscalls_start(pids, trace_out) if trace_out else None
+        if trace:
+            time.sleep(1.0)  # perf trace attaches
         t0 = time.time()
         if script:
             n, bad, p50, p99, client_cpu = run_wrk(addr, clients, seconds, script)
@@ -219,13 +247,17 @@ def run_one(ticketd, work, base, mode, clients, seconds, script, perf_out=None):
             n, bad, p50, p99, client_cpu = run_python(addr, clients, seconds)
         dt = time.time() - t0
         profile = perf_stop(perf, perf_out) if perf else None
+        syscalls = None
+        if trace:
+            sc = syscalls_stop(trace, trace_out, ("fdatasync", "pwrite64", "writev", "sendmsg", "epoll_wait"))
+            syscalls = {"leader": sc.get(pids[0], {}), "followers": [sc.get(x, {}) for x in pids[1:]], "tickets": n}
         cpu = {i: cpu_seconds(nd.proc.pid) - cpu0[i] for i, nd in cl.nodes.items()}
         after = cl.status(lid)
         assert after["state"] == "leader", "leadership moved during the run"
         batches = after["counters"]["batches_appended"] - before["counters"]["batches_appended"]
         return {"rate": n / dt, "p50": p50, "p99": p99, "bad": bad, "per_entry": n / batches if batches else 0,
                 "leader_cpu": cpu[lid] / dt, "follower_cpu": sum(v for i, v in cpu.items() if i != lid) / dt,
-                "client_cpu": client_cpu / dt, "profile": profile}
+                "client_cpu": client_cpu / dt, "profile": profile, "syscalls": syscalls}
     finally:
         cl.stop_all()
 
@@ -252,6 +284,9 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="profile the leader (perf record, cpu-clock) in the first run of the first mode at the "
                          "largest client count: CPU share by object and the costliest symbols")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="trace the three nodes' syscalls (perf trace -s) in the first lone-client run of the "
+                         "first mode: fdatasync and pwrite64 (LMDB's data and meta page writes) per ticket")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)
     work = tempfile.mkdtemp(prefix="ticketd-bench-", dir=os.path.abspath("build") if os.path.isdir("build") else None)
@@ -262,7 +297,9 @@ def main():
     client_kind = "wrk" if script else "Python http.client"
     rows, bounds = [], []
     profile = None
+    syscalls = None
     want_perf = a.perf and shutil.which("perf")
+    want_trace = a.syscalls and shutil.which("perf")
     if a.perf and not want_perf:
         print("bench: perf not found, no profile", flush=True)
     try:
@@ -276,10 +313,14 @@ def main():
                         bounds.append((fs, rtt, 1.0 / (2 * fs + rtt)))
                     top = n == max(int(x) for x in a.clients.split(",")) and mode == a.modes.split(",")[0]
                     perf_out = os.path.join(work, "perf.data") if want_perf and top and not runs else None
-                    runs.append(run_one(ticketd, work, base, mode, n, a.seconds, script, perf_out))
+                    lone = n == 1 and mode == a.modes.split(",")[0]
+                    trace_out = os.path.join(work, "trace.txt") if want_trace and lone and not runs else None
+                    runs.append(run_one(ticketd, work, base, mode, n, a.seconds, script, perf_out, trace_out))
                     if runs[-1]["profile"]:
                         profile = (mode, n, runs[-1]["profile"], runs[-1]["leader_cpu"])
-                    del runs[-1]["profile"]
+                    if runs[-1]["syscalls"]:
+                        syscalls = (mode, runs[-1]["syscalls"], runs[-1]["rate"])
+                    del runs[-1]["profile"], runs[-1]["syscalls"]
                     base = a.base + (base - a.base + 200) % 1000
                 r = {k: med([x[k] for x in runs]) for k in runs[0]}
                 r.update(mode=mode, clients=n)
@@ -298,12 +339,32 @@ def main():
                 print(line, flush=True)
         if profile:
             print(profile_text(profile), flush=True)
+        if syscalls:
+            print(syscalls_text(syscalls), flush=True)
     finally:
         _kill_all()
         shutil.rmtree(work, ignore_errors=True)
     if a.write:
-        write_section(a, rows, bounds, client_kind, profile)
+        write_section(a, rows, bounds, client_kind, profile, syscalls)
     return 0
+
+
+def syscalls_text(syscalls):
+    """Markdown: where a lone client's ticket waits (perf trace -s of the three nodes)"""
+    mode, sc, rate = syscalls
+    n = max(sc["tickets"], 1)
+
+    def node(calls):
+        parts = []
+        for name in ("fdatasync", "pwrite64", "writev"):
+            if name in calls:
+                c, total, avg, mx = calls[name]
+                parts.append("%s %.2f calls and %.3f ms a ticket (%.3f ms each on average, at most %.1f ms)" % (
+                    name, c / n, total / n, avg, mx))
+        return "; ".join(parts) or "no writes"
+    return ("Where a lone client's ticket waits (`--syscalls`: `perf trace -s` of the three nodes during the first "
+            "%s lone-client run, %d tickets at %.0f tickets/s, tracing included): leader: %s. Followers: %s." % (
+                mode, n, rate, node(sc["leader"]), " / ".join(node(f) for f in sc["followers"])))
 
 
 def profile_text(profile):
@@ -317,10 +378,10 @@ def profile_text(profile):
     return "\n\n".join(lines)
 
 
-def write_section(a, rows, bounds, client_kind, profile=None):
+def write_section(a, rows, bounds, client_kind, profile=None, syscalls=None):
     b = med([x[2] for x in bounds])
-    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s%s --write BENCHMARKS.md'" % (
-        a.runs, a.seconds, a.modes, " --perf" if a.perf else "")
+    cmd = "make bench-ticketd BENCH_ARGS='--runs %d --seconds %g --modes %s%s%s --write BENCHMARKS.md'" % (
+        a.runs, a.seconds, a.modes, " --perf" if a.perf else "", " --syscalls" if a.syscalls else "")
     lines = [
         "## ticketd",
         "",
@@ -349,6 +410,8 @@ def write_section(a, rows, bounds, client_kind, profile=None):
     lines.append("")
     if profile:
         lines += [profile_text(profile), ""]
+    if syscalls:
+        lines += [syscalls_text(syscalls), ""]
     text = open(a.write).read() if os.path.exists(a.write) else "# Benchmarks\n\n"
     start = text.find("## ticketd")
     end = text.find("<!-- end of the generated ticketd table -->", start)
