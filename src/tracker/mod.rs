@@ -26,10 +26,19 @@ const REMEMBERED_REMOVALS: usize = 64;
 const NOT_MEMBER: usize = usize::MAX;
 
 /// Members and progress. `U` is the host's data for each member.
+/// Laid out in declaration order (`repr(C)`), what a tick and a message
+/// read first, after the server's own hot fields (see `Server`).
 #[derive(Debug)]
+#[repr(C)]
 pub struct Tracker<U> {
-    ids: Vec<NodeId>,
+    /// How many members are voters, counted when first asked after a change
+    /// of the members or of their flags ([`UNCOUNTED`] until then).
+    voter_count: std::cell::Cell<usize>,
+    /// Our own position while we are a member (else [`NOT_MEMBER`]).
+    self_pos: usize,
+    self_id: NodeId,
     flags: Vec<u8>,
+    ids: Vec<NodeId>,
     next_idx: Vec<Index>,
     match_idx: Vec<Index>,
     /// Highest heartbeat round each member acknowledged in the leader's term
@@ -42,16 +51,10 @@ pub struct Tracker<U> {
     /// Messages in flight allowed per peer; 1 = stop-and-wait.
     window: usize,
     data: Vec<U>,
-    self_id: NodeId,
-    /// Our own position while we are a member (else [`NOT_MEMBER`]).
-    self_pos: usize,
     /// Ids whose removal was applied, newest last.
     removed: Vec<NodeId>,
     /// Configuration entries appended and not yet applied, oldest first.
     pending: Vec<PendingChange>,
-    /// How many members are voters, counted when first asked after a change
-    /// of the members or of their flags ([`UNCOUNTED`] until then).
-    voter_count: std::cell::Cell<usize>,
 }
 
 /// `voter_count` when it must be counted again.
