@@ -72,3 +72,24 @@ fn bug6_nonvoting_in_stale_log_still_votes() {
     let out = run(c);
     assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
 }
+
+/// LIB_BUGS #7: a follower's read-index request ids started at 1 in every
+/// incarnation, so the answer to a request sent before a restart confirmed
+/// a read asked after it (Linearizable Reads at step 3299).
+#[test]
+fn bug7_read_index_answer_from_before_a_restart() {
+    let c = cmd("sim --servers 5 --seed 2987122451552745738 --steps 20000 --drop 2 --dupe 3 --reorder 15 --partition 19 --member 7 --compaction 13 --crash 2 --client 44 --inflight 8 --parallel-write --transfer 6 --reads 35 --prevote --check-quorum");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+}
+
+/// LIB_BUGS #8: every copy of a duplicated rejection sent another probe, and
+/// the probes in flight grew until the run never ended (millions of queued
+/// messages by step 2000). Now the whole run delivers about 100,000.
+#[test]
+fn bug8_duplicated_rejections_do_not_multiply_probes() {
+    let c = cmd("sim --servers 5 --seed 4038249783589526043 --steps 20000 --dupe 8 --reorder 1 --partition 21 --member 3 --compaction 1 --client 38 --inflight 8 --parallel-write --transfer 6 --reads 26 --prevote");
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    assert!(out.stats.delivered < 1_000_000, "{} messages delivered: probes multiplied", out.stats.delivered);
+}
