@@ -25,7 +25,7 @@ impl<H: Host> Server<H> {
     /// On a refusal, returns how many were appended and the error for the next.
     pub fn retain_entries(&mut self, entries: &mut [Entry<H::Data>], nodes: &[NodeId]) -> Result<(), (usize, i32)> {
         let first = self.current_idx() + 1;
-        if self.opts.max_uncommitted_bytes == 0 && !entries.iter().any(|e| e.is_cfg_change()) {
+        if self.opts.max_uncommitted_bytes == 0 && !any_cfg_change(entries) {
             // No entry needs checks of its own: those of the leader hold for all.
             return self.retain_plain_entries(entries, first);
         }

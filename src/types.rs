@@ -73,6 +73,17 @@ impl<D> Entry<D> {
     }
 }
 
+/// Whether any of `entries` changes the membership: one pass without a
+/// branch per entry (the intake scan of every batch and appendentries).
+#[inline(always)]
+pub fn any_cfg_change<D>(entries: &[Entry<D>]) -> bool {
+    match entries {
+        [] => false,
+        [e] => e.is_cfg_change(),
+        _ => entries.iter().fold(false, |any, e| any | e.is_cfg_change()),
+    }
+}
+
 /// RequestVote RPC arguments (paper Figure 2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RequestVote {

@@ -247,7 +247,7 @@ unsafe fn ae_entries<'a>(entries: *const msg_entry_t, n_entries: c_int) -> Resul
 /// out of range (the core refuses such a message before it looks at them).
 #[inline(always)]
 pub(crate) fn cfg_entry_nodes(s: &mut CServer, entries: &[CEntry], prev_idx: Index) -> Vec<NodeId> {
-    if !entries.iter().any(|e| e.is_cfg_change())
+    if !crate::types::any_cfg_change(entries)
         || s.host.cbs.log_get_node_id.is_none()
         || !crate::types::is_valid_index(prev_idx)
     {
