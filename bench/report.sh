@@ -150,14 +150,6 @@ profile() {
     echo "hundred cycles for about $(fmt "$(get "$I" "kind=groups" proc_per_entry)" %.0f) instructions, so most of the time is likely spent waiting for memory"
     echo "(not measured here: callgrind counts instructions). Less state per server, or less of it touched per tick, would help."
     echo
-    echo "Fewer cache lines per tick is what the layout of issue 13's third session does (\`Server\` and \`Tracker\` are"
-    echo "\`repr(C)\` with the fields a tick and a message read first). Measured on 2026-12-03 by alternating the library"
-    echo "before it (ecaf06e) with the libraries after it, \`LD_LIBRARY_PATH=DIR build/bench/raft_groups --groups 10000"
-    echo "--seconds 30 --runs 5\` for each, 14 pairs: the later library used less CPU in 13, the median ratio of a pair was"
-    echo "0.75 (0.47–1.06); before 1.13–2.32 %, after 0.68–1.89 %. The host's other work moves both figures together (this"
-    echo "machine is a VM sharing its cores): in the quietest pairs the layout brought the 10,000 servers under 1 % (0.68–0.98 %),"
-    echo "in the busiest neither library was."
-    echo
     profile "groups"
     echo
   fi
@@ -317,6 +309,14 @@ profile() {
   echo "the caches are shared): on 2026-12-03 three runs of \`make bench\` on the same library (c5f5dbc), at load averages"
   echo "of 5 to 10, gave medians of 0.68 %, 1.23 % and 1.31 %. The instruction count below does not move."
   echo
+    echo "Few cache lines per tick is what the layout of issue 13's third session does (\`Server\` and \`Tracker\` are"
+    echo "\`repr(C)\` with the fields a tick and a message read first). Measured on 2026-12-03 by alternating the library"
+    echo "before it (ecaf06e) with the libraries after it, \`LD_LIBRARY_PATH=DIR build/bench/raft_groups --groups 10000"
+    echo "--seconds 30 --runs 5\` for each, 14 pairs: the later library used less CPU in 13, the median ratio of a pair was"
+    echo "0.75 (0.47–1.06); before 1.13–2.32 %, after 0.68–1.89 %. The host's other work moves both figures together (this"
+    echo "machine is a VM sharing its cores): in the quietest pairs the layout brought the 10,000 servers under 1 % (0.68–0.98 %),"
+    echo "in the busiest neither library was."
+    echo
   echo "| measure | value |"
   echo "|---|---|"
   echo "| library heap per server | $(fmt "$gb" %.0f) B |"
