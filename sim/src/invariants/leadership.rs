@@ -7,7 +7,9 @@
 //!   it has raised no term) — except that a pre-vote round already under way
 //!   at the split may still be won with grants from before it: a
 //!   pre-candidate of term T may reach T + 1 (and its vote requests take
-//!   the group there), never further; and the target of a leadership
+//!   the group there), never further; the group's highest term counts its
+//!   members that are down (their disks' terms) and the messages already on
+//!   the wire between its members; and the target of a leadership
 //!   transfer campaigns without pre-vote (thesis §3.10), so a TimeoutNow
 //!   delivered in the group lets its term rise to the target's new term.
 //! - Check-Quorum Step-Down (`--check-quorum`): a leader cut off from a
@@ -73,14 +75,29 @@ impl World {
             }
             let mut max_term = 0;
             for s in 0..self.servers.len() {
-                if self.up(s) && self.group(self.servers[s].id) == g {
-                    let r = self.servers[s].raft;
-                    // (a round under way may still win with grants from before the split)
-                    let pre = unsafe { raft_is_precandidate(r) } as i64;
-                    max_term = max_term.max(unsafe { raft_get_current_term(r) } + pre);
-                    if unsafe { raft_is_leader(r) } != 0 {
-                        let t = unsafe { raft_get_current_term(r) };
-                        self.ledger.cut_leaders.push((s, self.servers[s].incarnation, t, self.now + bound));
+                if self.group(self.servers[s].id) != g || self.servers[s].status == Status::Gone {
+                    continue;
+                }
+                if !self.up(s) {
+                    // (a member that is down comes back with the term on its disk)
+                    max_term = max_term.max(self.servers[s].disk.term);
+                    continue;
+                }
+                let r = self.servers[s].raft;
+                // (a round under way may still win with grants from before the split)
+                let pre = unsafe { raft_is_precandidate(r) } as i64;
+                max_term = max_term.max(unsafe { raft_get_current_term(r) } + pre);
+                if unsafe { raft_is_leader(r) } != 0 {
+                    let t = unsafe { raft_get_current_term(r) };
+                    self.ledger.cut_leaders.push((s, self.servers[s].incarnation, t, self.now + bound));
+                }
+            }
+            // Messages already on the wire inside the group are delivered
+            // after the split (e.g. from a member that crashed meanwhile).
+            for m in self.net.iter() {
+                if self.group(m.from) == g && self.group(m.to) == g {
+                    if let Some(t) = m.body.term() {
+                        max_term = max_term.max(t);
                     }
                 }
             }
