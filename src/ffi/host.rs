@@ -109,9 +109,18 @@ pub(crate) fn cfg_entry_node(s: &mut CServer, ety: *const raft_entry_t, etype: c
 /// Calls a `func_logentry_event_f` for the log entry at `idx`.
 #[inline(always)]
 fn entry_event(raft: &mut CServer, f: func_logentry_event_f, idx: Index) -> c_int {
+    if f.is_none() {
+        return 0;
+    }
+    let ety = entry_ptr(raft, idx);
+    call_entry_event(raft, f, ety, idx)
+}
+
+/// Calls `f` (0 when it is not set) with the log entry `ety` at `idx`.
+#[inline(always)]
+fn call_entry_event(raft: &mut CServer, f: func_logentry_event_f, ety: *mut raft_entry_t, idx: Index) -> c_int {
     let Some(f) = f else { return 0 };
     let udata = raft.host.udata;
-    let ety = entry_ptr(raft, idx);
     // SAFETY: our own handle; the entry pointer is valid until the log changes.
     unsafe { f(server_handle(raft), udata, ety, idx) }
 }
@@ -185,10 +194,8 @@ impl Host for CHost {
         // SAFETY: a pointer into our log, valid until the log changes; read
         // before the callback, which may change the entry.
         let etype = unsafe { (*ety).r#type };
-        let Some(f) = raft.host.cbs.log_apply else { return Some((etype, 0)) };
-        let udata = raft.host.udata;
-        // SAFETY: our own handle; the entry pointer is valid for the call.
-        Some((etype, unsafe { f(server_handle(raft), udata, ety, idx) }))
+        let f = raft.host.cbs.log_apply;
+        Some((etype, call_entry_event(raft, f, ety, idx)))
     }
 
     fn persist_vote(raft: &mut CServer, vote: NodeId) -> i32 {
