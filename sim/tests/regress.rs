@@ -12,6 +12,13 @@ fn cmd(line: &str) -> Config {
     c
 }
 
+/// Runs `c` and requires it to end without a violation.
+fn run_clean(c: Config) -> raft_sim::Outcome {
+    let out = run(c);
+    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    out
+}
+
 /// LIB_BUGS #1: a config entry's payload read after log_pop released it
 /// (first reported at step 3568).
 #[test]
@@ -19,8 +26,7 @@ fn bug1_payload_read_after_pop() {
     let mut c = cmd("sim --servers 5 --seed 7 --steps 200000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50 --crash 1");
     c.steps = 8_000;
     c.liveness_timeouts = 0;
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #2 (the part fixed in d94d884): a voter refusing votes because of
@@ -29,8 +35,7 @@ fn bug1_payload_read_after_pop() {
 #[test]
 fn bug2_vote_refused_by_own_uncommitted_config() {
     let c = cmd("sim --servers 5 --seed 473590850822433699 --steps 20000 --drop 3 --dupe 6 --reorder 8 --partition 28 --member 9 --compaction 17 --crash 2 --client 17");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #2 (second part): a server named by its own uncommitted
@@ -38,8 +43,7 @@ fn bug2_vote_refused_by_own_uncommitted_config() {
 #[test]
 fn bug2_pending_self_removal_still_campaigns() {
     let c = cmd("sim --servers 2 --seed 7877210163607965688 --steps 20000 --drop 13 --dupe 1 --reorder 7 --partition 16 --member 9 --compaction 94 --crash 2 --client 25");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #3: REMOVE_NODE of a voter was not a voting change, two removals
@@ -49,8 +53,7 @@ fn bug2_pending_self_removal_still_campaigns() {
 fn bug3_two_voter_removals_in_flight() {
     let mut c = cmd("sim --servers 5 --seed 7 --steps 200000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50 --crash 1");
     c.steps = 20_000;
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #5: after loading a snapshot a server kept the membership status
@@ -59,8 +62,7 @@ fn bug3_two_voter_removals_in_flight() {
 #[test]
 fn bug5_own_status_reset_by_snapshot_load() {
     let c = cmd("sim --servers 3 --seed 303 --steps 600000 --drop 5 --dupe 2 --reorder 5 --partition 10 --member 3 --compaction 50");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #6: a server whose (stale) log said it was non-voting refused
@@ -69,8 +71,7 @@ fn bug5_own_status_reset_by_snapshot_load() {
 #[test]
 fn bug6_nonvoting_in_stale_log_still_votes() {
     let c = cmd("sim --servers 3 --seed 1074091989613508305 --steps 20000 --drop 9 --dupe 2 --reorder 13 --partition 21 --member 6 --compaction 18 --crash 4 --client 10");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #7: a follower's read-index request ids started at 1 in every
@@ -79,8 +80,7 @@ fn bug6_nonvoting_in_stale_log_still_votes() {
 #[test]
 fn bug7_read_index_answer_from_before_a_restart() {
     let c = cmd("sim --servers 5 --seed 2987122451552745738 --steps 20000 --drop 2 --dupe 3 --reorder 15 --partition 19 --member 7 --compaction 13 --crash 2 --client 44 --inflight 8 --parallel-write --transfer 6 --reads 35 --prevote --check-quorum");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    run_clean(c);
 }
 
 /// LIB_BUGS #8: every copy of a duplicated rejection sent another probe, and
@@ -89,7 +89,6 @@ fn bug7_read_index_answer_from_before_a_restart() {
 #[test]
 fn bug8_duplicated_rejections_do_not_multiply_probes() {
     let c = cmd("sim --servers 5 --seed 4038249783589526043 --steps 20000 --dupe 8 --reorder 1 --partition 21 --member 3 --compaction 1 --client 38 --inflight 8 --parallel-write --transfer 6 --reads 26 --prevote");
-    let out = run(c);
-    assert!(out.violation.is_none(), "{}\n{}", describe(&out), out.report);
+    let out = run_clean(c);
     assert!(out.stats.delivered < 1_000_000, "{} messages delivered: probes multiplied", out.stats.delivered);
 }
