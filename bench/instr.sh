@@ -13,7 +13,10 @@
 #       units: committed entries of bench/c/raft_bench (default loop: a
 #       batch, deliver until the queue is empty, one tick). ":batch" hands
 #       each batch over with one raft_retain_entries_batch call
-#       (--batch-call); otherwise one raft_retain_entries per entry.
+#       (--batch-call); ":offer" also registers log_offer_batch, so that
+#       every server is offered each run with one call (--batch-offer; its
+#       PROFILE lines say "n=N b=B offer"); otherwise one
+#       raft_retain_entries per entry.
 #   bench/instr.sh groups RAFT_GROUPS OUTDIR GROUPS SECONDS
 #       units: server-ticks of bench/c/raft_groups (GROUPS idle servers,
 #       SECONDS and 2 x SECONDS simulated at a 100 ms tick, heartbeats
@@ -63,13 +66,14 @@ bench)
   for cfg in $configs; do
     IFS=: read -r n b call <<<"$cfg"
     call=${call:-single}
-    flags=()
+    flags=() prefix="n=$n b=$b"
     [ "$call" = batch ] && flags=(--batch-call)
+    [ "$call" = offer ] && flags=(--batch-call --batch-offer) prefix="n=$n b=$b offer"
     key="n$n.b$b.$call"
     for mm in "$m" "$((2 * m))"; do
       callgrind "$key" "$mm" "$bin" -n "$n" -b "$b" -m "$mm" "${flags[@]}" --instr
     done
-    report "$key" "$m" "$m" "n=$n b=$b call=$call m=$m" "n=$n b=$b"
+    report "$key" "$m" "$m" "n=$n b=$b call=$call m=$m" "$prefix"
   done
   ;;
 groups)

@@ -70,6 +70,39 @@ TEST(test_batched_offer_persists_a_batch_of_proposals_in_one_call)
     ASSERT_EQ(r[4].idx, 5);
 }
 
+/* A batch longer than the log's chunks (1,024 entries) lands in order, with
+ * each entry as the offer left it, and a follower's offered run is held as
+ * it came. */
+TEST(test_batched_offer_of_a_batch_longer_than_a_chunk)
+{
+    enum { N = 2600 };
+    static msg_entry_t e[N];
+    static msg_entry_response_t r[N];
+    static char elsewhere[8];
+    fx_t *f = batching_server();
+    raft_index_t i;
+    fx_elect(f);
+    entries_of(e, 3);
+    ASSERT_EQ(raft_retain_entries_batch(f->r, e, 3, r), 0); /* not aligned to a chunk */
+    entries_of(e, N);
+    batch.repoint = elsewhere;
+    ASSERT_EQ(raft_retain_entries_batch(f->r, e, N, r), 0);
+    ASSERT_EQ(batch.calls, 2);
+    ASSERT_EQ(batch.first, 4);
+    ASSERT_EQ(batch.last_n, N);
+    ASSERT_EQ(raft_get_current_idx(f->r), N + 3);
+    for (i = 4; i <= N + 3; i++) {
+        raft_entry_t *got = raft_get_entry_from_idx(f->r, i);
+        ASSERT_NOT_NULL(got);
+        ASSERT_EQ(got->id, i - 3);
+        ASSERT_EQ(got->term, raft_get_current_term(f->r));
+        ASSERT_PTR_EQ(got->data.buf, elsewhere);
+    }
+    ASSERT_EQ(raft_get_entry_from_idx(f->r, 1)->id, 1);
+    ASSERT_NULL(raft_get_entry_from_idx(f->r, N + 4));
+    ASSERT_EQ(r[N - 1].idx, N + 3);
+}
+
 TEST(test_batched_offer_failure_appends_none_of_the_batch)
 {
     fx_t *f = batching_server();

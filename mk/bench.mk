@@ -78,7 +78,7 @@ bench-c: bench-bins
 ## instructions per entry (callgrind, by object), with the profiles; instructions per idle server-tick
 bench-instr: bench-bins
 	@mkdir -p $(BENCH_RES)
-	bench/instr.sh bench ./$(BENCH_OUT)/raft_bench $(BENCH_OUT)/callgrind $(BENCH_INSTR_M) "3:1 3:256:batch 5:1" > $(BENCH_RES)/instr.txt
+	bench/instr.sh bench ./$(BENCH_OUT)/raft_bench $(BENCH_OUT)/callgrind $(BENCH_INSTR_M) "3:1 3:256:batch 3:256:offer 5:1" > $(BENCH_RES)/instr.txt
 	bench/instr.sh groups ./$(BENCH_OUT)/raft_groups $(BENCH_OUT)/callgrind 1000 5 >> $(BENCH_RES)/instr.txt
 	@grep '^RESULT instr n=' $(BENCH_RES)/instr.txt
 	@grep '^RESULT instr kind=groups' $(BENCH_RES)/instr.txt
@@ -108,7 +108,7 @@ test-bench-smoke: bench-bins bench-rs-bin
 	@set -e; out=$(BENCH_OUT)/smoke; rm -rf $$out; mkdir -p $$out/results; cat /proc/loadavg > $$out/results/load-start.txt; ok=0; \
 	fail() { echo "bench-smoke: $$1 failed:"; cat "$$2"; exit 1; }; \
 	for cfg in $(BENCH_CONFIGS); do n=$${cfg%:*}; b=$${cfg#*:}; \
-	  for flags in "" "--batch-call" "--batch-call --rounds --inflight 4"; do \
+	  for flags in "" "--batch-call" "--batch-call --batch-offer" "--batch-call --rounds --inflight 4"; do \
 	    ./$(BENCH_OUT)/raft_bench -n $$n -b $$b -m 2000 --runs 1 --verify $$flags >> $$out/results/c.txt 2>&1 || fail "raft_bench -n $$n -b $$b $$flags" $$out/results/c.txt; \
 	    tail -1 $$out/results/c.txt | grep -q '^RESULT .*entries_per_s=[1-9]' || fail "raft_bench -n $$n -b $$b $$flags" $$out/results/c.txt; \
 	  done; ok=$$((ok + 1)); \
@@ -129,9 +129,9 @@ test-bench-smoke: bench-bins bench-rs-bin
 	./$(BENCH_OUT)/raft_groups --groups 300 --seconds 5 --runs 1 > $$out/results/groups.txt 2>&1 || fail raft_groups $$out/results/groups.txt; \
 	grep -q '^RESULT .*stable=yes' $$out/results/groups.txt || fail raft_groups $$out/results/groups.txt; \
 	ok=$$((ok + 1)); \
-	bench/instr.sh bench ./$(BENCH_OUT)/raft_bench $$out/callgrind 500 "3:1 3:256:batch 5:1" > $$out/results/instr.txt 2>&1 || fail instr.sh $$out/results/instr.txt; \
+	bench/instr.sh bench ./$(BENCH_OUT)/raft_bench $$out/callgrind 500 "3:1 3:256:batch 3:256:offer 5:1" > $$out/results/instr.txt 2>&1 || fail instr.sh $$out/results/instr.txt; \
 	bench/instr.sh groups ./$(BENCH_OUT)/raft_groups $$out/callgrind 30 1 >> $$out/results/instr.txt 2>&1 || fail instr.sh $$out/results/instr.txt; \
-	test "$$(grep -c '^RESULT instr .*per_entry=[1-9].*proc_per_entry=[1-9]' $$out/results/instr.txt)" = 4 || fail instr.sh $$out/results/instr.txt; \
+	test "$$(grep -c '^RESULT instr .*per_entry=[1-9].*proc_per_entry=[1-9]' $$out/results/instr.txt)" = 5 || fail instr.sh $$out/results/instr.txt; \
 	ok=$$((ok + 1)); \
 	printf '# Benchmarks\n\n## Library\n\nold\n\n## Other\n\nkept\n' > $$out/BENCHMARKS.md; \
 	bench/report.sh $$out/results $$out/BENCHMARKS.md "make test-bench-smoke" > $$out/report.txt 2>&1 || fail report.sh $$out/report.txt; \

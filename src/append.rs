@@ -308,6 +308,9 @@ impl<H: Host> Server<H> {
             Err((0, e))
         } else if self.current_idx() + 1 != first {
             Err((0, err::FAIL)) // the host changed the log under us
+        } else if !any_cfg_change(&staged) {
+            self.admit_plain_run(&staged);
+            Ok(())
         } else {
             for (k, entry) in staged.drain(..).enumerate() {
                 self.admit(entry, first + k as Index, node_of(k));
@@ -345,6 +348,15 @@ impl<H: Host> Server<H> {
             // writes): a follower's entries are durable before its response
             // leaves, restored entries were durable already.
             self.load.synced_idx = idx;
+        }
+    }
+
+    /// [`Server::admit_plain`] for a run offered as one batch.
+    fn admit_plain_run(&mut self, run: &[Entry<H::Data>]) {
+        self.log.extend_from_slice(run);
+        self.stats.entries_appended += run.len() as u64;
+        if !self.is_leader() {
+            self.load.synced_idx = self.log.current_idx();
         }
     }
 

@@ -197,6 +197,24 @@ impl<D> Log<D> {
         self.last += 1;
     }
 
+    /// Appends `run` at `current_idx() + 1` onwards: the slots [`Log::push`]
+    /// would use, filled a buffer's worth at a time.
+    #[inline]
+    pub fn extend_from_slice(&mut self, mut run: &[Entry<D>])
+    where
+        D: Clone,
+    {
+        while !run.is_empty() {
+            if self.tail.len() == self.tail.capacity() {
+                self.make_room();
+            }
+            let k = (self.tail.capacity() - self.tail.len()).min(run.len());
+            self.tail.extend_from_slice(&run[..k]);
+            self.last += k as Index;
+            run = &run[k..];
+        }
+    }
+
     /// Room for one more entry in the tail. A tail short of a chunk grows by
     /// a quarter of the entries held (not doubling), so slots never take more
     /// than 1.25 entries' worth of memory per entry held (40 B for a C
@@ -427,6 +445,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(feature = "fault-injection", ignore = "chunks of 16 entries: each chunk's header is a larger share")]
     fn slots_grow_by_a_quarter() {
         let mut l = Log::default();
         for i in 0..100_000 {
@@ -489,6 +508,32 @@ mod tests {
         assert_eq!(l.base(), l.current_idx());
         l.push(e(7));
         assert_eq!(l.get(l.current_idx()).unwrap().term, 7);
+    }
+
+    #[test]
+    fn runs_land_where_pushes_would() {
+        // runs of many lengths, crossing chunk ends and partly polled tails,
+        // leave the same entries and the same chunks as one push each
+        let (mut pushed, mut extended) = (Log::default(), Log::default());
+        let mut next: Index = 1;
+        for (k, len) in [1usize, 15, 16, 17, 300, CHUNK - 3, 2 * CHUNK + 7, 0, 5, 3 * CHUNK].iter().enumerate() {
+            let run: Vec<_> = (0..*len as Index).map(|i| e(next + i)).collect();
+            run.iter().for_each(|x| pushed.push(*x));
+            extended.extend_from_slice(&run);
+            next += *len as Index;
+            if k % 3 == 2 {
+                for _ in 0..(*len / 2) {
+                    assert_eq!(pushed.pop_front(), extended.pop_front());
+                }
+            }
+            assert_eq!((extended.base(), extended.current_idx()), (pushed.base(), pushed.current_idx()));
+            assert_eq!(extended.capacity_bytes(), pushed.capacity_bytes());
+            for idx in pushed.base()..=pushed.current_idx() + 1 {
+                assert_eq!(extended.get(idx), pushed.get(idx), "{idx}");
+                assert_eq!(extended.run_from(idx, usize::MAX), pushed.run_from(idx, usize::MAX), "{idx}");
+            }
+        }
+        assert_eq!(extended.last_term(), next - 1);
     }
 
     #[test]

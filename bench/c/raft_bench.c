@@ -26,6 +26,8 @@
  *
  *   raft_bench -n 3 -b 16 -m 200000 --runs 5     one configuration
  *   raft_bench ... --batch-call                   one raft_retain_entries_batch per batch
+ *   raft_bench ... --batch-offer                  every server registers log_offer_batch (raft_cbs_ext_t):
+ *                                                 one offer per run appended, instead of one log_offer each
  *   raft_bench ... --rounds                       delivery rounds (see above)
  *   raft_bench ... --inflight W                   raft_set_max_inflight_msgs(W) on every server
  *   raft_bench ... --warmup K                     K runs first that are not counted
@@ -60,7 +62,7 @@ static struct {
 } C;
 
 static char *g_payloads; /* the client's M payloads, owned by the application */
-static int g_verify, g_batch_call, g_rounds, g_inflight;
+static int g_verify, g_batch_call, g_batch_offer, g_rounds, g_inflight;
 static unsigned long g_bad;
 
 static int on_apply(void *ctx, cl_server_t *s, raft_entry_t *e, raft_index_t idx) {
@@ -143,6 +145,12 @@ typedef struct {
     double lib_bytes_per_entry, lib_allocs_per_entry;
 } run_t;
 
+/* --batch-offer: entries live in the library's log only, as with log_offer */
+static int offer_batch_nothing(raft_server_t *r, void *ud, raft_entry_t *entries, raft_index_t first_idx, int n) {
+    (void)r; (void)ud; (void)entries; (void)first_idx; (void)n;
+    return 0;
+}
+
 static void run_once(int n, long m, int b, int track, run_t *out) {
     cl_options_t o;
     cl_options_init(&o);
@@ -161,6 +169,12 @@ static void run_once(int n, long m, int b, int track, run_t *out) {
     C.track = track;
     if (g_inflight > 0)
         for (int i = 1; i <= n; i++) raft_set_max_inflight_msgs(cl_raft(C.c, i), g_inflight);
+    if (g_batch_offer) {
+        raft_cbs_ext_t ext;
+        memset(&ext, 0, sizeof ext);
+        ext.log_offer_batch = offer_batch_nothing;
+        for (int i = 1; i <= n; i++) check(raft_set_ext_callbacks(cl_raft(C.c, i), &ext, sizeof ext), "raft_set_ext_callbacks");
+    }
 
     /* Elect a leader by ticking. */
     C.leader = cl_elect(C.c, 100000);
@@ -251,11 +265,12 @@ int main(int argc, char **argv) {
     int track = !instr && !arg_flag(argc, argv, "--no-latency");
     g_verify = arg_flag(argc, argv, "--verify");
     g_batch_call = arg_flag(argc, argv, "--batch-call");
+    g_batch_offer = arg_flag(argc, argv, "--batch-offer");
     g_rounds = arg_flag(argc, argv, "--rounds");
     g_inflight = (int)arg_long(argc, argv, "--inflight", 0);
     if (n < 1 || n > MAXN || b < 1 || b > 1000000 || m < 1 || runs < 1 || runs > 64 || warmup < 0 || g_inflight < 0) {
         fprintf(stderr, "usage: raft_bench -n N(1..%d) -b B -m M [--runs R(1..64)] [--warmup K] [--batch-call] "
-                        "[--rounds] [--inflight W] [--no-latency] [--instr] [--verify]\n", MAXN);
+                        "[--batch-offer] [--rounds] [--inflight W] [--no-latency] [--instr] [--verify]\n", MAXN);
         return 2;
     }
     if (instr) runs = 1, warmup = 0;
