@@ -202,10 +202,10 @@ fn divergent(prefix: usize, follower_terms: &[Term], leader_terms: &[Term], per_
     let mut f = vec![1; prefix];
     let mut l = vec![1; prefix];
     for &t in follower_terms {
-        f.extend(std::iter::repeat(t).take(per_term));
+        f.extend(std::iter::repeat_n(t, per_term));
     }
     for &t in leader_terms {
-        l.extend(std::iter::repeat(t).take(per_term));
+        l.extend(std::iter::repeat_n(t, per_term));
     }
     (l, f)
 }
@@ -215,7 +215,7 @@ fn long_divergent_suffix_of_older_terms_takes_a_round_trip_per_term_not_per_entr
     // LIB_BUGS 9's shape: 800 divergent follower entries of terms 2..5,
     // the leader's 900 of terms 6..8 (300 each) after 10 common ones.
     let (lt, ft) = divergent(10, &[2, 3, 4, 5], &[6, 7, 8], 200);
-    let lt: Vec<Term> = lt.into_iter().chain(std::iter::repeat(8).take(300)).collect();
+    let lt: Vec<Term> = lt.into_iter().chain(std::iter::repeat_n(8, 300)).collect();
     for inflight in [1, 8] {
         let mut l = leader(&lt, 9, true, inflight);
         let mut f = follower(&ft, 9, true);
@@ -319,7 +319,7 @@ fn hostile_hints_keep_next_idx_between_match_and_last() {
             }
             assert_eq!(res, Ok(()), "hint {:?}", (idx, term));
             let next = next_idx(&mut l);
-            assert!(next >= match_idx(&mut l) + 1 && next <= l.current_idx() + 1, "hint {:?}: next {}", (idx, term), next);
+            assert!(next > match_idx(&mut l) && next <= l.current_idx() + 1, "hint {:?}: next {}", (idx, term), next);
             assert!(next <= 30, "hint {:?}: a rejection of 30 never probes higher", (idx, term));
             if idx >= 0 && !is_valid_term(term) {
                 let plain = if idx < 30 { (idx + 1).min(30) } else { 30 };
