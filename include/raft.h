@@ -594,7 +594,8 @@ typedef struct {
    * only in a response with `success` 0) the reject hint's term: the
    * receiver's term at `current_idx`, which is then the largest index at
    * or below both `prev_log_idx` and its last index whose term is at most
-   * `prev_log_term` (0 when that index is 0). Not written in a success.
+   * `prev_log_term` (0 when that index is 0 or below the receiver's
+   * snapshot). Not written in a success.
    */
   raft_term_t reject_hint_term;
 } msg_appendentries_response_t;
@@ -1862,7 +1863,7 @@ uint64_t raft_get_uncommitted_bytes(const raft_server_t *me);
  * from every such response: the program's transport must carry it, and
  * every server of a cluster should agree on the option (a leader with it on
  * reads whatever a follower without it left in the field: still safe, but
- * a 0 there makes it probe from the start of its log). When off, neither
+ * a 0 there makes it probe from the node's match index + 1). When off, neither
  * the field nor anything beyond willemt's fields (but `msg_id`, see
  * `raft_set_ext_callbacks`) is read or written. Ignored for a NULL `me`.
  */

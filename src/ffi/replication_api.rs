@@ -88,7 +88,7 @@ pub unsafe extern "C" fn raft_get_uncommitted_bytes(me: *const raft_server_t) ->
 /// from every such response: the program's transport must carry it, and
 /// every server of a cluster should agree on the option (a leader with it on
 /// reads whatever a follower without it left in the field: still safe, but
-/// a 0 there makes it probe from the start of its log). When off, neither
+/// a 0 there makes it probe from the node's match index + 1). When off, neither
 /// the field nor anything beyond willemt's fields (but `msg_id`, see
 /// `raft_set_ext_callbacks`) is read or written. Ignored for a NULL `me`.
 #[no_mangle]

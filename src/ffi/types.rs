@@ -284,7 +284,8 @@ pub struct msg_appendentries_response_t {
     /// only in a response with `success` 0) the reject hint's term: the
     /// receiver's term at `current_idx`, which is then the largest index at
     /// or below both `prev_log_idx` and its last index whose term is at most
-    /// `prev_log_term` (0 when that index is 0). Not written in a success.
+    /// `prev_log_term` (0 when that index is 0 or below the receiver's
+    /// snapshot). Not written in a success.
     pub reject_hint_term: raft_term_t,
 }
 
