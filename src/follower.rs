@@ -34,7 +34,7 @@ impl<H: Host> Server<H> {
         if !resp.success {
             resp.current_idx = self.current_idx();
             if self.opts.reject_hint {
-                (resp.current_idx, resp.reject_hint_term) = self.reject_hint_for(ae.prev_log_idx, ae.prev_log_term);
+                (resp.current_idx, resp.reject_hint_term) = self.reject_hint_for(ae.term, ae.prev_log_idx, ae.prev_log_term);
             }
         }
         result

@@ -399,3 +399,68 @@ fn random_hints_keep_next_idx_in_bounds_and_the_catch_up_correct() {
         }
     }
 }
+
+// ---- the search itself ----------------------------------------------------
+
+/// The search by its definition: a scan down from `idx` that stops at an
+/// index with a term at most `term`, or at a compacted one (no term here).
+fn linear(s: &Server<HintHost>, idx: Index, term: Term) -> Index {
+    let mut i = idx.min(s.current_idx());
+    while i > 0 && s.term_at(i).is_some_and(|t| t > term) {
+        i -= 1;
+    }
+    i
+}
+
+#[test]
+fn binary_search_equals_the_scan_on_raft_logs() {
+    let mut rng = crate::rng::Rng::new(11);
+    for round in 0..200 {
+        // A non-decreasing log of up to 300 entries with random term steps.
+        let n = (rng.next_u64() % 300) as usize;
+        let mut terms = Vec::with_capacity(n);
+        let mut t = 1 + (rng.next_u64() % 3) as Term;
+        for _ in 0..n {
+            if rng.next_u64().is_multiple_of(8) {
+                t += 1 + (rng.next_u64() % 3) as Term;
+            }
+            terms.push(t);
+        }
+        let mut s = server_with_log(1, &terms, true);
+        if round % 3 == 0 && n > 10 {
+            let upto = (rng.next_u64() % (n as u64 - 5)) as Index + 1;
+            s.set_commit_idx(upto);
+            s.begin_snapshot(0).unwrap();
+            s.end_snapshot().unwrap();
+        }
+        for _ in 0..50 {
+            let idx = (rng.next_u64() % (n as u64 + 20)) as Index - 5;
+            let term = (rng.next_u64() % (t as u64 + 3)) as Term;
+            let got = s.last_index_with_term_at_most(idx, term);
+            let want = linear(&s, idx.max(0), term);
+            assert_eq!(got, want, "log {:?} base {} idx {} term {}", terms, s.log_base(), idx, term);
+        }
+    }
+}
+
+#[test]
+fn follower_answers_a_stale_leader_without_a_search() {
+    let mut f = follower(&[1, 1, 2, 2, 5, 5, 5], 6, true);
+    let h = AppendEntriesHeader { term: 4, prev_log_idx: 7, prev_log_term: 1, ..Default::default() };
+    let r = answer(&mut f, &h, &[]);
+    assert_eq!((r.success, r.term, r.current_idx, r.reject_hint_term), (false, 6, 7, 5));
+    assert_eq!(f.current_idx(), 7, "a stale leader's message changes nothing");
+}
+
+#[test]
+fn follower_log_restored_out_of_order_still_gets_a_bounded_hint() {
+    // Terms that decrease (a program restoring a log wrongly): the hint is
+    // still an index at or below prev whose term is at most prev_log_term.
+    let mut f = follower(&[3, 1, 4, 1, 5, 9, 2, 6], 9, true);
+    let h = AppendEntriesHeader { term: 9, prev_log_idx: 8, prev_log_term: 4, ..Default::default() };
+    let r = answer(&mut f, &h, &[]);
+    assert!(!r.success);
+    assert!(r.current_idx <= 7);
+    assert!(r.reject_hint_term <= 4);
+    assert_eq!(f.term_at(r.current_idx).unwrap_or(0), r.reject_hint_term);
+}
