@@ -575,7 +575,9 @@ typedef struct {
    */
   int success;
   /**
-   * Success: last index known to match the leader. Failure: the receiver's last log index.
+   * Success: last index known to match the leader. Failure: the
+   * receiver's last log index (with `raft_set_reject_hint` on: the reject
+   * hint's index, at or below it; see `reject_hint_term`).
    */
   raft_index_t current_idx;
   /**
@@ -587,6 +589,15 @@ typedef struct {
    * registered) the request's `msg_id`, echoed.
    */
   raft_msg_id_t msg_id;
+  /**
+   * (extension, written and read only with `raft_set_reject_hint` on, and
+   * only in a response with `success` 0) the reject hint's term: the
+   * receiver's term at `current_idx`, which is then the largest index at
+   * or below both `prev_log_idx` and its last index whose term is at most
+   * `prev_log_term` (0 when that index is 0 or below the receiver's
+   * snapshot). Not written in a success.
+   */
+  raft_term_t reject_hint_term;
 } msg_appendentries_response_t;
 
 /**
@@ -1830,6 +1841,38 @@ uint64_t raft_get_max_uncommitted_bytes(const raft_server_t *me);
  * figure the bound applies to; counted only while a bound is set).
  */
 uint64_t raft_get_uncommitted_bytes(const raft_server_t *me);
+
+/**
+ * (extension) Turns the reject hint on (`on` non-zero) or off (the
+ * default): the closing optimization of the Raft paper's §5.3, as etcd raft
+ * does it. A follower that rejects an appendentries answers, as
+ * `current_idx`, the largest index at or below both `prev_log_idx` and its
+ * last index whose term is at most `prev_log_term` (instead of its last
+ * index), and that entry's term in `msg_appendentries_response_t`'s
+ * appended field `reject_hint_term`; a leader, given such a rejection,
+ * probes next at the largest index at or below the hint whose term in its
+ * log is at most the hint's term. A follower holding a long divergent
+ * suffix then catches up in a number of round trips bounded by the number
+ * of terms in the divergent parts of the two logs, not by the number of
+ * entries. The probe only ever lands lower than without the hint (never
+ * below the node's match index + 1, never above the leader's last index + 1;
+ * below the leader's snapshot it sends the snapshot), so a wrong hint costs
+ * entries sent again, never safety; a hint term that is negative or above
+ * INT64_MAX - 1 is ignored. When on, the library writes `reject_hint_term`
+ * into every response with `success` 0 (never into a success) and reads it
+ * from every such response: the program's transport must carry it, and
+ * every server of a cluster should agree on the option (a leader with it on
+ * reads whatever a follower without it left in the field: still safe, but
+ * a 0 there makes it probe from the node's match index + 1). When off, neither
+ * the field nor anything beyond willemt's fields (but `msg_id`, see
+ * `raft_set_ext_callbacks`) is read or written. Ignored for a NULL `me`.
+ */
+void raft_set_reject_hint(raft_server_t *me, int on);
+
+/**
+ * (extension) Returns 1 if the reject hint is on, else 0 (also for a NULL `me`).
+ */
+int raft_get_reject_hint(const raft_server_t *me);
 
 /**
  * (extension) Parallel leader log writes (etcd's "parallel leader disk

@@ -9,7 +9,8 @@ use crate::types::*;
 impl<H: Host> Server<H> {
     /// Handles an AppendEntries from `from` (the leader, when the host knows
     /// it) and fills the response: on success `current_idx` is the last index
-    /// known to match the leader, on failure our last index.
+    /// known to match the leader, on failure our last index (with the reject
+    /// hint on, the hint: `reject_hint.rs`).
     #[inline(always)]
     pub fn recv_appendentries(
         &mut self,
@@ -32,6 +33,9 @@ impl<H: Host> Server<H> {
         resp.term = self.current_term;
         if !resp.success {
             resp.current_idx = self.current_idx();
+            if self.opts.reject_hint {
+                (resp.current_idx, resp.reject_hint_term) = self.reject_hint_for(ae.term, ae.prev_log_idx, ae.prev_log_term);
+            }
         }
         result
     }

@@ -39,6 +39,7 @@ mod membership;
 mod pipeline;
 mod prevote;
 mod read_only;
+mod reject_hint;
 mod replication;
 mod role;
 mod snapshot;
@@ -58,3 +59,5 @@ pub use types::*;
 mod tests;
 #[cfg(test)]
 mod tests_ext;
+#[cfg(test)]
+mod tests_hint;

@@ -113,11 +113,14 @@ impl<H: Host> Server<H> {
                 return Ok(());
             }
             self.tracker.set_probe_paused(pos, false);
-            let next = if r.current_idx < rejected_prev {
+            let mut next = if r.current_idx < rejected_prev {
                 (r.current_idx + 1).min(self.current_idx())
             } else {
                 rejected_prev
             };
+            if self.opts.reject_hint {
+                next = self.next_by_reject_hint(next, r);
+            }
             self.tracker.become_probe(pos, next.max(matched + 1));
             self.replicate_to(pos);
             return Ok(());

@@ -165,6 +165,9 @@ impl<H: Host> Server<H> {
             } else {
                 next_idx - 1
             };
+            if self.opts.reject_hint {
+                new_next = self.next_by_reject_hint(new_next, r);
+            }
             new_next = new_next.max(match_idx + 1);
             if let Some(mut n) = self.tracker.slot(pos) {
                 n.set_next_idx(new_next);

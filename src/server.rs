@@ -105,6 +105,9 @@ pub(crate) struct Options {
     pub parallel_log_writes: bool,
     /// The most detailed log level passed to the host (Trace: all, willemt's).
     pub log_level: LogLevel,
+    /// Rejections carry, and the leader uses, the reject hint (paper §5.3;
+    /// `reject_hint.rs`).
+    pub reject_hint: bool,
 }
 
 /// The leader's bookkeeping for the options above.
@@ -193,6 +196,7 @@ impl<H: HostTypes> Server<H> {
                 check_quorum: false,
                 noop_on_election: false,
                 clock_drift_permille: DEFAULT_CLOCK_DRIFT_PERMILLE,
+                reject_hint: false,
             },
             load: LeaderLoad::default(),
             staging: Vec::new(),
@@ -346,6 +350,16 @@ impl<H: HostTypes> Server<H> {
     }
     pub fn prevote(&self) -> bool {
         self.opts.prevote
+    }
+    /// The reject hint (paper §5.3, etcd's RejectHint; `reject_hint.rs`): a
+    /// follower's rejection names where its log may match the leader's, and
+    /// the leader skips the indexes that hint rules out. Off by default;
+    /// every server of a cluster should agree on it.
+    pub fn set_reject_hint(&mut self, on: bool) {
+        self.opts.reject_hint = on;
+    }
+    pub fn reject_hint(&self) -> bool {
+        self.opts.reject_hint
     }
     /// Check-quorum: a leader steps down when it has not heard from a
     /// majority within an election timeout, and votes wait for a heard

@@ -79,7 +79,7 @@ fn read_is_answered_once_after_a_majority_acknowledges_a_later_round() {
     s.set_noop_on_election(true);
     elect(&mut s);
     let round = s.host.sent_ae.last().unwrap().1.msg_id;
-    let ack = |idx, msg_id| AppendEntriesResponse { term: 1, success: true, current_idx: idx, first_idx: 1, msg_id };
+    let ack = |idx, msg_id| AppendEntriesResponse { term: 1, success: true, current_idx: idx, first_idx: 1, msg_id, ..Default::default() };
     s.recv_appendentries_response(2, &ack(1, round)).unwrap();
     s.periodic(0).unwrap();
     s.read_request(7, false).unwrap();

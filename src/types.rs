@@ -159,7 +159,8 @@ pub struct AppendEntriesHeader {
 }
 
 /// AppendEntries RPC results. `current_idx` is the last index the follower
-/// knows matches the leader (on success) or its last log index (on failure);
+/// knows matches the leader (on success) or its last log index (on failure;
+/// with the reject hint on, the hint's index, `reject_hint.rs`);
 /// `first_idx` is the first index the request carried.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AppendEntriesResponse {
@@ -170,6 +171,10 @@ pub struct AppendEntriesResponse {
     /// The `msg_id` of the request answered. The core's AppendEntries
     /// receiver leaves it alone: the host copies it from the request.
     pub msg_id: u64,
+    /// With the reject hint on ([`Server::set_reject_hint`](crate::Server::set_reject_hint)),
+    /// in a rejection: the follower's term at `current_idx` (the hint's
+    /// term). Not looked at otherwise.
+    pub reject_hint_term: Term,
 }
 
 /// TimeoutNow (thesis §3.10): the leader asks a caught-up follower to start

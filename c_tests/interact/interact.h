@@ -77,6 +77,9 @@ void usage_error(world_t *w, const char *fmt, ...)
 void fmt_entry(buf_t *b, raft_index_t idx, raft_term_t term, int type, const char *data, unsigned len);
 void fmt_members(buf_t *b, const cl_member_t *m, int n);
 void fmt_msg(buf_t *b, const cl_msg_t *m);
+/* Servers whose reject hint is on (the `reject-hint` command): their
+ * rejections print `hint_term=`. */
+extern int reject_hint_on[CL_MAX_SERVERS + 1];
 const char *state_name(int s);
 /* Report changes of a server's role, term and commit index since last seen. */
 void note_changes(world_t *w, cl_server_t *s);

@@ -11,6 +11,7 @@ world_t *world_new(void)
 {
     world_t *w = xcalloc(1, sizeof(*w));
     cl_options_t o;
+    memset(reject_hint_on, 0, sizeof(reject_hint_on));
     cl_options_init(&o);
     o.election_ms = 100;
     o.request_ms = 20;
@@ -355,7 +356,24 @@ static void cmd_restart(world_t *w, const args_t *a)
         return;
     }
     seen_reset(w, s);
+    reject_hint_on[s->id] = 0;   /* a new server: the option is off again */
     status_line(w, s, 1);
+}
+
+/* reject-hint ID on|off: raft_set_reject_hint */
+static void cmd_reject_hint(world_t *w, const args_t *a)
+{
+    cl_server_t *s = arg_server(w, a, 1, 1);
+    const char *v = pos(a, 2);
+    if (!s)
+        return;
+    if (!v || (strcmp(v, "on") && strcmp(v, "off"))) {
+        usage_error(w, "reject-hint ID on|off");
+        return;
+    }
+    raft_set_reject_hint(s->r, !strcmp(v, "on"));
+    reject_hint_on[s->id] = raft_get_reject_hint(s->r);
+    say(w, "%d reject-hint=%s", s->id, v);
 }
 
 static void cmd_snapshot(world_t *w, const args_t *a)
@@ -684,6 +702,7 @@ static const command_t commands[] = {
     { "raft-state", cmd_raft_state },
     { "verbose", cmd_verbose },
     { "fault", cmd_fault },
+    { "reject-hint", cmd_reject_hint },
     { NULL, NULL }
 };
 

@@ -8,6 +8,8 @@
 
 /* ---- utilities ----------------------------------------------------------- */
 
+int reject_hint_on[CL_MAX_SERVERS + 1];
+
 static void oom(void)
 {
     fputs("interact: out of memory\n", stderr);
@@ -225,6 +227,8 @@ void fmt_msg(buf_t *b, const cl_msg_t *m)
     case CL_AER:
         buf_printf(b, "term=%ld %s current_idx=%ld first_idx=%ld", (long)m->u.aer.term,
                    m->u.aer.success ? "success" : "reject", (long)m->u.aer.current_idx, (long)m->u.aer.first_idx);
+        if (!m->u.aer.success && m->from >= 1 && m->from <= CL_MAX_SERVERS && reject_hint_on[m->from])
+            buf_printf(b, " hint_term=%ld", (long)m->u.aer.reject_hint_term);
         break;
     case CL_SNAP:
         buf_printf(b, "term=%ld last=(%ld,%ld) members=", (long)m->snap_leader_term, (long)m->snap->idx,

@@ -42,6 +42,12 @@ pub struct Config {
     /// raft_set_parallel_log_writes: a leader's log_offer is not durable
     /// until the simulator calls raft_flush (a crash loses what was not).
     pub parallel_write: bool,
+    /// raft_set_reject_hint on every server (paper §5.3, etcd's reject
+    /// hint). On unless --no-reject-hint: unlike the other features it is
+    /// on by default here, the setting a program should run (a follower
+    /// with a long divergent suffix is otherwise walked back one entry per
+    /// round trip, LIB_BUGS 9); the matrix and the soak run both.
+    pub reject_hint: bool,
     /// Run a liveness window every this many steps (0: only at the end).
     pub liveness_every: u64,
     /// Bound of a liveness window, in election timeouts (0: no liveness checks).
@@ -96,6 +102,7 @@ impl Default for Config {
             inflight: 1,
             max_msg_bytes: 0,
             parallel_write: false,
+            reject_hint: true,
             liveness_every: 25_000,
             liveness_timeouts: 30,
             prevote: false,
@@ -169,6 +176,12 @@ REPLICATION
                          is durable only once raft_flush reports it (the
                          simulator flushes on random steps; a crash loses the
                          leader's unflushed entries)
+  --no-reject-hint       raft_set_reject_hint off: a rejection walks the
+                         leader back one entry (willemt's rule); on by
+                         default in the simulator (the library's default is
+                         off): a rejection carries the reject hint (paper
+                         section 5.3, etcd's RejectHint) and the leader skips
+                         the entries it rules out
 FEATURES (all off by default, as in the library)
   --prevote              pre-vote on every server (raft_set_prevote); checks
                          that a server partitioned away from a majority
@@ -258,7 +271,7 @@ impl Config {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (body.to_string(), None),
             };
-            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "parallel-write" | "prevote" | "check-quorum");
+            let flag = matches!(name.as_str(), "trace" | "quiet" | "matrix" | "parallel-write" | "no-reject-hint" | "prevote" | "check-quorum");
             let val = if flag {
                 inline.unwrap_or_default()
             } else if let Some(v) = inline {
@@ -293,6 +306,7 @@ impl Config {
                 "inflight" => c.inflight = num(n, &val)?,
                 "max-msg-bytes" => c.max_msg_bytes = num(n, &val)?,
                 "parallel-write" => c.parallel_write = true,
+                "no-reject-hint" => c.reject_hint = false,
                 "liveness-every" => c.liveness_every = num(n, &val)?,
                 "liveness-timeouts" => c.liveness_timeouts = num(n, &val)?,
                 "fault" => c.fault = num(n, &val)?,
@@ -384,6 +398,9 @@ impl Config {
         opt!(max_msg_bytes, "max-msg-bytes");
         if self.parallel_write {
             s.push_str(" --parallel-write");
+        }
+        if !self.reject_hint {
+            s.push_str(" --no-reject-hint");
         }
         opt!(liveness_every, "liveness-every");
         opt!(liveness_timeouts, "liveness-timeouts");

@@ -322,8 +322,7 @@ pub unsafe extern "C" fn raft_recv_appendentries(
         let mut resp = AppendEntriesResponse::default();
         let res = s.recv_appendentries(from, &msg, &mut resp);
         if res != Err(INVALID) {
-            let msg_id = s.host.ext_registered.then(|| (*ae).msg_id);
-            write_ae_response(r, &resp, msg_id);
+            write_ae_response(r, &resp, s.host.ae_fields, ae);
         }
         rc(res)
     })
@@ -345,7 +344,7 @@ pub unsafe extern "C" fn raft_recv_appendentries_response(
             return INVALID;
         }
         let Some(pos) = member_pos(s, node) else { return err::FAIL };
-        let resp = read_ae_response(r, s.host.ext_registered);
+        let resp = read_ae_response(r, s.host.ae_fields);
         rc(s.recv_appendentries_response_at(pos, &resp))
     })
 }

@@ -42,6 +42,8 @@ pub unsafe extern "C" fn raft_set_ext_callbacks(me: *mut raft_server_t, cbs: *co
         s.host.ext = table;
         s.host.update_log_sink();
         s.host.ext_registered = true;
+        let hint = s.reject_hint();
+        s.host.update_ae_fields(hint);
         0
     })
 }

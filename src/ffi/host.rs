@@ -33,6 +33,11 @@ pub struct CHost {
     /// with the fields appended to willemt's message structs, which the
     /// library may then read and write.
     pub(crate) ext_registered: bool,
+    /// Which fields appended to `msg_appendentries_response_t` the library
+    /// touches ([`AE_MSG_ID`], [`AE_REJECT_HINT`]), kept by the two setters
+    /// so that the appendentries paths test one byte, as before there was
+    /// more than one (`msgs.rs`).
+    pub(crate) ae_fields: u8,
     /// Whether a logging callback is set (`cbs.log` or `ext.log_leveled`),
     /// kept by the two setters so that the hot paths test one flag.
     pub(crate) log_sink: bool,
@@ -41,7 +46,18 @@ pub struct CHost {
     pub(crate) last_read_token: u64,
 }
 
+/// [`CHost::ae_fields`]: `msg_id` (an extension table is registered).
+pub(crate) const AE_MSG_ID: u8 = 1;
+/// [`CHost::ae_fields`]: `reject_hint_term` (`raft_set_reject_hint` on).
+pub(crate) const AE_REJECT_HINT: u8 = 2;
+
 impl CHost {
+    /// Records which appended appendentries fields are in use, after an
+    /// extension table was registered or the reject hint switched.
+    pub(crate) fn update_ae_fields(&mut self, reject_hint: bool) {
+        self.ae_fields = (self.ext_registered as u8 * AE_MSG_ID) | (reject_hint as u8 * AE_REJECT_HINT);
+    }
+
     /// Records whether a logging callback is set, after either table changed.
     pub(crate) fn update_log_sink(&mut self) {
         self.log_sink = self.cbs.log.is_some() || self.ext.log_leveled.is_some();
@@ -58,6 +74,7 @@ impl Default for CHost {
             ext: raft_cbs_ext_t::default(),
             log_sink: false,
             ext_registered: false,
+            ae_fields: 0,
             reads: std::collections::HashMap::new(),
             last_read_token: 0,
         }

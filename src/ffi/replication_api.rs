@@ -68,6 +68,43 @@ pub unsafe extern "C" fn raft_get_uncommitted_bytes(me: *const raft_server_t) ->
     with_server_ref!(me, 0, |s| s.uncommitted_bytes() as u64)
 }
 
+/// (extension) Turns the reject hint on (`on` non-zero) or off (the
+/// default): the closing optimization of the Raft paper's §5.3, as etcd raft
+/// does it. A follower that rejects an appendentries answers, as
+/// `current_idx`, the largest index at or below both `prev_log_idx` and its
+/// last index whose term is at most `prev_log_term` (instead of its last
+/// index), and that entry's term in `msg_appendentries_response_t`'s
+/// appended field `reject_hint_term`; a leader, given such a rejection,
+/// probes next at the largest index at or below the hint whose term in its
+/// log is at most the hint's term. A follower holding a long divergent
+/// suffix then catches up in a number of round trips bounded by the number
+/// of terms in the divergent parts of the two logs, not by the number of
+/// entries. The probe only ever lands lower than without the hint (never
+/// below the node's match index + 1, never above the leader's last index + 1;
+/// below the leader's snapshot it sends the snapshot), so a wrong hint costs
+/// entries sent again, never safety; a hint term that is negative or above
+/// INT64_MAX - 1 is ignored. When on, the library writes `reject_hint_term`
+/// into every response with `success` 0 (never into a success) and reads it
+/// from every such response: the program's transport must carry it, and
+/// every server of a cluster should agree on the option (a leader with it on
+/// reads whatever a follower without it left in the field: still safe, but
+/// a 0 there makes it probe from the node's match index + 1). When off, neither
+/// the field nor anything beyond willemt's fields (but `msg_id`, see
+/// `raft_set_ext_callbacks`) is read or written. Ignored for a NULL `me`.
+#[no_mangle]
+pub unsafe extern "C" fn raft_set_reject_hint(me: *mut raft_server_t, on: c_int) {
+    with_server!(me, (), |s| {
+        s.set_reject_hint(on != 0);
+        s.host.update_ae_fields(on != 0);
+    })
+}
+
+/// (extension) Returns 1 if the reject hint is on, else 0 (also for a NULL `me`).
+#[no_mangle]
+pub unsafe extern "C" fn raft_get_reject_hint(me: *const raft_server_t) -> c_int {
+    with_server_ref!(me, 0, |s| s.reject_hint() as c_int)
+}
+
 /// (extension) Parallel leader log writes (etcd's "parallel leader disk
 /// writes"). When on, the leader's `log_offer` need not be durable when it
 /// returns: the leader sends its appendentries at once, and counts its own

@@ -271,13 +271,22 @@ pub struct msg_appendentries_response_t {
     pub term: raft_term_t,
     /// 1 on success, 0 on failure.
     pub success: c_int,
-    /// Success: last index known to match the leader. Failure: the receiver's last log index.
+    /// Success: last index known to match the leader. Failure: the
+    /// receiver's last log index (with `raft_set_reject_hint` on: the reject
+    /// hint's index, at or below it; see `reject_hint_term`).
     pub current_idx: raft_index_t,
     /// First index the request carried (`prev_log_idx + 1`).
     pub first_idx: raft_index_t,
     /// (extension, written and read only once an extension table is
     /// registered) the request's `msg_id`, echoed.
     pub msg_id: raft_msg_id_t,
+    /// (extension, written and read only with `raft_set_reject_hint` on, and
+    /// only in a response with `success` 0) the reject hint's term: the
+    /// receiver's term at `current_idx`, which is then the largest index at
+    /// or below both `prev_log_idx` and its last index whose term is at most
+    /// `prev_log_term` (0 when that index is 0 or below the receiver's
+    /// snapshot). Not written in a success.
+    pub reject_hint_term: raft_term_t,
 }
 
 /// (extension) TimeoutNow (thesis §3.10): the leader asks the target of a

@@ -27,6 +27,7 @@ unsafe fn configure(r: *mut raft_server_t, cfg: &Config) {
     raft_set_max_inflight_msgs(r, cfg.inflight as _);
     raft_set_max_msg_bytes(r, cfg.max_msg_bytes as _);
     raft_set_parallel_log_writes(r, cfg.parallel_write as _);
+    raft_set_reject_hint(r, cfg.reject_hint as _);
     if cfg.extensions() {
         // A program built with the extensions: the second callback table
         // (and with it the appended message fields, which the wire carries).
