@@ -5,6 +5,7 @@
 #include "wal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -609,10 +610,60 @@ void store_close_readonly(store_t *s)
     free(s);
 }
 
+/* LMDB opens the newer of its two meta pages that looks valid, and reads
+ * pages without checking that they are the page asked for: with the newer
+ * meta page damaged, or a page swapped with a stale copy, it silently
+ * opens an older state (now that LMDB holds only meta records: an older
+ * term and vote).  So the file's own layout is checked (lmdb's mdb.c:
+ * MDB_page header = u64 pgno, u16 pad, u16 flags, ...; MDB_meta = u32
+ * magic 0xBEEFC0DE, u32 version 1): pages 0 and 1 are sound meta pages,
+ * and every page that carries a branch, leaf or overflow header (flags
+ * 0x01, 0x02, 0x04, 0x22) carries its own page number. */
+static int check_page_numbers(store_t *s, char *err, size_t errlen)
+{
+    MDB_stat st;
+    struct stat sb;
+    int fd = open(s->file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0 || mdb_env_stat(s->env, &st) != 0) {
+        seterr(err, errlen, "%s: %s", s->file, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    uint64_t pages = (uint64_t)sb.st_size / st.ms_psize, bad = UINT64_MAX, held = 0;
+    for (uint64_t pg = 0; pg < pages && bad == UINT64_MAX; pg++) {
+        uint8_t h[24];
+        uint64_t pgno;
+        uint16_t flags;
+        uint32_t magic, version;
+        if (pread(fd, h, sizeof h, (off_t)(pg * st.ms_psize)) != (ssize_t)sizeof h) {
+            bad = pg;
+            break;
+        }
+        memcpy(&pgno, h, 8), memcpy(&flags, h + 10, 2), memcpy(&magic, h + 16, 4), memcpy(&version, h + 20, 4);
+        flags &= (uint16_t)~0xC010u; /* P_DIRTY, P_LOOSE, P_KEEP */
+        if (pg < 2 ? pgno != pg || flags != 0x08 || magic != 0xBEEFC0DEu || version != 1
+                   : (flags == 0x01 || flags == 0x02 || flags == 0x04 || flags == 0x22) && pgno != pg)
+            bad = pg, held = pgno;
+    }
+    close(fd);
+    if (bad == UINT64_MAX)
+        return 0;
+    if (bad < 2)
+        seterr(err, errlen, "%s: damaged: LMDB meta page %d is not valid (LMDB would open an older state)", s->file,
+               (int)bad);
+    else
+        seterr(err, errlen, "%s: damaged: page %" PRIu64 " holds page %" PRIu64 " (LMDB would read a stale copy)",
+               s->file, bad, held);
+    return -1;
+}
+
 /* every page of the environment, through LMDB's compacting copy (which
  * walks every tree) into /dev/null */
 int store_walk_pages(store_t *s, char *err, size_t errlen)
 {
+    if (check_page_numbers(s, err, errlen) != 0)
+        return -1;
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
         seterr(err, errlen, "/dev/null: %s", strerror(errno));
