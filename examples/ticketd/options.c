@@ -159,7 +159,7 @@ static const int_option_t int_options[] = {
     {13, "http-max-per-ip", &S.http_max_per_ip, 1, 100000},
     {14, "http-idle-timeout-s", &S.http_idle_s, 1, 86400},
     {21, "inflight", &S.inflight, 1, 64},
-    {22, "wal-segment-kib", &S.wal_segment_kib, 64, 1048576},
+    {22, "wal-segment-kib", &S.wal_segment_kib, 16, 1048576},
 };
 
 /* Stores a numeric option; -1 (with a message) when it is not a number in

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +16,17 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "wal_seg.h"
 #include "wire.h"
 
-#define SEG_MAGIC 0x544B5753u /* "TKWS" */
 #define REC_MAGIC 0x544B5752u /* "TKWR" */
-#define SEG_HDR 32
 #define REC_HDR 44
 #define REC_LAST 1u /* flags: last record of its commit */
 #define MAX_PAYLOAD (64u << 20)
 enum { K_ENTRY = 1, K_TRUNCATE = 2, K_CLEAR = 3 };
 
 static uint64_t seg_bytes = 1u << 20;
-void wal_set_segment_bytes(uint64_t bytes) { seg_bytes = bytes < 65536 ? 65536 : bytes; }
-
-static const uint8_t zeros[65536];
+void wal_set_segment_bytes(uint64_t bytes) { seg_bytes = bytes < 16384 ? 16384 : bytes; }
 
 typedef struct {
     uint64_t num;
@@ -58,13 +54,9 @@ struct wal {
     int buf_clear;
     raft_index_t buf_max;
     /* the next segment, prepared by a helper thread */
-    pthread_t thr;
-    int thr_started, stop, job; /* job: 0 none, 1 asked, 2 running, 3 done */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    uint64_t job_num, job_size;
-    int job_err;
+    wal_prep_t *prep;
     int next_ready; /* wal-(current+1).seg exists, zero-filled, of next_size bytes */
+    int prep_failed; /* the helper could not make it: no new attempt before the switch */
     uint64_t next_size;
 };
 
@@ -76,150 +68,32 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-static void be64(uint8_t *p, uint64_t v) { be32(p, (uint32_t)(v >> 32)), be32(p + 4, (uint32_t)v); }
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static uint64_t rd64(const uint8_t *p) { return ((uint64_t)rd32(p) << 32) | rd32(p + 4); }
-
-static void seg_name(char *out, size_t n, const char *dir, uint64_t num, const char *ext)
-{
-    snprintf(out, n, "%s/wal-%016" PRIx64 ".%s", dir, num, ext);
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
-static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
-{
-    while (n) {
-        ssize_t k = pwrite(fd, p, n, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            if (k == 0)
-                errno = ENOSPC;
-            return -1;
-        }
-        p = (const uint8_t *)p + k, n -= (size_t)k, off += (uint64_t)k;
-    }
-    return 0;
-}
-
-static int write_zeros(int fd, uint64_t from, uint64_t to)
-{
-    while (from < to) {
-        size_t n = to - from < sizeof zeros ? (size_t)(to - from) : sizeof zeros;
-        if (pwrite_all(fd, zeros, n, from) != 0)
-            return -1;
-        from += n;
-    }
-    return 0;
-}
-
 /* ---- creating segments ---- */
 
-/* wal-NUM.seg of size bytes: header, zeros, synced, renamed into place and
- * the directory synced.  0 or an errno; nothing is left behind on error. */
-static int prep_segment(const char *dir, uint64_t num, uint64_t size, int nosync)
-{
-    char tmp[600], fin[600];
-    seg_name(tmp, sizeof tmp, dir, num, "tmp");
-    seg_name(fin, sizeof fin, dir, num, "seg");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return errno;
-    uint8_t h[SEG_HDR] = {0};
-    be32(h, SEG_MAGIC);
-    be32(h + 4, 1);
-    be64(h + 8, num);
-    be32(h + 16, wire_crc32(0, h, 16));
-    int rc = pwrite_all(fd, h, SEG_HDR, 0) != 0 || write_zeros(fd, SEG_HDR, size) != 0 ||
-             (!nosync && fdatasync(fd) != 0);
-    int e = errno;
-    if (close(fd) != 0 && !rc)
-        rc = 1, e = errno;
-    if (!rc && rename(tmp, fin) != 0)
-        rc = 1, e = errno;
-    if (rc) {
-        unlink(tmp);
-        return e ? e : EIO;
-    }
-    return !nosync && fsync_dir(dir) != 0 ? errno : 0;
-}
-
-static void *prep_main(void *arg)
-{
-    wal_t *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (w->job != 1 && !w->stop)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (w->stop)
-            break;
-        w->job = 2;
-        uint64_t num = w->job_num, size = w->job_size;
-        pthread_mutex_unlock(&w->mu);
-        int e = prep_segment(w->dir, num, size, w->nosync);
-        pthread_mutex_lock(&w->mu);
-        w->job_err = e;
-        w->job = 3;
-        pthread_cond_broadcast(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
+static uint64_t next_num(wal_t *w) { return w->nsegs ? w->segs[w->nsegs - 1].num + 1 : 1; }
 
 /* takes the helper's result, waiting for it if wait (or if it runs) */
 static void prep_collect(wal_t *w, int wait)
 {
-    if (!w->thr_started)
-        return;
-    pthread_mutex_lock(&w->mu);
-    while (w->job == 2 || (wait && w->job == 1))
-        pthread_cond_wait(&w->cv, &w->mu);
-    if (w->job == 3) {
-        w->next_ready = w->job_err == 0 && w->job_num == (w->nsegs ? w->segs[w->nsegs - 1].num + 1 : 1);
-        w->next_size = w->job_size;
-        w->job = 0;
+    uint64_t num, size;
+    int e;
+    if (w->prep && wal_prep_take(w->prep, wait, &num, &size, &e)) {
+        w->next_ready = !e && num == next_num(w);
+        w->prep_failed = e != 0;
+        w->next_size = size;
     }
-    pthread_mutex_unlock(&w->mu);
 }
 
 /* asks the helper for the segment after the current one, once the current
  * one is half full (or when there is none yet) */
 static void prep_ahead(wal_t *w)
 {
-    if (w->readonly || w->next_ready || (w->fd >= 0 && w->pos < w->size / 2))
+    if (w->readonly || w->next_ready || w->prep_failed || (w->fd >= 0 && w->pos < w->size / 2))
         return;
     prep_collect(w, 0);
-    if (w->next_ready || w->job)
+    if (w->next_ready || w->prep_failed || wal_prep_busy(w->prep))
         return;
-    if (!w->thr_started) {
-        if (pthread_create(&w->thr, NULL, prep_main, w) != 0)
-            return; /* the switch will create it itself */
-        w->thr_started = 1;
-    }
-    pthread_mutex_lock(&w->mu);
-    w->job_num = w->nsegs ? w->segs[w->nsegs - 1].num + 1 : 1;
-    w->job_size = seg_bytes;
-    w->job = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    wal_prep_ask(w->prep, next_num(w), seg_bytes); /* if it cannot, the switch creates it */
 }
 
 static int push_seg(wal_t *w, uint64_t num, raft_index_t max_idx)
@@ -243,23 +117,23 @@ static int switch_segment(wal_t *w, size_t need)
     /* the remains of an unfinished commit must not outlive the move: a
      * later segment's records would make them look like damage */
     if (w->fd >= 0 && w->dirty_end > w->pos) {
-        if (write_zeros(w->fd, w->pos, w->dirty_end) != 0 || (!w->nosync && fdatasync(w->fd) != 0))
+        if (wal_write_zeros(w->fd, w->pos, w->dirty_end) != 0 || (!w->nosync && fdatasync(w->fd) != 0))
             return -1;
         w->dirty_end = 0;
     }
-    uint64_t num = w->nsegs ? w->segs[w->nsegs - 1].num + 1 : 1;
+    uint64_t num = next_num(w);
     prep_collect(w, 1);
     char name[600];
-    seg_name(name, sizeof name, w->dir, num, "seg");
+    wal_seg_name(name, sizeof name, w->dir, num, "seg");
     if (!w->next_ready || w->next_size < want) {
         unlink(name); /* a prepared one too small: empty */
-        int e = prep_segment(w->dir, num, size, w->nosync);
+        int e = wal_seg_create(w->dir, num, size, w->nosync);
         if (e) {
             errno = e;
             return -1;
         }
     }
-    w->next_ready = 0;
+    w->next_ready = 0, w->prep_failed = 0;
     int fd = open(name, O_RDWR | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || push_seg(w, num, 0) != 0) {
@@ -285,7 +159,7 @@ static void drop_segments(wal_t *w)
     size_t k = 0;
     char name[600];
     while (k + 1 < w->nsegs && w->segs[k].max_idx <= w->durable_snap) {
-        seg_name(name, sizeof name, w->dir, w->segs[k].num, "seg");
+        wal_seg_name(name, sizeof name, w->dir, w->segs[k].num, "seg");
         if (unlink(name) != 0 && errno != ENOENT)
             break;
         k++;
@@ -295,7 +169,7 @@ static void drop_segments(wal_t *w)
     memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof *w->segs);
     w->nsegs -= k;
     if (!w->nosync)
-        fsync_dir(w->dir);
+        wal_fsync_dir(w->dir);
 }
 
 /* ---- writing ---- */
@@ -307,8 +181,10 @@ wal_t *wal_open(const char *dir, int nosync, int readonly)
         return NULL;
     snprintf(w->dir, sizeof w->dir, "%s", dir);
     w->nosync = nosync, w->readonly = readonly, w->fd = -1;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
+    if (!readonly && !(w->prep = wal_prep_new(dir, nosync))) {
+        free(w);
+        return NULL;
+    }
     return w;
 }
 
@@ -316,19 +192,9 @@ void wal_close(wal_t *w)
 {
     if (!w)
         return;
-    if (w->thr_started) {
-        pthread_mutex_lock(&w->mu);
-        while (w->job == 2)
-            pthread_cond_wait(&w->cv, &w->mu);
-        w->stop = 1;
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->thr, NULL);
-    }
+    wal_prep_free(w->prep);
     if (w->fd >= 0)
         close(w->fd);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
     free(w->segs);
     free(w->buf);
     free(w);
@@ -350,17 +216,17 @@ static int add_rec(wal_t *w, int kind, int etype, raft_index_t idx, raft_term_t 
         w->buf = p, w->cap = cap;
     }
     uint8_t *r = w->buf + w->len;
-    be32(r, REC_MAGIC);
+    wal_be32(r, REC_MAGIC);
     r[8] = (uint8_t)kind, r[9] = 0;
     r[10] = (uint8_t)(etype >> 8), r[11] = (uint8_t)etype;
-    be32(r + 12, plen);
-    be64(r + 16, w->seq + 1);
-    be64(r + 24, (uint64_t)idx);
-    be64(r + 32, (uint64_t)term);
-    be32(r + 40, (uint32_t)id);
+    wal_be32(r + 12, plen);
+    wal_be64(r + 16, w->seq + 1);
+    wal_be64(r + 24, (uint64_t)idx);
+    wal_be64(r + 32, (uint64_t)term);
+    wal_be32(r + 40, (uint32_t)id);
     if (plen)
         memcpy(r + REC_HDR, payload, plen);
-    be32(r + 4, wire_crc32(0, r + 8, need - 8));
+    wal_be32(r + 4, wire_crc32(0, r + 8, need - 8));
     w->last_rec = w->len;
     w->len += need;
     return 0;
@@ -430,15 +296,15 @@ int wal_commit(wal_t *w)
         return 0;
     uint8_t *r = w->buf + w->last_rec;
     r[9] |= REC_LAST;
-    be32(r + 4, wire_crc32(0, r + 8, w->len - w->last_rec - 8));
+    wal_be32(r + 4, wire_crc32(0, r + 8, w->len - w->last_rec - 8));
     if (w->fd < 0 || w->pos + w->len > w->size) {
         errno = 0;
         if (switch_segment(w, w->len) != 0)
             goto fail;
     }
     uint64_t end = w->pos + w->len;
-    if (pwrite_all(w->fd, w->buf, w->len, w->pos) != 0 ||
-        (w->dirty_end > end && write_zeros(w->fd, end, w->dirty_end) != 0) ||
+    if (wal_pwrite_all(w->fd, w->buf, w->len, w->pos) != 0 ||
+        (w->dirty_end > end && wal_write_zeros(w->fd, end, w->dirty_end) != 0) ||
         (!w->nosync && fdatasync(w->fd) != 0)) {
         if (w->dirty_end < end)
             w->dirty_end = end;
@@ -477,8 +343,7 @@ int wal_probe(wal_t *w)
     prep_collect(w, 1);
     if (w->next_ready)
         return 0;
-    uint64_t num = w->nsegs ? w->segs[w->nsegs - 1].num + 1 : 1;
-    int e = prep_segment(w->dir, num, seg_bytes, w->nosync);
+    int e = wal_seg_create(w->dir, next_num(w), seg_bytes, w->nosync);
     if (e) {
         w->err = e;
         return -1;
@@ -501,16 +366,16 @@ typedef struct {
  * damaged); -1: it passes its checksum but its fields make no sense */
 static int parse_rec(const uint8_t *p, uint64_t avail, rec_t *r)
 {
-    if (avail < REC_HDR || rd32(p) != REC_MAGIC)
+    if (avail < REC_HDR || wal_rd32(p) != REC_MAGIC)
         return 0;
-    r->len = rd32(p + 12);
+    r->len = wal_rd32(p + 12);
     if (r->len > MAX_PAYLOAD || r->len > avail - REC_HDR)
         return 0;
     r->total = REC_HDR + (size_t)r->len;
-    if (wire_crc32(0, p + 8, r->total - 8) != rd32(p + 4))
+    if (wire_crc32(0, p + 8, r->total - 8) != wal_rd32(p + 4))
         return 0;
     r->kind = p[8], r->flags = p[9], r->etype = (p[10] << 8) | p[11];
-    r->seq = rd64(p + 16), r->idx = rd64(p + 24), r->term = rd64(p + 32), r->id = rd32(p + 40);
+    r->seq = wal_rd64(p + 16), r->idx = wal_rd64(p + 24), r->term = wal_rd64(p + 32), r->id = wal_rd32(p + 40);
     if (r->flags & ~REC_LAST || r->idx >= (uint64_t)WIRE_MAX_TERM)
         return -1;
     if (r->kind == K_ENTRY)
@@ -522,9 +387,9 @@ static void decode_entry(const uint8_t *p, raft_entry_t *e)
 {
     memset(e, 0, sizeof *e);
     e->type = (p[10] << 8) | p[11];
-    e->data.len = rd32(p + 12);
-    e->term = (raft_term_t)rd64(p + 32);
-    e->id = (raft_entry_id_t)rd32(p + 40);
+    e->data.len = wal_rd32(p + 12);
+    e->term = (raft_term_t)wal_rd64(p + 32);
+    e->id = (raft_entry_id_t)wal_rd32(p + 40);
     e->data.buf = (void *)(uintptr_t)(p + REC_HDR);
 }
 
@@ -574,12 +439,12 @@ typedef struct {
 
 static int all_zero(const uint8_t *p, uint64_t n)
 {
-    while (n >= sizeof zeros) {
-        if (memcmp(p, zeros, sizeof zeros))
+    while (n >= WAL_ZEROS) {
+        if (memcmp(p, wal_zeros, WAL_ZEROS))
             return 0;
-        p += sizeof zeros, n -= sizeof zeros;
+        p += WAL_ZEROS, n -= WAL_ZEROS;
     }
-    return memcmp(p, zeros, (size_t)n) == 0;
+    return memcmp(p, wal_zeros, (size_t)n) == 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -648,8 +513,8 @@ static int map_segment(lseg_t *s, char *err, size_t errlen)
         s->p = p == MAP_FAILED ? NULL : p;
     }
     close(fd);
-    if (!s->p || rd32(s->p) != SEG_MAGIC || rd32(s->p + 4) != 1 || rd64(s->p + 8) != s->num ||
-        rd32(s->p + 16) != wire_crc32(0, s->p, 16)) {
+    if (!s->p || wal_rd32(s->p) != SEG_MAGIC || wal_rd32(s->p + 4) != 1 || wal_rd64(s->p + 8) != s->num ||
+        wal_rd32(s->p + 16) != wire_crc32(0, s->p, 16)) {
         seterr(err, errlen, "%s: corrupt segment header%s", s->name, s->size < SEG_HDR ? " (file too short)" : "");
         return -1;
     }
@@ -764,7 +629,8 @@ int wal_load(wal_t *w, raft_index_t snap_idx, raft_term_t snap_term, wal_entry_c
     prep_collect(w, 1); /* the helper thread is idle from here on */
     if (w->fd >= 0)
         close(w->fd);
-    w->fd = -1, w->nsegs = 0, w->len = 0, w->seq = 0, w->next_ready = 0, w->buf_clear = 0, w->buf_max = 0;
+    w->fd = -1, w->nsegs = 0, w->len = 0, w->seq = 0, w->next_ready = 0, w->prep_failed = 0;
+    w->buf_clear = 0, w->buf_max = 0;
     w->durable_snap = snap_idx;
     uint64_t *nums;
     size_t n;
@@ -779,7 +645,7 @@ int wal_load(wal_t *w, raft_index_t snap_idx, raft_term_t snap_term, wal_entry_c
     }
     for (size_t i = 0; i < n; i++) {
         L[i].num = nums[i];
-        seg_name(L[i].name, sizeof L[i].name, w->dir, nums[i], "seg");
+        wal_seg_name(L[i].name, sizeof L[i].name, w->dir, nums[i], "seg");
         if (i && nums[i] != nums[i - 1] + 1) {
             seterr(err, errlen, "%s/wal-%016" PRIx64 ".seg is missing (the log has a hole before %s)", w->dir,
                    nums[i - 1] + 1, L[i].name);

@@ -80,7 +80,7 @@ int wal_last_error(wal_t *w);
 void wal_snapshot_durable(wal_t *w, raft_index_t idx);
 /* 0 once the next commit has a segment to go to (creates it if needed) */
 int wal_probe(wal_t *w);
-/* the size of new segments (default 1 MiB; at least 64 KiB) */
+/* the size of new segments (default 1 MiB; at least 16 KiB) */
 void wal_set_segment_bytes(uint64_t bytes);
 
 #endif

@@ -611,7 +611,7 @@ def test_corrupt_record_detected():
 
 def test_torn_wal_tail():
     """a torn last commit (a crash in the middle of its write) and garbage after it are dropped at start-up; the follower catches up"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t7"), 26200, extra=FAST + ["--wal-segment-kib", "64"])
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6t"), 26200, extra=FAST + ["--wal-segment-kib", "64"])
     try:
         cl.start_all()
         lid = cl.wait_leader()
@@ -662,7 +662,7 @@ def test_torn_wal_tail():
 
 def test_kill9_single_node_keeps_acked():
     """a lone node SIGKILLed under load (3 rounds, small segments, snapshots) restarts with every acknowledged ticket"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t8"), 26400, n=1,
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6k"), 26400, n=1,
                  extra=FAST + ["--wal-segment-kib", "64", "--snapshot-every", "300"])
     acked, lock = [], threading.Lock()
 
