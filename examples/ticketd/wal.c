@@ -126,7 +126,8 @@ static int switch_segment(wal_t *w, size_t need)
     char name[600];
     wal_seg_name(name, sizeof name, w->dir, num, "seg");
     if (!w->next_ready || w->next_size < want) {
-        unlink(name); /* a prepared one too small: empty */
+        if (w->next_ready)
+            unlink(name); /* prepared by us, empty, too small */
         int e = wal_seg_create(w->dir, num, size, w->nosync);
         if (e) {
             errno = e;
@@ -693,20 +694,16 @@ int wal_load(wal_t *w, raft_index_t snap_idx, raft_term_t snap_term, wal_entry_c
     size_t from = 0;
     int set_aside = 0;
     if (m.n && snap_idx > 0) {
-        if (last <= snap_idx) {
-            from = m.n;
-        } else if (first <= snap_idx) {
-            raft_entry_t e;
-            decode_entry(m.ents[snap_idx - first], &e);
-            if (e.term != snap_term)
-                set_aside = 1, from = m.n;
-            else
-                from = (size_t)(snap_idx - first + 1);
-        } else if (first != snap_idx + 1) {
+        raft_entry_t e;
+        if (first > snap_idx + 1) {
             seterr(err, errlen, "%s: corrupt log: entry %ld missing (the snapshot ends at %ld, the log starts at %ld)",
                    L[0].name, (long)snap_idx + 1, (long)snap_idx, (long)first);
             goto out;
         }
+        if (first <= snap_idx && snap_idx <= last && (decode_entry(m.ents[snap_idx - first], &e), e.term != snap_term))
+            set_aside = 1, from = m.n;
+        else
+            from = last <= snap_idx ? m.n : first > snap_idx ? 0 : (size_t)(snap_idx - first + 1);
     } else if (m.n && first != 1) {
         seterr(err, errlen, "%s: corrupt log: entry 1 missing (no snapshot, the log starts at %ld)", L[0].name,
                (long)first);

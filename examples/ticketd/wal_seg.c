@@ -86,12 +86,12 @@ int wal_seg_create(const char *dir, uint64_t num, uint64_t size, int nosync)
     int e = errno;
     if (close(fd) != 0 && !rc)
         rc = 1, e = errno;
-    if (!rc && rename(tmp, fin) != 0)
+    /* link, not rename: never replaces a segment that exists */
+    if (!rc && link(tmp, fin) != 0)
         rc = 1, e = errno;
-    if (rc) {
-        unlink(tmp);
+    unlink(tmp);
+    if (rc)
         return e ? e : EIO;
-    }
     return !nosync && wal_fsync_dir(dir) != 0 ? errno : 0;
 }
 

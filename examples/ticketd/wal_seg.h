@@ -26,8 +26,9 @@ int wal_pwrite_all(int fd, const void *p, size_t n, uint64_t off);
 int wal_write_zeros(int fd, uint64_t from, uint64_t to);
 
 /* Creates wal-NUM.seg of size bytes: header and zeros written and synced
- * under the name wal-NUM.tmp, renamed into place, the directory synced
- * (no syncs with nosync).  0 or an errno; nothing is left behind on error. */
+ * under the name wal-NUM.tmp, linked into place (EEXIST if it exists), the
+ * directory synced (no syncs with nosync).  0 or an errno; nothing is left
+ * behind on error. */
 int wal_seg_create(const char *dir, uint64_t num, uint64_t size, int nosync);
 
 /* A helper thread that creates one segment at a time, so that the loop
