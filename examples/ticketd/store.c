@@ -242,6 +242,10 @@ int store_commit(store_t *s)
             return -1;
         }
         wrote = 1;
+        /* a test hook: die between the two commits (test_ticketd.py,
+         * test_snapshot_install_dies_before_log_clear) */
+        if (wal_pending_clear(s->wal) && getenv("TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"))
+            _exit(99);
         if (s->pending_snap)
             wal_snapshot_durable(s->wal, s->pending_snap);
         s->pending_snap = 0;

@@ -282,6 +282,7 @@ int wal_del_entry(wal_t *w, raft_index_t idx)
 int wal_clear(wal_t *w) { return add_clear(w); }
 
 int wal_dirty(wal_t *w) { return w->len > 0; }
+int wal_pending_clear(wal_t *w) { return w->buf_clear; }
 int wal_last_error(wal_t *w) { return w->err; }
 
 void wal_abort(wal_t *w)

@@ -68,6 +68,7 @@ int wal_truncate_after(wal_t *w, raft_index_t idx);
 int wal_clear(wal_t *w);
 
 int wal_dirty(wal_t *w);
+int wal_pending_clear(wal_t *w); /* the buffered records include a clear */
 /* writes the buffered records and fdatasyncs: 0, or -1 with the errno in
  * wal_last_error; a failed commit writes nothing the log will load */
 int wal_commit(wal_t *w);

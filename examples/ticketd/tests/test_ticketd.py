@@ -660,6 +660,69 @@ def test_torn_wal_tail():
         cl.stop_all()
 
 
+def test_snapshot_install_dies_before_log_clear():
+    """a follower dies after recording a received snapshot (LMDB) and before clearing its log: it restarts on a safe state and catches up"""
+    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6s"), 26600, extra=FAST + ["--snapshot-every", "50"])
+    try:
+        cl.start_all()
+        lid = cl.wait_leader()
+        f = [i for i in cl.nodes if i != lid][0]
+        load = Load(cl, 8, count=30).start().join(60)
+        cl.kill(f, signal.SIGKILL)
+        load2 = Load(cl, 8, count=50).start().join(90)
+        assert not load.errors and not load2.errors, (load.errors + load2.errors)[:3]
+        assert cl.status(lid)["snapshot_index"] > 0, "leader never compacted"
+        # the test hook: exit(99) right after the LMDB commit of a transaction that clears the log
+        os.environ["TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"] = "1"
+        try:
+            nd = cl.start(f)
+        finally:
+            del os.environ["TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"]
+        rc = nd.proc.wait(30)
+        assert rc == 99, "node %d exited with %d, not at the hook" % (f, rc)
+        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
+        log("died between the snapshot and the log clear; --check: rc %d: %s" % (
+            out.returncode, (out.stdout + out.stderr).strip()))
+        assert out.returncode == 0 and " snapshot 0/" not in out.stdout, out.stdout + out.stderr
+        # make the old log hold the snapshot's index with another term (as a
+        # deposed leader's log would): load must set those entries aside
+        snap_idx, snap_term = [int(x) for x in out.stdout.split(" snapshot ")[1].split()[0].split("/")]
+        path, data, recs = wal_last_segment(nd.dir)
+        tmpl = next(r for r in reversed(recs) if r["kind"] == 1 and r["etype"] == 0)
+        off, seq = recs[-1]["end"], recs[-1]["seq"]
+        for idx in range(recs[-1]["idx"] + 1, snap_idx + 5):
+            rec = bytearray(data[tmpl["off"]:tmpl["end"]])
+            rec[9] = 1
+            seq += 1
+            struct.pack_into(">QQQ", rec, 16, seq, idx, snap_term + 1)
+            struct.pack_into(">I", rec, 4, zlib.crc32(bytes(rec[8:])))
+            data[off:off + len(rec)] = rec
+            off += len(rec)
+        open(path, "wb").write(bytes(data))
+        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
+        log("old log extended to %d in term %d (snapshot %d/%d): --check rc %d" % (
+            snap_idx + 4, snap_term + 1, snap_idx, snap_term, out.returncode))
+        assert out.returncode == 0, out.stderr
+        cl.start(f)
+        cl.wait(lambda: [ln for ln in open(nd.log) if "recovered:" in ln][2:], 10, "node %d to recover" % f)
+        rec_line = [ln for ln in open(nd.log) if "recovered:" in ln][2]
+        log(rec_line.split("recovered: ")[1].strip())
+        assert "snapshot %d log %d..%d " % (snap_idx, snap_idx, snap_idx) in rec_line, rec_line  # none of them
+        load3 = Load(cl, 8, count=30).start().join(90)
+        assert not load3.errors, load3.errors[:3]
+        st = wait_caught_up(cl, f, cl.wait_leader())
+        all_t = load.tickets + load2.tickets + load3.tickets
+        check_unique(all_t)
+        assert st["counter"] >= max(all_t), (st["counter"], max(all_t))
+        cl.kill(f, signal.SIGTERM)
+        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        kinds = [r["kind"] for p in wal_segments(nd.dir) for r in wal_records(p)[1]]
+        assert 3 in kinds, "no clear record after the set-aside entries"
+    finally:
+        cl.stop_all()
+
+
 def test_kill9_single_node_keeps_acked():
     """a lone node SIGKILLed under load (3 rounds, small segments, snapshots) restarts with every acknowledged ticket"""
     cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6k"), 26400, n=1,
@@ -730,6 +793,7 @@ TESTS = [
     test_malformed_input,
     test_corrupt_record_detected,
     test_torn_wal_tail,
+    test_snapshot_install_dies_before_log_clear,
     test_kill9_single_node_keeps_acked,
 ] + observe_tests.TESTS + hardening_tests.TESTS + leadership_tests.TESTS
 
