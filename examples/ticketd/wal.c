@@ -476,7 +476,7 @@ static int list_segments(wal_t *w, uint64_t **out, size_t *n, char *err, size_t 
         uint64_t num = strtoull(nm + 4, NULL, 16);
         if (strcmp(nm + 20, ".tmp") == 0 && !w->readonly) {
             char path[600];
-            snprintf(path, sizeof path, "%s/%s", w->dir, nm);
+            snprintf(path, sizeof path, "%s/%.24s", w->dir, nm);
             unlink(path);
         }
         if (strcmp(nm + 20, ".seg") != 0)
