@@ -22,10 +22,10 @@ TICKETD_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I$(CURDIR)/include
 ifneq ($(SANITIZE),)
 TICKETD_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-TICKETD_LIBS  := -L$(CURDIR)/target/release -lraft -Wl,-rpath,$(CURDIR)/target/release
+TICKETD_LIBS  := -L$(CURDIR)/target/release -lraft -Wl,-rpath,$(CURDIR)/target/release -pthread
 TICKETD_SRCS  := $(addprefix $(TICKETD_DIR)/,main.c options.c log.c raft_glue.c peer.c membership.c tickets.c leadership.c durability.c \
-                   http.c status.c metrics.c auth.c store.c store_verify.c wire.c)
-TICKETD_HDRS  := $(addprefix $(TICKETD_DIR)/,ticketd.h wire.h store.h)
+                   http.c status.c metrics.c auth.c store.c wal.c wal_seg.c store_verify.c wire.c)
+TICKETD_HDRS  := $(addprefix $(TICKETD_DIR)/,ticketd.h wire.h store.h wal.h wal_seg.h)
 TICKETD_PY    ?= python3
 
 .PHONY: deps deps-ticketd deps-chaos ticketd demo test-ticketd test-ticketd-asan bench-ticketd fuzz-ticketd \

@@ -86,6 +86,7 @@ static int open_store(store_state_t *st)
         fprintf(stderr, "ticketd: %s\n", err);
         return 3;
     }
+    store_set_wal_segment_bytes((uint64_t)S.wal_segment_kib << 10);
     S.store = store_open(S.dir, S.sync_mode == SYNC_OFF, err, sizeof err);
     if (!S.store) {
         fprintf(stderr, "ticketd: %s\n", err);

@@ -99,7 +99,7 @@ char *metrics_text(void)
     counter(&b, "ticketd_snapshots_taken_total", "Snapshots taken (log compactions).", S.c.snapshots_taken);
     counter(&b, "ticketd_snapshots_sent_total", "Snapshots sent to lagging peers.", S.c.snapshots_sent);
     counter(&b, "ticketd_snapshots_loaded_total", "Snapshots received and loaded.", S.c.snapshots_loaded);
-    counter(&b, "ticketd_store_commits_total", "LMDB transactions committed (each one synced unless --sync off).",
+    counter(&b, "ticketd_store_commits_total", "Store commits that wrote anything (an LMDB commit and/or a log append; synced unless --sync off).",
             store_commits(S.store));
     counter(&b, "ticketd_http_requests_total", "HTTP requests received.", S.c.http_requests);
     message_counters(&b);

@@ -66,6 +66,8 @@ static void usage(FILE *f)
             "  --snapshot-every N     compact when the log holds more than N entries\n"
             "                         (default 1000, 0 = never)\n"
             "  --max-entries-per-msg N  appendentries batch cap (default 64)\n"
+            "  --wal-segment-kib N    size of the log's segment files, wal-*.seg\n"
+            "                         (default 1024; preallocated, one ahead)\n"
             "  --client-timeout-ms N  answer 503 if an entry is not committed in time\n"
             "                         (default 10000)\n"
             "  --sync MODE            parallel (default): one commit per event, before\n"
@@ -157,6 +159,7 @@ static const int_option_t int_options[] = {
     {13, "http-max-per-ip", &S.http_max_per_ip, 1, 100000},
     {14, "http-idle-timeout-s", &S.http_idle_s, 1, 86400},
     {21, "inflight", &S.inflight, 1, 64},
+    {22, "wal-segment-kib", &S.wal_segment_kib, 16, 1048576},
 };
 
 /* Stores a numeric option; -1 (with a message) when it is not a number in
@@ -213,6 +216,7 @@ static void set_defaults(void)
     S.http_max_per_ip = 200;
     S.http_idle_s = 30;
     S.inflight = 1;
+    S.wal_segment_kib = 1024;
 }
 
 /* One option: 0 when taken, 1 for --help, 2 when it did its job
@@ -344,6 +348,7 @@ int options_parse(int argc, char **argv)
         {"advertise-raft", required_argument, 0, 19},
         {"advertise-http", required_argument, 0, 20},
         {"inflight", required_argument, 0, 21},
+        {"wal-segment-kib", required_argument, 0, 22},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},

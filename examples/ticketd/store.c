@@ -1,8 +1,11 @@
-/* ticketd durable storage on LMDB. See store.h. */
+/* ticketd durable storage: LMDB for the node's meta records, the
+ * write-ahead log (wal.c) for the Raft log. See store.h. */
 #define _GNU_SOURCE
 #include "store.h"
+#include "wal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,9 +21,11 @@
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, log;
+    MDB_dbi meta;
     MDB_txn *txn;
-    int dirty;
+    int dirty; /* the LMDB transaction holds writes */
+    wal_t *wal;
+    raft_index_t pending_snap; /* a snapshot in the open transaction */
     int last_error;
     uint64_t commits;
     char file[512]; /* DIR/data.mdb, for messages */
@@ -172,13 +177,16 @@ store_t *store_open(const char *dir, int nosync, char *err, size_t errlen)
     MDB_txn *txn;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
         goto fail;
-    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "log", MDB_CREATE, &s->log)) != 0) {
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0) {
         mdb_txn_abort(txn);
         goto fail;
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto fail;
+    if (!(s->wal = wal_open(dir, nosync, 0))) {
+        rc = ENOMEM;
+        goto fail;
+    }
     return s;
 fail:
     seterr(err, errlen, "%s: %s%s", s->file, mdb_strerror(rc),
@@ -194,6 +202,7 @@ void store_close(store_t *s)
     if (!s)
         return;
     store_commit(s);
+    wal_close(s->wal);
     mdb_env_close(s->env);
     free(s);
 }
@@ -213,27 +222,46 @@ int store_begin(store_t *s)
     return 0;
 }
 
+/* LMDB first, then the log (store.h, "Ordering"): the log's records are
+ * only buffered until here, so none of them reaches even the page cache
+ * before the meta records of the same transaction are durable */
 int store_commit(store_t *s)
 {
-    if (!s->txn)
-        return 0;
-    if (!s->dirty) {
+    int wrote = 0;
+    if (s->txn && !s->dirty) {
         mdb_txn_abort(s->txn);
         s->txn = NULL;
-        return 0;
+    } else if (s->txn) {
+        int rc = mdb_txn_commit(s->txn); /* on failure LMDB aborts the transaction */
+        s->txn = NULL;
+        s->dirty = 0;
+        if (rc != 0) {
+            s->last_error = rc;
+            s->pending_snap = 0;
+            wal_abort(s->wal);
+            return -1;
+        }
+        wrote = 1;
+        /* a test hook: die between the two commits (test_ticketd.py,
+         * test_snapshot_install_dies_before_log_clear) */
+        if (wal_pending_clear(s->wal) && getenv("TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"))
+            _exit(99);
+        if (s->pending_snap)
+            wal_snapshot_durable(s->wal, s->pending_snap);
+        s->pending_snap = 0;
     }
-    int rc = mdb_txn_commit(s->txn); /* on failure LMDB aborts the transaction */
-    s->txn = NULL;
-    s->dirty = 0;
-    if (rc != 0) {
-        s->last_error = rc;
-        return -1;
+    if (wal_dirty(s->wal)) {
+        if (wal_commit(s->wal) != 0) {
+            s->last_error = wal_last_error(s->wal);
+            return -1;
+        }
+        wrote = 1;
     }
-    s->commits++;
+    s->commits += (uint64_t)wrote;
     return 0;
 }
 
-int store_dirty(store_t *s) { return s->txn && s->dirty; }
+int store_dirty(store_t *s) { return (s->txn && s->dirty) || wal_dirty(s->wal); }
 int store_last_error(store_t *s) { return s->last_error; }
 /* LMDB reports a short write as EIO: on a filesystem with (almost) no
  * room left, that is a full disk too */
@@ -254,6 +282,8 @@ static int write_failed(store_t *s, int rc)
         mdb_txn_abort(s->txn);
     s->txn = NULL;
     s->dirty = 0;
+    s->pending_snap = 0;
+    wal_abort(s->wal); /* the transaction as a whole is lost */
     return -1;
 }
 uint64_t store_commits(store_t *s) { return s->commits; }
@@ -312,9 +342,13 @@ int store_probe(store_t *s)
     uint8_t b[8];
     sbuf_t sb = {b, 0, sizeof b};
     put_u64(&sb, ++n);
-    if (put_meta(s, "probe", b, sb.len) != 0)
+    if (put_meta(s, "probe", b, sb.len) != 0 || store_commit(s) != 0)
         return -1;
-    return store_commit(s);
+    if (wal_probe(s->wal) != 0) { /* and room for the log's next segment */
+        s->last_error = wal_last_error(s->wal);
+        return -1;
+    }
+    return 0;
 }
 
 int store_put_removed(store_t *s)
@@ -363,7 +397,10 @@ int store_put_snapshot(store_t *s, const wire_snapshot_t *snap)
     put_u64(&sb, (uint64_t)snap->snap_idx);
     put_u64(&sb, snap->counter);
     members_put(&sb, snap);
-    return put_meta(s, "snapshot", b, sb.len);
+    if (put_meta(s, "snapshot", b, sb.len) != 0)
+        return -1;
+    s->pending_snap = snap->snap_idx;
+    return 0;
 }
 
 int store_put_bootstrap(store_t *s, const wire_snapshot_t *boot)
@@ -374,82 +411,28 @@ int store_put_bootstrap(store_t *s, const wire_snapshot_t *boot)
     return put_meta(s, "bootstrap", b, sb.len);
 }
 
-static void idx_key(uint8_t k[8], raft_index_t idx)
+/* the log: records buffered in the log until store_commit */
+static int wal_failed(store_t *s)
 {
-    uint64_t v = (uint64_t)idx;
-    for (int i = 7; i >= 0; i--) {
-        k[i] = (uint8_t)v;
-        v >>= 8;
-    }
+    s->last_error = wal_last_error(s->wal);
+    return -1;
 }
 
 int store_put_entry(store_t *s, raft_index_t idx, const raft_entry_t *e)
 {
-    uint8_t stackbuf[1024];
-    size_t need = 28 + (size_t)e->data.len;
-    uint8_t *b = need <= sizeof stackbuf ? stackbuf : malloc(need);
-    if (!b)
-        return -1;
-    sbuf_t sb = {b, 0, need};
-    put_u64(&sb, (uint64_t)idx);
-    put_u64(&sb, (uint64_t)e->term);
-    put_u32(&sb, (uint32_t)e->id);
-    put_u32(&sb, (uint32_t)e->type);
-    put_u32(&sb, e->data.len);
-    if (e->data.len)
-        put(&sb, e->data.buf, e->data.len);
-    uint8_t k[8];
-    idx_key(k, idx);
-    int rc = put_rec(s, s->log, k, 8, b, sb.len);
-    if (b != stackbuf)
-        free(b);
-    return rc;
+    return wal_put_entry(s->wal, idx, e) == 0 ? 0 : wal_failed(s);
 }
 
-int store_del_entry(store_t *s, raft_index_t idx)
-{
-    if (store_begin(s) != 0)
-        return -1;
-    uint8_t k[8];
-    idx_key(k, idx);
-    MDB_val key = {8, k};
-    int rc = mdb_del(s->txn, s->log, &key, NULL);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return write_failed(s, rc);
-    s->dirty = 1;
-    return 0;
-}
+int store_del_entry(store_t *s, raft_index_t idx) { return wal_del_entry(s->wal, idx) == 0 ? 0 : wal_failed(s); }
 
-int store_clear_log(store_t *s)
-{
-    if (store_begin(s) != 0)
-        return -1;
-    int rc = mdb_drop(s->txn, s->log, 0);
-    if (rc != 0)
-        return write_failed(s, rc);
-    s->dirty = 1;
-    return 0;
-}
+int store_clear_log(store_t *s) { return wal_clear(s->wal) == 0 ? 0 : wal_failed(s); }
 
 int store_truncate_log_after(store_t *s, raft_index_t idx)
 {
-    if (store_begin(s) != 0)
-        return -1;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(s->txn, s->log, &cur);
-    if (rc != 0)
-        return write_failed(s, rc);
-    uint8_t k[8];
-    idx_key(k, idx + 1);
-    MDB_val key = {8, k}, val;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-        s->dirty = 1;
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : write_failed(s, rc);
+    return wal_truncate_after(s->wal, idx) == 0 ? 0 : wal_failed(s);
 }
+
+void store_set_wal_segment_bytes(uint64_t bytes) { wal_set_segment_bytes(bytes); }
 
 static int get_meta(store_t *s, MDB_txn *txn, const char *key, const uint8_t **p, size_t *len, char *err,
                     size_t errlen)
@@ -532,17 +515,15 @@ malformed_identity:
 }
 
 /* an initialised store has identity, hardstate and bootstrap; nothing
- * exists without an identity */
-static int check_complete(store_t *s, MDB_txn *txn, const store_state_t *st, char *err, size_t errlen)
+ * exists without an identity (has_log: the log holds entries) */
+static int check_complete(store_t *s, MDB_txn *txn, const store_state_t *st, int has_log, char *err, size_t errlen)
 {
-    MDB_stat ls;
-    int has_log = mdb_stat(txn, s->log, &ls) == 0 && ls.ms_entries > 0;
     if (st->has_identity && (!st->has_hardstate || !st->has_bootstrap)) {
         seterr(err, errlen, "%s: damaged: meta/%s is missing although the node is initialised", s->file,
                st->has_hardstate ? "bootstrap" : "hardstate");
         return -1;
     }
-    if (!st->has_identity && (st->has_hardstate || st->has_bootstrap || st->has_snapshot || st->removed || has_log)) {
+    if (!st->has_identity && (st->has_hardstate || st->has_bootstrap || st->has_snapshot || st->removed)) {
         MDB_val k = {7, "node_id"}, v;
         int old = mdb_get(txn, s->meta, &k, &v) == 0;
         seterr(err, errlen, "%s: %s", s->file,
@@ -550,87 +531,26 @@ static int check_complete(store_t *s, MDB_txn *txn, const store_state_t *st, cha
                    : "damaged: meta/identity is missing but the store holds Raft state");
         return -1;
     }
+    if (!st->has_identity && has_log) {
+        seterr(err, errlen,
+               "%s holds no cluster identity but its log (wal-*.seg) holds entries: data.mdb was lost or "
+               "replaced; wipe the directory and --join",
+               s->dir);
+        return -1;
+    }
+    /* before the log moved to wal-*.seg files, it was LMDB's "log" database */
+    MDB_dbi old;
+    MDB_stat ls;
+    if (mdb_dbi_open(txn, "log", 0, &old) == 0 && mdb_stat(txn, old, &ls) == 0 && ls.ms_entries > 0) {
+        seterr(err, errlen, "%s: written by an older ticketd (log entries in data.mdb): wipe the directory and --join",
+               s->file);
+        return -1;
+    }
     return 0;
 }
 
-/* one log record: verified and parsed into e (data points into the map) */
-static int parse_log_record(store_t *s, const MDB_val *k, const MDB_val *v, uint64_t *idx, raft_entry_t *e,
-                            char *err, size_t errlen)
-{
-    if (k->mv_size != 8) {
-        seterr(err, errlen, "%s: corrupt log: key of %zu bytes", s->file, k->mv_size);
-        return -1;
-    }
-    uint64_t kidx = 0;
-    for (int i = 0; i < 8; i++)
-        kidx = (kidx << 8) | ((const uint8_t *)k->mv_data)[i];
-    size_t len;
-    const uint8_t *p = rec_open(v, &len);
-    if (!p) {
-        seterr(err, errlen, "%s: corrupt record: log entry %llu fails its checksum", s->file, (unsigned long long)kidx);
-        return -1;
-    }
-    gbuf_t g = {p, len, 0, 0};
-    memset(e, 0, sizeof *e);
-    *idx = get_u64(&g);
-    e->term = (raft_term_t)get_u64(&g);
-    e->id = (raft_entry_id_t)get_u32(&g);
-    e->type = (int)get_u32(&g);
-    e->data.len = get_u32(&g);
-    const uint8_t *d = get(&g, e->data.len);
-    if (g.err || g.off != len || *idx != kidx || e->term <= 0 || e->term >= WIRE_MAX_TERM || e->type < 0 ||
-        e->type > RAFT_LOGTYPE_NO_OP) {
-        seterr(err, errlen, "%s: corrupt record: log entry %llu malformed", s->file, (unsigned long long)kidx);
-        return -1;
-    }
-    e->data.buf = (void *)(uintptr_t)d;
-    return 0;
-}
-
-/* the log: every record must verify, indexes must be contiguous and start
- * right after the snapshot; records at or below the snapshot are
- * leftovers of a compaction and are skipped */
-static int load_log(store_t *s, MDB_txn *txn, const store_state_t *st, store_entry_cb cb, void *ud, char *err,
-                    size_t errlen)
-{
-    MDB_cursor *cur = NULL;
-    raft_index_t base = st->has_snapshot ? st->snap.snap_idx : 0;
-    raft_index_t expect = base + 1;
-    int rc = mdb_cursor_open(txn, s->log, &cur);
-    if (rc != 0) {
-        seterr(err, errlen, "%s: lmdb cursor: %s", s->file, mdb_strerror(rc));
-        return -1;
-    }
-    int ret = -1;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint64_t idx;
-        raft_entry_t e;
-        if (parse_log_record(s, &k, &v, &idx, &e, err, errlen) != 0)
-            goto out;
-        if ((raft_index_t)idx <= base)
-            continue;
-        if ((raft_index_t)idx != expect) {
-            seterr(err, errlen, "%s: corrupt log: entry %lld missing (next record is %llu)", s->file,
-                   (long long)expect, (unsigned long long)idx);
-            goto out;
-        }
-        if (cb && cb(ud, (raft_index_t)idx, &e) != 0) {
-            seterr(err, errlen, "%s: log entry %llu rejected on replay", s->file, (unsigned long long)idx);
-            goto out;
-        }
-        expect++;
-    }
-    if (rc != MDB_NOTFOUND) {
-        seterr(err, errlen, "%s: lmdb cursor: %s", s->file, mdb_strerror(rc));
-        goto out;
-    }
-    ret = 0;
-out:
-    mdb_cursor_close(cur);
-    return ret;
-}
-
+/* meta from LMDB, then the log: every record verified, the entries above
+ * the snapshot handed to cb in index order (wal_load) */
 int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char *err, size_t errlen)
 {
     MDB_txn *txn;
@@ -640,9 +560,12 @@ int store_load(store_t *s, store_state_t *st, store_entry_cb cb, void *ud, char 
         return -1;
     }
     memset(st, 0, sizeof(*st));
+    long n_entries = 0;
     int ret = -1;
-    if (load_meta(s, txn, st, err, errlen) == 0 && check_complete(s, txn, st, err, errlen) == 0 &&
-        load_log(s, txn, st, cb, ud, err, errlen) == 0)
+    if (load_meta(s, txn, st, err, errlen) == 0 &&
+        wal_load(s->wal, st->has_snapshot ? st->snap.snap_idx : 0, st->has_snapshot ? st->snap.snap_term : 0, cb, ud,
+                 &n_entries, err, errlen) == 0 &&
+        check_complete(s, txn, st, n_entries > 0, err, errlen) == 0)
         ret = 0;
     mdb_txn_abort(txn);
     return ret;
@@ -655,7 +578,9 @@ store_t *store_open_readonly(const char *dir, char *err, size_t errlen)
     if (!s)
         return NULL;
     snprintf(s->file, sizeof s->file, "%s/data.mdb", dir);
-    int rc = mdb_env_create(&s->env);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->wal = wal_open(dir, 1, 1);
+    int rc = s->wal ? mdb_env_create(&s->env) : ENOMEM;
     MDB_txn *txn = NULL;
     if (rc == 0) {
         mdb_env_set_maxdbs(s->env, 4);
@@ -666,8 +591,6 @@ store_t *store_open_readonly(const char *dir, char *err, size_t errlen)
         rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
-    if (rc == 0)
-        rc = mdb_dbi_open(txn, "log", 0, &s->log);
     if (rc == 0) /* committing keeps the handles (an abort would close them) */
         rc = mdb_txn_commit(txn);
     else if (txn)
@@ -685,15 +608,66 @@ store_t *store_open_readonly(const char *dir, char *err, size_t errlen)
 
 void store_close_readonly(store_t *s)
 {
+    wal_close(s->wal);
     if (s->env)
         mdb_env_close(s->env);
     free(s);
+}
+
+/* LMDB opens the newer of its two meta pages that looks valid, and reads
+ * pages without checking that they are the page asked for: with the newer
+ * meta page damaged, or a page swapped with a stale copy, it silently
+ * opens an older state (now that LMDB holds only meta records: an older
+ * term and vote).  So the file's own layout is checked (lmdb's mdb.c:
+ * MDB_page header = u64 pgno, u16 pad, u16 flags, ...; MDB_meta = u32
+ * magic 0xBEEFC0DE, u32 version 1): pages 0 and 1 are sound meta pages,
+ * and every page that carries a branch, leaf or overflow header (flags
+ * 0x01, 0x02, 0x04, 0x22) carries its own page number. */
+static int check_page_numbers(store_t *s, char *err, size_t errlen)
+{
+    MDB_stat st;
+    struct stat sb;
+    int fd = open(s->file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0 || mdb_env_stat(s->env, &st) != 0) {
+        seterr(err, errlen, "%s: %s", s->file, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    uint64_t pages = (uint64_t)sb.st_size / st.ms_psize, bad = UINT64_MAX, held = 0;
+    for (uint64_t pg = 0; pg < pages && bad == UINT64_MAX; pg++) {
+        uint8_t h[24];
+        uint64_t pgno;
+        uint16_t flags;
+        uint32_t magic, version;
+        if (pread(fd, h, sizeof h, (off_t)(pg * st.ms_psize)) != (ssize_t)sizeof h) {
+            bad = pg;
+            break;
+        }
+        memcpy(&pgno, h, 8), memcpy(&flags, h + 10, 2), memcpy(&magic, h + 16, 4), memcpy(&version, h + 20, 4);
+        flags &= (uint16_t)~0xC010u; /* P_DIRTY, P_LOOSE, P_KEEP */
+        if (pg < 2 ? pgno != pg || flags != 0x08 || magic != 0xBEEFC0DEu || version != 1
+                   : (flags == 0x01 || flags == 0x02 || flags == 0x04 || flags == 0x22) && pgno != pg)
+            bad = pg, held = pgno;
+    }
+    close(fd);
+    if (bad == UINT64_MAX)
+        return 0;
+    if (bad < 2)
+        seterr(err, errlen, "%s: damaged: LMDB meta page %d is not valid (LMDB would open an older state)", s->file,
+               (int)bad);
+    else
+        seterr(err, errlen, "%s: damaged: page %" PRIu64 " holds page %" PRIu64 " (LMDB would read a stale copy)",
+               s->file, bad, held);
+    return -1;
 }
 
 /* every page of the environment, through LMDB's compacting copy (which
  * walks every tree) into /dev/null */
 int store_walk_pages(store_t *s, char *err, size_t errlen)
 {
+    if (check_page_numbers(s, err, errlen) != 0)
+        return -1;
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
         seterr(err, errlen, "/dev/null: %s", strerror(errno));

@@ -1,21 +1,50 @@
-/* ticketd durable storage on LMDB.
+/* ticketd durable storage: LMDB for what a node is, a write-ahead log for
+ * its Raft log.
  *
- * One LMDB environment per node directory with two named databases:
- *   "meta": identity (cluster id + node id), hard state (term + vote),
- *           snapshot, bootstrap membership, removal marker
- *   "log":  one record per log entry, key = 8-byte big-endian index
- * Every value is a checksummed record:
- *   u32 magic "TKRC" | u32 crc32(len..payload) | u32 len | payload
- * so a damaged value is detected on load instead of being applied.
+ * In the node directory:
+ *   data.mdb   one LMDB environment, database "meta": identity (cluster id +
+ *              node id), hard state (term + vote), snapshot, bootstrap
+ *              membership, removal marker.  Every value is a checksummed
+ *              record: u32 magic "TKRC" | u32 crc32(len..payload) | u32 len |
+ *              payload, so a damaged value is detected on load.
+ *   wal-N.seg  the log entries: append-only segment files, preallocated with
+ *              zeros (wal.h has the format).
  *
- * Writes go into one write transaction; store_commit() commits (and, unless
- * the store was opened with nosync, LMDB fsyncs before returning).
+ * Writes go into one store transaction: meta records into an LMDB write
+ * transaction, log records into a buffer.  store_commit() makes it
+ * durable (unless the store was opened with nosync):
+ *   1. if meta records were written: the LMDB commit (LMDB fsyncs);
+ *   2. if log records were written: one pwrite into the current segment and
+ *      one fdatasync.
+ * The steady state (entries only) is step 2 alone: one fdatasync.
+ *
+ * Ordering, a crash between 1 and 2 (nothing leaves the process before
+ * store_commit returns, so nothing was acted on yet):
+ *  - hard state + entries (a follower meeting a new term): the new term is
+ *    durable, the entries are not: they were never acknowledged.  (The other
+ *    order could leave entries of a term newer than the stored one.)
+ *  - snapshot + log clear (snapshot install): the snapshot is durable, the
+ *    old log is still there.  The other order could lose the log without
+ *    the snapshot that replaces it: entries this follower acknowledged.  At
+ *    load, entries at or below the snapshot are ignored; entries above it
+ *    are kept only if the log holds the snapshot's index with the
+ *    snapshot's term (then they continue it, as Raft keeps the entries
+ *    after a snapshot that describes a prefix of the log); otherwise they
+ *    conflict with it, cannot be committed, and are set aside as the clear
+ *    would have done (wal.c, wal_load).
+ *  - log pop / truncate + anything: the log records are not even written
+ *    before the LMDB commit succeeded, so a failed LMDB commit leaves the
+ *    log as it was.
+ * Compaction needs no log write: entries at or below the snapshot are
+ * ignored at load, and whole segments are deleted (oldest first) once the
+ * snapshot covering all their entries is durable.
  *
  * Once a directory is initialised, identity, hardstate and bootstrap always
  * exist: one of them missing (a lost or swapped page) is corruption, and so
- * is any record without an identity.  store_verify() reads every page of the
- * environment in a child process before the node opens it, so that a
- * damaged file that would crash LMDB ends in a message, not in a SIGSEGV.
+ * is any record, or any log entry, without an identity.  store_verify()
+ * reads every page of the environment and every log record in a child
+ * process before the node opens them, so that a damaged file that would
+ * crash LMDB ends in a message, not in a SIGSEGV.
  */
 #ifndef TICKETD_STORE_H
 #define TICKETD_STORE_H
@@ -50,7 +79,7 @@ typedef struct {
  * entry's data.buf is only valid during the call */
 typedef int (*store_entry_cb)(void *ud, raft_index_t idx, raft_entry_t *e);
 
-/* Reads every page and record of DIR's environment in a child process (so
+/* Reads every page and record of DIR's environment, and every log record, in a child process (so
  * that a crash inside LMDB cannot take the caller down).  0: sound or no
  * environment yet; -1 with a message naming the file in err. */
 int store_verify(const char *dir, char *err, size_t errlen);
@@ -91,7 +120,10 @@ store_t *store_open_readonly(const char *dir, char *err, size_t errlen);
 void store_close_readonly(store_t *s);
 int store_walk_pages(store_t *s, char *err, size_t errlen);
 
-/* Statistics for /status */
+/* the size of new log segments (default 1 MiB) */
+void store_set_wal_segment_bytes(uint64_t bytes);
+
+/* Statistics for /status: commits that wrote anything */
 uint64_t store_commits(store_t *s);
 
 #endif

@@ -159,6 +159,7 @@ struct ticketd_state {
     const char *dir;
     const char *join;
     int tick_ms, election_ms, heartbeat_ms, snapshot_every, max_entries, client_timeout_ms;
+    int wal_segment_kib;
     int log_level; /* LOG_LEVEL_*: --log-level, raised by -v */
     int max_dgram;
     int flush_commit; /* --flush commit: also flush when no batch is in flight */

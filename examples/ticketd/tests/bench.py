@@ -286,7 +286,7 @@ def main():
                          "largest client count: CPU share by object and the costliest symbols")
     ap.add_argument("--syscalls", action="store_true",
                     help="trace the three nodes' syscalls (perf trace -s) in the first lone-client run of the "
-                         "first mode: fdatasync and pwrite64 (LMDB's data and meta page writes) per ticket")
+                         "first mode: fdatasync and pwrite64 per ticket (the log's append; LMDB's pages only when meta records change)")
     a = ap.parse_args()
     ticketd = os.path.abspath(a.ticketd)
     work = tempfile.mkdtemp(prefix="ticketd-bench-", dir=os.path.abspath("build") if os.path.isdir("build") else None)
