@@ -38,6 +38,9 @@ pub struct Harness {
     /// Responses from `raft_retain_entries`, asked about later.
     pub retained: Vec<(usize, msg_entry_response_t)>,
     pub seed: u64,
+    /// Header flag 4: every server has `raft_set_reject_hint` on, and the
+    /// appendentries responses the input makes up carry a hint term.
+    pub reject_hint: bool,
 }
 
 impl Harness {
@@ -55,6 +58,7 @@ impl Harness {
             standalone: unsafe { raft_node_new(std::ptr::null_mut(), 99) },
             retained: Vec::new(),
             seed,
+            reject_hint: flags & 4 != 0,
         };
         for slot in 0..n {
             let ctx = Box::new(Ctx {
@@ -81,6 +85,7 @@ impl Harness {
             let ud = &mut *self.servers[slot].ctx as *mut Ctx as *mut std::os::raw::c_void;
             raft_set_callbacks(r, cbs, ud);
             raft_set_random_seed(r, self.seed ^ slot as u64);
+            raft_set_reject_hint(r, self.reject_hint as i32);
             for k in 0..n {
                 let node = raft_add_node(r, std::ptr::null_mut(), k as i32 + 1, (k == slot) as i32);
                 assert!(!node.is_null(), "raft_add_node of a new id returned NULL");

@@ -278,6 +278,9 @@ fn recv_appendentries_response(h: &mut Harness, u: &mut Unstructured) -> &'stati
         first_idx: i64_near(u, cur),
         ..Default::default()
     };
+    // With the hint off the field must not be read: it holds garbage then
+    // (drawn from nothing, so that inputs without the flag read as before).
+    m.reject_hint_term = if h.reject_hint { i64_near(u, term) } else { term ^ cur.rotate_left(17) };
     let rc = unsafe {
         if byte(u).is_multiple_of(16) {
             raft_recv_appendentries_response(r, from, null_mut())
