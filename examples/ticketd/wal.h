@@ -3,7 +3,8 @@
  *
  * Files: DIR/wal-<16 hex digits>.seg, numbered consecutively.  A segment is
  * created at its full size, filled with zeros and fsynced (file and
- * directory) under a temporary name (wal-N.tmp) and renamed, by a helper
+ * directory) under a temporary name (wal-N.tmp) and linked into place (never
+ * replacing a segment that exists), by a helper
  * thread while the previous segment is still half empty, so that a commit
  * never waits for it.  Appending into zeroed, allocated blocks makes a
  * commit one pwrite + one fdatasync that changes no file metadata.
