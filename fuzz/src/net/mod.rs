@@ -122,6 +122,9 @@ impl Cluster {
             raft_set_election_timeout(r, ELECTION_TIMEOUT);
             raft_set_request_timeout(r, REQUEST_TIMEOUT);
             raft_set_fault_injection(r, FAULTS.with(|f| f.get()));
+            // Half of the inputs (the seed's top bit) run with the reject hint
+            // on every server: the same invariants must hold with it.
+            raft_set_reject_hint(r, (self.seed >> 63) as i32);
             for id in 1..=n {
                 raft_add_node(r, null_mut(), id, (id == s as i32 + 1) as i32);
             }
