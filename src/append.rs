@@ -310,6 +310,7 @@ impl<H: Host> Server<H> {
             Err((0, err::FAIL)) // the host changed the log under us
         } else if !any_cfg_change(&staged) {
             self.admit_plain_run(&staged);
+            staged.clear();
             Ok(())
         } else {
             for (k, entry) in staged.drain(..).enumerate() {
