@@ -203,6 +203,7 @@ static size_t make_valid(uint8_t *buf, size_t cap)
         msg_appendentries_response_t m = {.term = term, .success = (int)(rnd() % 2),
                                           .current_idx = (raft_index_t)(rnd() % 1000),
                                           .first_idx = (raft_index_t)(rnd() % 1000), .msg_id = rnd()};
+        m.reject_hint_term = m.success ? 0 : (raft_term_t)(rnd() % (uint64_t)(term + 1));
         return wire_encode_aer(buf, cap, &rt, &m);
     }
     default: {

@@ -91,6 +91,9 @@ void leadership_configure(void)
     raft_set_ext_callbacks(S.raft, &ext_callbacks, sizeof ext_callbacks);
     /* a rejoining node cannot raise the cluster's term (thesis 9.6) */
     raft_set_prevote(S.raft, 1);
+    /* a follower with a long divergent suffix is found in a round trip per
+     * term, not per entry (paper 5.3; wire v4 carries reject_hint_term) */
+    raft_set_reject_hint(S.raft, 1);
     /* a leader that hears from no majority steps down: the one-way partition
      * (the leader hears nobody, the others hear it) ends within two
      * election timeouts; followers that hear a leader refuse votes */

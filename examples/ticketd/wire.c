@@ -276,6 +276,8 @@ size_t wire_encode_aer(uint8_t *buf, size_t cap, const wire_route_t *rt, const m
     w_i64(&w, m->current_idx);
     w_i64(&w, m->first_idx);
     w_u64(&w, m->msg_id);
+    /* written by the library only into a rejection (raft_set_reject_hint) */
+    w_i64(&w, m->success ? 0 : m->reject_hint_term);
     return hdr_finish(&w);
 }
 
@@ -437,7 +439,11 @@ static int decode_aer(rbuf_t *r, msg_appendentries_response_t *m)
     m->current_idx = r_i64(r);
     m->first_idx = r_i64(r);
     m->msg_id = r_u64(r);
-    if (!term_ok(m->term) || (m->success != 0 && m->success != 1) || m->current_idx < 0 || m->first_idx < 0)
+    m->reject_hint_term = r_i64(r);
+    /* the hint is a term of the sender's log: at most its own term, and 0
+     * in a success */
+    if (!term_ok(m->term) || (m->success != 0 && m->success != 1) || m->current_idx < 0 || m->first_idx < 0 ||
+        m->reject_hint_term < 0 || m->reject_hint_term > m->term || (m->success && m->reject_hint_term != 0))
         return WIRE_E_MALFORMED;
     return WIRE_OK;
 }

@@ -34,8 +34,9 @@
 
 #define WIRE_MAGIC 0x544B5444u
 /* 3: msg_id on appendentries and their responses, pre-vote and transfer
- * fields on requestvotes, TimeoutNow and read-index messages, no-op entries */
-#define WIRE_VERSION 3
+ * fields on requestvotes, TimeoutNow and read-index messages, no-op entries
+ * 4: reject_hint_term on appendentries responses (raft_set_reject_hint) */
+#define WIRE_VERSION 4
 #define WIRE_HDR_LEN 32
 #define WIRE_F_AUTH 0x0001u   /* a WIRE_AUTH_LEN-byte HMAC follows the body */
 #define WIRE_AUTH_LEN 32      /* HMAC-SHA256 */

@@ -140,7 +140,7 @@ def test_authenticated_datagrams():
 
 
 def test_absurd_terms_dropped():
-    """a response with term INT64_MAX or 2^61 and an impossible match index are dropped; the cluster still elects after a leader kill"""
+    """a response with term INT64_MAX or 2^61, an impossible match index or reject hint are dropped; the cluster still elects after a leader kill"""
     a, ghost, running = with_ghost("h3", 12200, n=5)
     try:
         lid = a.wait_leader(among=running)
@@ -155,6 +155,9 @@ def test_absurd_terms_dropped():
             (AER, aer_body(t, 1, 10**9, 1), "absurd_index"),          # claims entries never sent
             (RV, rv_body(t + 1, 1, 5, t + 2), "malformed"),           # last log term above its own term
             (AE, ae_body(t, 0, t + 3, 0), "malformed"),               # previous term above its own term
+            (AER, aer_body(t, 0, 0, 1, hint_term=t + 1), "malformed"),  # reject hint term above its own term
+            (AER, aer_body(t, 0, 0, 1, hint_term=-1), "malformed"),     # negative reject hint term
+            (AER, aer_body(t, 1, 0, 1, hint_term=1), "malformed"),      # a hint in a success
         ]
         for i in running:
             for mtype, body, _ in bad:

@@ -8,7 +8,7 @@ import zlib
 HDR = struct.Struct(">IBBHQiiII")
 F_AUTH = 1
 RV, RVR, AE, AER, SNAP, REMOVED, TIMEOUTNOW, READINDEX, READINDEX_RESP = 1, 2, 3, 4, 5, 6, 7, 8, 9
-VERSION = 3
+VERSION = 4
 
 
 def dgram(mtype, sender, dest, body, cluster=0, version=VERSION, magic=0x544B5444, fix_crc=True, body_len=None,
@@ -34,8 +34,8 @@ def rvr_body(term, granted, prevote=0, request_term=0):
     return struct.pack(">qiBq", term, granted, prevote, request_term)
 
 
-def aer_body(term, success, current_idx, first_idx, msg_id=0):
-    return struct.pack(">qiqqQ", term, success, current_idx, first_idx, msg_id)
+def aer_body(term, success, current_idx, first_idx, msg_id=0, hint_term=0):
+    return struct.pack(">qiqqQq", term, success, current_idx, first_idx, msg_id, hint_term)
 
 
 def ae_body(term, prev_idx, prev_term, commit, entries=(), msg_id=0):
