@@ -357,12 +357,19 @@ int fx_recv_ae(fx_t *f, int from, raft_term_t term, raft_index_t prev_idx, raft_
 
 int fx_recv_aer(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx)
 {
+    return fx_recv_aer_at(f, from, term, success, current_idx, 0, 0);
+}
+
+int fx_recv_aer_at(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx,
+                   raft_index_t first_idx, raft_term_t hint_term)
+{
     msg_appendentries_response_t r;
     memset(&r, 0, sizeof(r));
     r.term = term;
     r.success = success;
     r.current_idx = current_idx;
-    r.first_idx = 0;
+    r.first_idx = first_idx;
+    r.reject_hint_term = hint_term;
     return raft_recv_appendentries_response(f->r, fx_node(f, from), &r);
 }
 

@@ -75,8 +75,11 @@ int fx_retain_cfg(fx_t *f, int id, int type, int node_id, msg_entry_response_t *
  * given terms (ids 100+index). Returns raft_recv_appendentries' result. */
 int fx_recv_ae(fx_t *f, int from, raft_term_t term, raft_index_t prev_idx, raft_term_t prev_term,
                raft_index_t commit, const raft_term_t *terms, int n, msg_appendentries_response_t *resp);
-/* Leader-side: appendentries response from `from`. */
+/* Leader-side: appendentries response from `from` (first_idx 0, no hint). */
 int fx_recv_aer(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx);
+/* The same with the request's first index and the reject hint's term. */
+int fx_recv_aer_at(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx,
+                   raft_index_t first_idx, raft_term_t hint_term);
 /* Candidate-side: vote response. */
 int fx_recv_vote(fx_t *f, int from, raft_term_t term, int granted);
 /* Voter-side: requestvote from `from` (node looked up by id; NULL if unknown). */

@@ -13,20 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An appendentries response as the leader receives it. */
-static int aer_hint(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx,
-                    raft_index_t first_idx, raft_term_t hint_term)
-{
-    msg_appendentries_response_t r;
-    memset(&r, 0, sizeof(r));
-    r.term = term;
-    r.success = success;
-    r.current_idx = current_idx;
-    r.first_idx = first_idx;
-    r.reject_hint_term = hint_term;
-    return raft_recv_appendentries_response(f->r, fx_node(f, from), &r);
-}
-
 /* A follower (server 2 of 3) in `term` whose log holds `terms`. */
 static fx_t *follower_with(const raft_term_t *terms, int n, raft_term_t term, int hint)
 {
@@ -187,7 +173,7 @@ TEST(test_reject_hint_leader_skips_its_entries_above_the_hint_term)
         fx_t *f = leader_with(etcd_leader, 9, 5, 1, window);
         ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 10);
         /* the follower's hint: (6, term 2); nothing of ours in 2..6 has term <= 2 */
-        ASSERT_EQ(aer_hint(f, 2, 5, 0, 6, 10, 2), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 0, 6, 10, 2), 0);
         ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
         ASSERT_EQ(fx_count_ae_to(f, 2), 1);
         ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
@@ -201,7 +187,7 @@ TEST(test_reject_hint_off_leader_backs_off_as_willemt)
     for (window = 1; window <= 8; window += 7) {
         fx_t *f = leader_with(etcd_leader, 9, 5, 0, window);
         /* whatever the field holds, it is not read: next = current_idx + 1 */
-        ASSERT_EQ(aer_hint(f, 2, 5, 0, 6, 10, 2), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 0, 6, 10, 2), 0);
         ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 7);
         ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 6);
     }
@@ -212,14 +198,14 @@ TEST(test_reject_hint_duplicate_rejection_is_acted_on_once)
     int window;
     for (window = 1; window <= 8; window += 7) {
         fx_t *f = leader_with(etcd_leader, 9, 5, 1, window);
-        ASSERT_EQ(aer_hint(f, 2, 5, 0, 6, 10, 2), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 0, 6, 10, 2), 0);
         ASSERT_EQ(fx_count_ae_to(f, 2), 1);
-        ASSERT_EQ(aer_hint(f, 2, 5, 0, 6, 10, 2), 0); /* a duplicate */
-        ASSERT_EQ(aer_hint(f, 2, 5, 0, 3, 10, 1), 0); /* another answer to the same probe */
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 0, 6, 10, 2), 0); /* a duplicate */
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 0, 3, 10, 1), 0); /* another answer to the same probe */
         ASSERT_EQ(fx_count_ae_to(f, 2), 1);
         ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
         /* the probe's own answer moves on */
-        ASSERT_EQ(aer_hint(f, 2, 5, 1, 9, 2, 0), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 5, 1, 9, 2, 0), 0);
         ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 9);
     }
 }
@@ -235,7 +221,7 @@ static fx_t *hostile_target(int window, raft_index_t match)
         terms[i] = 1 + 2 * (i / 10);
     f = leader_with(terms, 30, 6, 1, window);
     if (match > 0) {
-        ASSERT_EQ(aer_hint(f, 2, 6, 1, match, 31, 0), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 6, 1, match, 31, 0), 0);
         ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), match);
         /* a later message (the heartbeat's) finds a gap: probe again at next_idx */
         if (raft_node_get_next_idx(fx_node(f, 2)) <= 30)
@@ -268,7 +254,7 @@ TEST(test_reject_hint_hostile_hints_keep_next_idx_between_match_and_last)
                 fx_t *f = hostile_target(window, match);
                 raft_node_t *n = fx_node(f, 2);
                 raft_index_t next = raft_node_get_next_idx(n), after;
-                ASSERT_EQ(aer_hint(f, 2, 6, 0, hints[k].idx, next, hints[k].term), hints[k].rc);
+                ASSERT_EQ(fx_recv_aer_at(f, 2, 6, 0, hints[k].idx, next, hints[k].term), hints[k].rc);
                 after = raft_node_get_next_idx(n);
                 ASSERT_MSG(after > raft_node_get_match_idx(n) && after <= 31 && after <= next,
                            "window %d match %ld hint (%ld, %ld): next %ld -> %ld", window, (long)match,
@@ -289,7 +275,7 @@ TEST(test_reject_hint_below_the_leader_snapshot_sends_the_snapshot)
         ASSERT_EQ(raft_get_snapshot_last_idx(f->r), 20);
         fx_clear_rec(f);
         /* a hint at 10, compacted here */
-        ASSERT_EQ(aer_hint(f, 2, 6, 0, 10, raft_node_get_next_idx(fx_node(f, 2)), 1), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 6, 0, 10, raft_node_get_next_idx(fx_node(f, 2)), 1), 0);
         ASSERT_EQ(f->n_snap, 1);
         ASSERT_EQ(f->snap[0], 2);
         ASSERT(raft_node_get_next_idx(fx_node(f, 2)) <= 20);
@@ -307,7 +293,7 @@ TEST(test_reject_hint_term_older_than_the_snapshot_sends_the_snapshot)
         ASSERT_EQ(raft_begin_snapshot(f->r, 0), 0);
         ASSERT_EQ(raft_end_snapshot(f->r), 0);
         fx_clear_rec(f);
-        ASSERT_EQ(aer_hint(f, 2, 6, 0, 28, raft_node_get_next_idx(fx_node(f, 2)), 1), 0);
+        ASSERT_EQ(fx_recv_aer_at(f, 2, 6, 0, 28, raft_node_get_next_idx(fx_node(f, 2)), 1), 0);
         ASSERT_EQ(f->n_snap, 1);
     }
 }

@@ -6,17 +6,6 @@
 
 #include <string.h>
 
-static int aer(fx_t *f, int from, raft_term_t term, int success, raft_index_t current_idx, raft_index_t first_idx)
-{
-    msg_appendentries_response_t r;
-    memset(&r, 0, sizeof(r));
-    r.term = term;
-    r.success = success;
-    r.current_idx = current_idx;
-    r.first_idx = first_idx;
-    return raft_recv_appendentries_response(f->r, fx_node(f, from), &r);
-}
-
 /* A leader of term 1 with peers 2 and 3 known to match at index 0
  * (replicate state), with a window of `window` messages. */
 static fx_t *pipelined_leader(int window)
@@ -24,8 +13,8 @@ static fx_t *pipelined_leader(int window)
     fx_t *f = fx_new(1, 3);
     raft_set_max_inflight_msgs(f->r, window);
     fx_elect(f);
-    ASSERT_EQ(aer(f, 2, 1, 1, 0, 1), 0);
-    ASSERT_EQ(aer(f, 3, 1, 1, 0, 1), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 0, 1, 0), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 3, 1, 1, 0, 1, 0), 0);
     fx_clear_rec(f);
     return f;
 }
@@ -56,7 +45,7 @@ TEST(test_pipelining_streams_within_the_window_without_waiting)
     ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 0);
     /* An answer frees the window: the rest goes out in one message. */
     fx_clear_rec(f);
-    ASSERT_EQ(aer(f, 2, 1, 1, 1, 1), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 1, 1, 0), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 3);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.n_entries, 2);
@@ -72,7 +61,7 @@ TEST(test_pipelining_rejection_sends_the_peer_back_to_probing)
     ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 4);
     fx_clear_rec(f);
     /* The message after index 1 did not match: the peer holds nothing. */
-    ASSERT_EQ(aer(f, 2, 1, 0, 0, 2), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 0, 2, 0), 0);
     ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 1);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 0);
@@ -80,9 +69,9 @@ TEST(test_pipelining_rejection_sends_the_peer_back_to_probing)
     ASSERT_EQ(fx_retain(f, 4, NULL), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     /* A stale rejection (of a point since matched) is ignored. */
-    ASSERT_EQ(aer(f, 2, 1, 1, 4, 1), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 4, 1, 0), 0);
     fx_clear_rec(f);
-    ASSERT_EQ(aer(f, 2, 1, 0, 0, 2), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 0, 2, 0), 0);
     ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 4);
     ASSERT_EQ(fx_count_ae_to(f, 2), 0);
 }
@@ -99,19 +88,19 @@ TEST(test_pipelining_duplicate_rejection_sends_no_second_probe)
         ASSERT_EQ(fx_retain(f, i, NULL), 0);
     fx_clear_rec(f);
     /* the message after index 2 did not match; the peer holds 1 entry */
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 3), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 3, 0), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 3), 0); /* the same answer again */
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0); /* the answer to a later message */
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 3, 0), 0); /* the same answer again */
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 4, 0), 0); /* the answer to a later message */
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     /* the probe's own answer moves on */
-    ASSERT_EQ(aer(f, 2, 1, 1, 5, 2), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 5, 2, 0), 0);
     ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 5);
     ASSERT_EQ(raft_get_commit_idx(f->r), 5);
     /* and a stale copy of an old success changes nothing */
     fx_clear_rec(f);
-    ASSERT_EQ(aer(f, 2, 1, 1, 3, 2), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 3, 2, 0), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 0);
     ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 2)), 5);
 }
@@ -126,14 +115,14 @@ TEST(test_stop_and_wait_duplicate_rejection_sends_nothing)
     raft_node_set_next_idx(fx_node(f, 2), 4);
     fx_clear_rec(f);
     /* the message at next index 4 did not match; the peer holds 1 entry */
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 4, 0), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(fx_last_ae_to(f, 2)->m.prev_log_idx, 1);
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 4), 0); /* a duplicate */
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 4, 0), 0); /* a duplicate */
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     ASSERT_EQ(raft_node_get_next_idx(fx_node(f, 2)), 2);
     /* a transport that does not carry first_idx (0) is not checked */
-    ASSERT_EQ(aer(f, 2, 1, 0, 1, 0), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 0, 1, 0, 0), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 2);
 }
 
@@ -149,7 +138,7 @@ TEST(test_pipelining_heartbeat_finds_a_lost_message)
     ASSERT_EQ(fx_last_ae_to(f, 3)->m.n_entries, 0);
     /* The peer rejects it; the leader probes from the start again. */
     fx_clear_rec(f);
-    ASSERT_EQ(aer(f, 3, 1, 0, 0, 2), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 3, 1, 0, 0, 2, 0), 0);
     ASSERT_EQ(fx_last_ae_to(f, 3)->m.prev_log_idx, 0);
     ASSERT_EQ(fx_last_ae_to(f, 3)->m.n_entries, 1);
 }
@@ -160,10 +149,10 @@ TEST(test_pipelining_peer_being_sent_a_snapshot_gets_no_entries)
     int i;
     raft_set_max_inflight_msgs(f->r, 4);
     fx_elect(f);
-    ASSERT_EQ(aer(f, 2, 1, 1, 0, 1), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 0, 1, 0), 0);
     for (i = 1; i <= 3; i++)
         ASSERT_EQ(fx_retain(f, i, NULL), 0);
-    ASSERT_EQ(aer(f, 2, 1, 1, 3, 1), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 2, 1, 1, 3, 1, 0), 0);
     ASSERT_EQ(raft_get_commit_idx(f->r), 3);
     ASSERT_EQ(raft_begin_snapshot(f->r, 0), 0);
     ASSERT_EQ(raft_end_snapshot(f->r), 0);
@@ -177,7 +166,7 @@ TEST(test_pipelining_peer_being_sent_a_snapshot_gets_no_entries)
     ASSERT_EQ(fx_count_ae_to(f, 3), 0);
     ASSERT_EQ(fx_count_ae_to(f, 2), 1);
     /* Once it loaded the snapshot, its answer moves it to replicating. */
-    ASSERT_EQ(aer(f, 3, 1, 1, 3, 4), 0);
+    ASSERT_EQ(fx_recv_aer_at(f, 3, 1, 1, 3, 4, 0), 0);
     ASSERT_EQ(raft_node_get_match_idx(fx_node(f, 3)), 3);
     ASSERT_EQ(fx_count_ae_to(f, 3), 1);
     ASSERT_EQ(fx_last_ae_to(f, 3)->m.prev_log_idx, 3);

@@ -17,15 +17,14 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, split_addr  # noqa: E402
+from tkcluster import ALL_PROCS, Client, Cluster, Load, _kill_all, check_unique, split_addr, wait_caught_up  # noqa: E402
 import observe_tests  # noqa: E402
 import hardening_tests  # noqa: E402
+import storage_tests  # noqa: E402
 import leadership_tests  # noqa: E402
 from tkwire import dgram  # noqa: E402
 
@@ -37,25 +36,6 @@ FAST = ["--election-timeout-ms", "600", "--heartbeat-ms", "60", "--tick-ms", "5"
 
 def log(*a):
     print("   ", *a, flush=True)
-
-
-def check_unique(tickets):
-    dups = len(tickets) - len(set(tickets))
-    assert dups == 0, "%d tickets issued twice" % dups
-
-
-def cluster_counter(cl, nid):
-    return cl.status(nid)["counter"]
-
-
-def wait_caught_up(cl, nid, leader, timeout=30):
-    """node nid has applied everything the leader had committed when we asked"""
-    target = cl.status(leader)["commit_index"]
-
-    def ok():
-        s = cl.status(nid)
-        return s["applied_index"] >= target and s
-    return cl.wait(ok, timeout, "node %d to apply up to %d" % (nid, target))
 
 
 # ---------------------------------------------------------------------------
@@ -548,225 +528,6 @@ def test_malformed_input():
         cl.stop_all()
 
 
-# the log's segment files (wal.h): a 32-byte header, then records
-WAL_REC = struct.Struct(">IIBBHIQQQI")  # magic crc kind flags etype len commit index term id
-WAL_MAGIC = 0x544B5752
-
-
-def wal_segments(d):
-    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.startswith("wal-") and f.endswith(".seg"))
-
-
-def wal_records(path):
-    """(contents, the records up to the first that does not verify)"""
-    data = bytearray(open(path, "rb").read())
-    off, recs = 32, []
-    while off + WAL_REC.size <= len(data):
-        magic, crc, kind, flags, etype, ln, seq, idx, term, eid = WAL_REC.unpack_from(data, off)
-        end = off + WAL_REC.size + ln
-        if magic != WAL_MAGIC or end > len(data) or zlib.crc32(bytes(data[off + 8:end])) != crc:
-            break
-        recs.append(dict(off=off, end=end, kind=kind, flags=flags, etype=etype, seq=seq, idx=idx, term=term))
-        off = end
-    return data, recs
-
-
-def wal_last_segment(d):
-    """the last segment holding records: (path, contents, records)"""
-    for path in reversed(wal_segments(d)):
-        data, recs = wal_records(path)
-        if recs:
-            return path, data, recs
-    raise AssertionError("no log records in %s" % d)
-
-
-def test_corrupt_record_detected():
-    """a damaged log record followed by later commits is refused at start-up (exit 3, a message naming the segment file), never applied"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6"), 26000, n=1, extra=FAST)
-    try:
-        cl.start(1)
-        cl.wait_leader()
-        c = Client(cl)
-        for _ in range(20):
-            c.ticket()
-        c.close()
-        cl.stop_all()
-        path, data, recs = wal_last_segment(cl.nodes[1].dir)
-        tickets = [r for r in recs if r["kind"] == 1 and r["etype"] == 0]
-        assert len(tickets) >= 20, len(tickets)
-        r = tickets[len(tickets) // 2]  # each ticket was its own commit: later commits follow it
-        data[r["off"] + 39] ^= 0x40  # its term
-        open(path, "wb").write(bytes(data))
-        log("flipped a bit in the term of log entry %d in %s" % (r["idx"], os.path.basename(path)))
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", cl.nodes[1].dir], capture_output=True, text=True)
-        log("--check: rc %d: %s" % (out.returncode, out.stderr.strip()))
-        assert out.returncode == 3 and "corrupt record" in out.stderr and os.path.basename(path) in out.stderr, out.stderr
-        nd = cl.start(1)
-        rc = nd.proc.wait(10)
-        text = open(nd.log).read()
-        assert rc == 3 and "corrupt record" in text and os.path.basename(path) in text, (rc, text[-500:])
-    finally:
-        cl.stop_all()
-
-
-def test_torn_wal_tail():
-    """a torn last commit (a crash in the middle of its write) and garbage after it are dropped at start-up; the follower catches up"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6t"), 26200, extra=FAST + ["--wal-segment-kib", "64"])
-    try:
-        cl.start_all()
-        lid = cl.wait_leader()
-        c = Client(cl)
-        first = [c.ticket() for _ in range(30)]
-        f = [i for i in cl.nodes if i != lid][0]
-        cl.kill(f, signal.SIGKILL)
-        path, data, recs = wal_last_segment(cl.nodes[f].dir)
-        last = recs[-1]
-        # a crash in the middle of the next commit's write: its first record
-        # whole (but not marked as its commit's last), the second cut in
-        # half, then stale bytes with a record magic
-        rec = bytearray(data[last["off"]:last["end"]])
-        rec[9] = 0
-        struct.pack_into(">Q", rec, 16, last["seq"] + 1)
-        struct.pack_into(">Q", rec, 24, last["idx"] + 1)
-        struct.pack_into(">I", rec, 4, zlib.crc32(bytes(rec[8:])))
-        rec2 = bytearray(rec)
-        rec2[9] = 1
-        struct.pack_into(">Q", rec2, 24, last["idx"] + 2)
-        struct.pack_into(">I", rec2, 4, zlib.crc32(bytes(rec2[8:])))
-        torn = bytes(rec) + bytes(rec2[:len(rec2) // 2])
-        data[last["end"]:last["end"] + len(torn)] = torn
-        data[last["end"] + 300:last["end"] + 344] = b"TKWR" + bytes(random.getrandbits(8) for _ in range(40))
-        open(path, "wb").write(bytes(data))
-        log("node %d: a torn commit %d (entries %d, %d) after log entry %d" % (
-            f, last["seq"] + 1, last["idx"] + 1, last["idx"] + 2, last["idx"]))
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", cl.nodes[f].dir], capture_output=True, text=True)
-        log("--check: rc %d: %s" % (out.returncode, (out.stdout + out.stderr).strip()))
-        assert out.returncode == 0, out.stderr
-        more = [c.ticket() for _ in range(30)]
-        cl.start(f)
-        lid = cl.wait_leader()
-        more += [c.ticket() for _ in range(30)]
-        s = wait_caught_up(cl, f, lid)
-        assert s["counter"] == cluster_counter(cl, lid), (s["counter"], cluster_counter(cl, lid))
-        check_unique(first + more)
-        rec_lines = [ln for ln in open(cl.nodes[f].log) if "recovered:" in ln]
-        assert " log 1..%d " % last["idx"] in rec_lines[-1], rec_lines[-1]  # every whole commit, not the torn one
-        # and it writes on over the torn tail: a clean restart loads everything
-        cl.kill(f, signal.SIGTERM)
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", cl.nodes[f].dir], capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        c.close()
-    finally:
-        cl.stop_all()
-
-
-def test_snapshot_install_dies_before_log_clear():
-    """a follower dies after recording a received snapshot (LMDB) and before clearing its log: it restarts on a safe state and catches up"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6s"), 26600, extra=FAST + ["--snapshot-every", "50"])
-    try:
-        cl.start_all()
-        lid = cl.wait_leader()
-        f = [i for i in cl.nodes if i != lid][0]
-        load = Load(cl, 8, count=30).start().join(60)
-        cl.kill(f, signal.SIGKILL)
-        load2 = Load(cl, 8, count=50).start().join(90)
-        assert not load.errors and not load2.errors, (load.errors + load2.errors)[:3]
-        assert cl.status(lid)["snapshot_index"] > 0, "leader never compacted"
-        # the test hook: exit(99) right after the LMDB commit of a transaction that clears the log
-        os.environ["TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"] = "1"
-        try:
-            nd = cl.start(f)
-        finally:
-            del os.environ["TICKETD_TEST_EXIT_BEFORE_LOG_CLEAR"]
-        rc = nd.proc.wait(30)
-        assert rc == 99, "node %d exited with %d, not at the hook" % (f, rc)
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
-        log("died between the snapshot and the log clear; --check: rc %d: %s" % (
-            out.returncode, (out.stdout + out.stderr).strip()))
-        assert out.returncode == 0 and " snapshot 0/" not in out.stdout, out.stdout + out.stderr
-        # make the old log hold the snapshot's index with another term (as a
-        # deposed leader's log would): load must set those entries aside
-        snap_idx, snap_term = [int(x) for x in out.stdout.split(" snapshot ")[1].split()[0].split("/")]
-        path, data, recs = wal_last_segment(nd.dir)
-        tmpl = next(r for r in reversed(recs) if r["kind"] == 1 and r["etype"] == 0)
-        off, seq = recs[-1]["end"], recs[-1]["seq"]
-        for idx in range(recs[-1]["idx"] + 1, snap_idx + 5):
-            rec = bytearray(data[tmpl["off"]:tmpl["end"]])
-            rec[9] = 1
-            seq += 1
-            struct.pack_into(">QQQ", rec, 16, seq, idx, snap_term + 1)
-            struct.pack_into(">I", rec, 4, zlib.crc32(bytes(rec[8:])))
-            data[off:off + len(rec)] = rec
-            off += len(rec)
-        open(path, "wb").write(bytes(data))
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
-        log("old log extended to %d in term %d (snapshot %d/%d): --check rc %d" % (
-            snap_idx + 4, snap_term + 1, snap_idx, snap_term, out.returncode))
-        assert out.returncode == 0, out.stderr
-        cl.start(f)
-        cl.wait(lambda: [ln for ln in open(nd.log) if "recovered:" in ln][2:], 10, "node %d to recover" % f)
-        rec_line = [ln for ln in open(nd.log) if "recovered:" in ln][2]
-        log(rec_line.split("recovered: ")[1].strip())
-        assert "snapshot %d log %d..%d " % (snap_idx, snap_idx, snap_idx) in rec_line, rec_line  # none of them
-        load3 = Load(cl, 8, count=30).start().join(90)
-        assert not load3.errors, load3.errors[:3]
-        st = wait_caught_up(cl, f, cl.wait_leader())
-        all_t = load.tickets + load2.tickets + load3.tickets
-        check_unique(all_t)
-        assert st["counter"] >= max(all_t), (st["counter"], max(all_t))
-        cl.kill(f, signal.SIGTERM)
-        out = subprocess.run([ARGS.ticketd, "--check", "--dir", nd.dir], capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        kinds = [r["kind"] for p in wal_segments(nd.dir) for r in wal_records(p)[1]]
-        assert 3 in kinds, "no clear record after the set-aside entries"
-    finally:
-        cl.stop_all()
-
-
-def test_kill9_single_node_keeps_acked():
-    """a lone node SIGKILLed under load (3 rounds, small segments, snapshots) restarts with every acknowledged ticket"""
-    cl = Cluster(ARGS.ticketd, os.path.join(WORK, "t6k"), 26400, n=1,
-                 extra=FAST + ["--wal-segment-kib", "64", "--snapshot-every", "300"])
-    acked, lock = [], threading.Lock()
-
-    def client(stop):
-        c = Client(cl, deadline=2)
-        try:
-            while not stop.is_set():
-                t = c.ticket()
-                with lock:
-                    acked.append(t)
-        except AssertionError:
-            pass
-        finally:
-            c.close()
-    try:
-        cl.start(1)
-        cl.wait_leader()
-        for rnd in range(3):
-            stop = threading.Event()
-            ths = [threading.Thread(target=client, args=(stop,), daemon=True) for _ in range(8)]
-            for t in ths:
-                t.start()
-            time.sleep(1.5)
-            cl.kill(1, signal.SIGKILL)
-            stop.set()
-            for t in ths:
-                t.join(10)
-            n, top = len(acked), max(acked)
-            cl.start(1)
-            cl.wait_leader()
-            t = Client(cl).ticket()
-            s = cl.status(1)
-            log("round %d: %d tickets acknowledged, highest %d; after the restart: ticket %d, counter %d, "
-                "%d segment files" % (rnd, n, top, t, s["counter"], len(wal_segments(cl.nodes[1].dir))))
-            assert t > top and s["counter"] >= top, (t, top, s["counter"])
-            acked.append(t)
-        check_unique(acked)
-    finally:
-        cl.stop_all()
-
-
 def dump_logs():
     """the last lines of every node log of the tests run so far"""
     for root, _, files in os.walk(WORK):
@@ -791,11 +552,7 @@ TESTS = [
     test_chaos,
     test_membership_chaos,
     test_malformed_input,
-    test_corrupt_record_detected,
-    test_torn_wal_tail,
-    test_snapshot_install_dies_before_log_clear,
-    test_kill9_single_node_keeps_acked,
-] + observe_tests.TESTS + hardening_tests.TESTS + leadership_tests.TESTS
+] + storage_tests.TESTS + observe_tests.TESTS + hardening_tests.TESTS + leadership_tests.TESTS
 
 
 def main():
@@ -810,7 +567,7 @@ def main():
     if ARGS.fuzz:
         ARGS.fuzz = os.path.abspath(ARGS.fuzz)
     WORK = tempfile.mkdtemp(prefix="ticketd-test-")
-    observe_tests.CTX = hardening_tests.CTX = leadership_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
+    observe_tests.CTX = hardening_tests.CTX = leadership_tests.CTX = storage_tests.CTX = argparse.Namespace(ticketd=ARGS.ticketd, work=WORK, log=log, fast=FAST)
     passed = failed = 0
     t_all = time.time()
     try:

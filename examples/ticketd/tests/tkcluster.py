@@ -293,3 +293,24 @@ def free_udp_socket():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     return s
+
+
+# helpers the test modules share
+
+def check_unique(tickets):
+    dups = len(tickets) - len(set(tickets))
+    assert dups == 0, "%d tickets issued twice" % dups
+
+
+def cluster_counter(cl, nid):
+    return cl.status(nid)["counter"]
+
+
+def wait_caught_up(cl, nid, leader, timeout=30):
+    """node nid has applied everything the leader had committed when we asked"""
+    target = cl.status(leader)["commit_index"]
+
+    def ok():
+        s = cl.status(nid)
+        return s["applied_index"] >= target and s
+    return cl.wait(ok, timeout, "node %d to apply up to %d" % (nid, target))
